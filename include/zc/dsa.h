@@ -1,0 +1,74 @@
+/* <zc/dsa.h>: Intel DSA work queues from user space (hardware or the emu
+ * device model), and waiting for completion records. */
+#ifndef ZC_DSA_H
+#define ZC_DSA_H
+
+#include <linux/idxd.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct zc_dsa_wq;
+
+/* spec: "emu", "emu:key=value,...", "/dev/dsa/wqD.Q", "wqD.Q" or "auto".
+ * 0 or -errno; *out untouched on failure; zc_last_error() says why. */
+int  zc_dsa_wq_open(const char *spec, struct zc_dsa_wq **out);
+/* 0 accepted; -EAGAIN not accepted (shared WQ full: retry). */
+int  zc_dsa_wq_submit(struct zc_dsa_wq *wq, const struct dsa_hw_desc *desc);
+void zc_dsa_wq_close(struct zc_dsa_wq *wq);
+
+enum zc_dsa_mode { ZC_DSA_DEDICATED, ZC_DSA_SHARED };
+
+struct zc_dsa_wq_info {
+    char device[32];        /* "dsa0", or "emu" */
+    char name[32];          /* "wq0.1", or "emu" */
+    enum zc_dsa_mode mode;
+    unsigned size;          /* WQ entries */
+    unsigned max_batch;
+    uint64_t max_xfer;      /* bytes */
+    int numa_node;          /* -1 when unknown */
+    unsigned engines;       /* engines in the WQ's group */
+    bool is_model;          /* the emu software model: numbers are modeled */
+    bool timed;             /* model with a timing model configured */
+};
+const struct zc_dsa_wq_info *zc_dsa_wq_info(const struct zc_dsa_wq *wq);
+
+/* Waiting for a completion record's status byte (written last). */
+enum zc_dsa_wait_policy { ZC_WAIT_SPIN, ZC_WAIT_PAUSE, ZC_WAIT_UMWAIT, ZC_WAIT_YIELD };
+/* "spin" | "pause" | "umwait" | "yield"; -EINVAL for others, -ENOTSUP for
+ * umwait without WAITPKG (message in zc_last_error()). */
+int zc_dsa_wait_policy_parse(const char *name, enum zc_dsa_wait_policy *out);
+const char *zc_dsa_wait_policy_name(enum zc_dsa_wait_policy p);
+
+struct zc_dsa_waiter {
+    enum zc_dsa_wait_policy policy;
+    uint64_t timeout_ns;     /* per wait; 0 = default (1 s) */
+    uint64_t wait_cycles;    /* TSC cycles spent waiting, accumulated */
+    uint64_t waits;          /* waits performed */
+    uint64_t timeouts;       /* waits that timed out */
+};
+/* Wait until cr->status != 0. Returns the status (masked with
+ * DSA_COMP_STATUS_MASK) or -ETIMEDOUT; never hangs. */
+int zc_dsa_wait(struct zc_dsa_waiter *w, const volatile struct dsa_completion_record *cr);
+
+/* Hardware discovery for reports and --list-backends: calls fn once per
+ * enabled DSA WQ (any type) found through libaccel-config. Returns the
+ * count, or -errno when discovery itself failed (zc_last_error() says why,
+ * e.g. "idxd module not loaded"). */
+typedef void (*zc_dsa_wq_visit_fn)(const struct zc_dsa_wq_info *wq, const char *type,
+                                  const char *state, void *ctx);
+int zc_dsa_discover(zc_dsa_wq_visit_fn fn, void *ctx);
+
+/* Whether this CPU can submit: MOVDIR64B, ENQCMD, WAITPKG. */
+bool zc_dsa_cpu_has_movdir64b(void);
+bool zc_dsa_cpu_has_enqcmd(void);
+bool zc_dsa_cpu_has_waitpkg(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

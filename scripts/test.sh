@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The test suite (README: ./run_all.sh --test). Stages:
+#   release   -Werror Release build, every test but the fuzzers
+#   asan      ASan+UBSan build, every test not labeled nosan
+#   tsan      TSan build, the tests labeled threads
+#   valgrind  memcheck (leaks) over the tests labeled valgrind
+#   fuzz      libFuzzer targets (label fuzz), when clang is available
+#   perfgate  a short sweep gated on machine-independent ratios
+# ZC_TEST_STAGES="release asan" limits the stages; ZC_TEST_JOBS sets parallelism.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+jobs=${ZC_TEST_JOBS:-$(nproc)}
+stages=${ZC_TEST_STAGES:-"release asan tsan valgrind fuzz perfgate"}
+
+scripts/deps.sh
+
+stage() { printf '\n== test stage: %s ==\n' "$1"; }
+configure_and_build() { # dir, cmake args...
+  local dir=$1; shift
+  cmake -S "$root" -B "$dir" -DZC_WERROR=ON "$@" >"$dir.configure.log" 2>&1 ||
+    { cat "$dir.configure.log"; echo "test: configure of $dir failed (log: $dir.configure.log)" >&2; exit 1; }
+  cmake --build "$dir" -j "$jobs" >"$dir.build.log" 2>&1 ||
+    { tail -50 "$dir.build.log"; echo "test: build of $dir failed (log: $dir.build.log)" >&2; exit 1; }
+}
+
+for s in $stages; do
+  case $s in
+    release)
+      stage release
+      configure_and_build build-ci -DCMAKE_BUILD_TYPE=Release
+      ctest --test-dir build-ci -LE fuzz -j "$jobs" --output-on-failure ;;
+    asan)
+      stage "asan (ASan+UBSan)"
+      configure_and_build build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZC_SANITIZE=address,undefined
+      ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+        ctest --test-dir build-asan -LE 'nosan|fuzz' -j "$jobs" --output-on-failure ;;
+    tsan)
+      stage "tsan (threaded parts)"
+      configure_and_build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZC_SANITIZE=thread
+      TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+        ctest --test-dir build-tsan -L threads -j "$jobs" --output-on-failure ;;
+    valgrind)
+      stage "valgrind (leaks)"
+      configure_and_build build-ci -DCMAKE_BUILD_TYPE=Release
+      ctest --test-dir build-ci -L valgrind -T memcheck --output-on-failure \
+        --overwrite MemoryCheckCommandOptions="--leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1" ;;
+    fuzz)
+      stage "fuzz (libFuzzer)"
+      if command -v clang >/dev/null; then
+        CC=clang CXX=clang++ configure_and_build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZC_FUZZ=ON
+        ctest --test-dir build-fuzz -L fuzz --output-on-failure
+      else
+        echo "test: fuzz stage skipped: clang not installed (apt-get install clang libclang-rt-14-dev)"
+      fi ;;
+    perfgate)
+      stage "perf gate (ratios)"
+      if [[ -x scripts/perf-gate.sh ]]; then scripts/perf-gate.sh build-ci
+      else echo "test: perf gate not present yet"; fi ;;
+    *) echo "test: unknown stage '$s' (allowed: release asan tsan valgrind fuzz perfgate)" >&2; exit 2 ;;
+  esac
+done
+echo "test: all stages passed ($stages)"
