@@ -1,0 +1,260 @@
+#include "cases.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zc/backend.h>
+
+#include "dsa/error.h"
+#include "dsa/spec.h"
+#include "placement.h"
+
+static const uint64_t zerocheck_sizes[] = {4096, 65536, 1 << 20, 16 << 20};
+static const uint64_t onegig_size = 1ull << 30;
+
+uint64_t zcb_mem_available(void)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (f) {
+        char line[256];
+        unsigned long long kb;
+        while (fgets(line, sizeof line, f))
+            if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
+                fclose(f);
+                return (uint64_t)kb * 1024;
+            }
+        fclose(f);
+    }
+    long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    return pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
+}
+
+uint64_t zcb_case_buffer_bytes(const struct zcb_case *c)
+{
+    /* compare: the buffer and a zero buffer to compare it with. */
+    return c->op == ZCB_OP_COMPARE ? 2 * c->buf_bytes : c->buf_bytes;
+}
+
+void zcb_case_key(const struct zcb_case *c, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/%s/%s/%" PRIu64 "/%" PRIu64 "/%g/%s", zcb_workload_names[c->workload],
+             zcb_op_names[c->op], c->backend, c->buf_bytes, c->gran, c->zero_ratio,
+             zcb_cache_names[c->cache]);
+}
+
+static int push(struct zcb_case_list *l, const struct zcb_case *c)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        struct zcb_case *v = realloc(l->v, cap * sizeof *v);
+        if (!v)
+            return zc_fail(ENOMEM, "out of memory expanding cases");
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n] = *c;
+    l->v[l->n].index = (unsigned)l->n;
+    l->n++;
+    return 0;
+}
+
+/* Opens and closes each spec once, so a bad spec stops the run before any
+ * row is written (the message is the backend's own). */
+static int check_backend(const char *spec)
+{
+    struct zc_backend *be;
+    int rc = zc_backend_open(spec, &be);
+    if (rc) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", zc_last_error());
+        return zc_fail(-rc, "--backend %s: %s (see --list-backends)", spec, why);
+    }
+    zc_backend_close(be);
+    return 0;
+}
+
+/* The backends of a sweep, `all` expanded into every usable kind's example. */
+static int resolve_backends(const struct zcb_str_list *in, struct zcb_str_list *out)
+{
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < in->n; i++) {
+        if (strcmp(in->v[i], "all") != 0) {
+            if (out->n == ZCB_BACKENDS_MAX)
+                return zc_fail(EINVAL, "--backend: more than %d backends", ZCB_BACKENDS_MAX);
+            int rc = check_backend(in->v[i]);
+            if (rc)
+                return rc;
+            snprintf(out->v[out->n++], ZCB_SPEC_MAX, "%s", in->v[i]);
+            continue;
+        }
+        for (size_t k = 0; k < zc_backend_kind_count(); k++) {
+            const struct zc_backend_kind *kind = zc_backend_kind_at(k);
+            const char *why;
+            if (!zc_backend_kind_usable(kind, &why) || out->n == ZCB_BACKENDS_MAX)
+                continue;
+            snprintf(out->v[out->n++], ZCB_SPEC_MAX, "%s", kind->example);
+        }
+    }
+    return 0;
+}
+
+static int check_sink(const char *sink)
+{
+    if (strcmp(sink, "null") == 0 || strcmp(sink, "mem") == 0)
+        return 0;
+    if (strncmp(sink, "file:", 5) == 0 && sink[5])
+        return 0;
+    return zc_fail(EINVAL, "--sink: bad value '%s' (allowed: null, mem, file:PATH)", sink);
+}
+
+static int check_geometry(uint64_t size, uint64_t gran, const char *size_opt)
+{
+    char s[32], g[32];
+    zc_format_size(size, s, sizeof s);
+    zc_format_size(gran, g, sizeof g);
+    if (gran % 8)
+        return zc_fail(EINVAL, "--gran %s: not a multiple of 8 (allowed: 8, 64, 4K, 2M, ...)", g);
+    if (gran > size)
+        return zc_fail(EINVAL, "--gran %s: larger than %s %s (allowed: at most the size)", g, size_opt, s);
+    if (size % gran)
+        return zc_fail(EINVAL, "%s %s: not a multiple of --gran %s (allowed: whole pages)", size_opt, s, g);
+    return 0;
+}
+
+static int check_memory(const struct zcb_case *c, const char *size_opt)
+{
+    uint64_t need = zcb_case_buffer_bytes(c), avail = zcb_mem_available();
+    if (need <= avail)
+        return 0;
+    char s[32], n[32], a[32];
+    zc_format_size(c->buf_bytes, s, sizeof s);
+    zc_format_size(need, n, sizeof n);
+    zc_format_size(avail, a, sizeof a);
+    return zc_fail(ENOMEM, "%s %s: needs %s of buffers but only %s is available (MemAvailable); "
+                           "allowed: sizes that fit in memory",
+                   size_opt, s, n, a);
+}
+
+struct axes {
+    const struct zcb_options *o;
+    const char *sweep;
+    const uint64_t *sizes;
+    size_t n_sizes;
+    const char *size_opt;
+    struct zcb_str_list backends;
+};
+
+static void base_case(const struct axes *ax, struct zcb_case *c)
+{
+    const struct zcb_options *o = ax->o;
+    memset(c, 0, sizeof *c);
+    snprintf(c->sweep, sizeof c->sweep, "%s", ax->sweep);
+    c->workload = o->workload;
+    c->nonzero_at = o->nonzero_at;
+    c->reps = o->reps;
+    c->min_time = o->min_time;
+    snprintf(c->sink, sizeof c->sink, "%s", o->sink);
+    c->senders = o->senders;
+    c->packet = o->packet;
+    c->cpu = o->cpu;
+    snprintf(c->numa, sizeof c->numa, "%s", o->numa);
+    c->seed = o->seed;
+}
+
+/* One (size, gran, zero ratio, cache) point: the reference row, then every
+ * op x backend. */
+static int expand_point(const struct axes *ax, struct zcb_case *c, struct zcb_case_list *out)
+{
+    const struct zcb_options *o = ax->o;
+    int rc = 0;
+    bool with_ref = o->ref && (o->workload == ZCB_WL_ZEROCHECK || o->workload == ZCB_WL_ONEGIG);
+    if (with_ref) {
+        c->op = ZCB_OP_READ;
+        snprintf(c->backend, sizeof c->backend, "%s", ZCB_REF_BACKEND);
+        rc = check_memory(c, ax->size_opt);
+        if (!rc)
+            rc = push(out, c);
+    }
+    size_t n_ops = 1;
+    if (o->workload == ZCB_WL_ONEGIG)
+        n_ops = o->ops.n;
+    for (size_t p = 0; !rc && p < n_ops; p++) {
+        switch (o->workload) {
+        case ZCB_WL_ZEROCHECK: c->op = ZCB_OP_COMPVAL; break;
+        case ZCB_WL_ONEGIG: c->op = (int)o->ops.v[p]; break;
+        case ZCB_WL_SAVEVM: c->op = ZCB_OP_SAVEVM; break;
+        default: c->op = ZCB_OP_MIGRATE; break;
+        }
+        rc = check_memory(c, ax->size_opt);
+        for (size_t b = 0; !rc && b < ax->backends.n; b++) {
+            snprintf(c->backend, sizeof c->backend, "%s", ax->backends.v[b]);
+            rc = push(out, c);
+        }
+    }
+    return rc;
+}
+
+int zcb_cases_expand(const struct zcb_options *o, const char *sweep_name, struct zcb_case_list *out)
+{
+    struct axes ax = {.o = o, .sweep = sweep_name};
+    bool guest = o->workload == ZCB_WL_SAVEVM || o->workload == ZCB_WL_MIGRATE;
+    if (guest) {
+        ax.sizes = o->mems.v, ax.n_sizes = o->mems.n, ax.size_opt = "--mem";
+    } else if (o->sizes.n) {
+        ax.sizes = o->sizes.v, ax.n_sizes = o->sizes.n, ax.size_opt = "--size";
+    } else if (o->workload == ZCB_WL_ONEGIG) {
+        ax.sizes = &onegig_size, ax.n_sizes = 1, ax.size_opt = "--size";
+    } else {
+        ax.sizes = zerocheck_sizes, ax.n_sizes = 4, ax.size_opt = "--size";
+    }
+    int rc = check_sink(o->sink);
+    if (!rc)
+        rc = zcb_numa_check(o->numa);
+    if (!rc)
+        rc = zcb_cpu_check(o->cpu);
+    if (!rc)
+        rc = resolve_backends(&o->backends, &ax.backends);
+    if (rc)
+        return rc;
+    if (!ax.backends.n && !(o->ref && !guest))
+        return zc_fail(EINVAL, "--backend: no usable backend (see --list-backends)");
+    for (size_t s = 0; s < ax.n_sizes; s++)
+        for (size_t g = 0; g < o->grans.n; g++) {
+            rc = check_geometry(ax.sizes[s], o->grans.v[g], ax.size_opt);
+            if (rc)
+                return rc;
+            for (size_t z = 0; z < o->zero_ratios.n; z++)
+                for (size_t k = 0; k < o->caches.n; k++) {
+                    struct zcb_case c;
+                    base_case(&ax, &c);
+                    c.buf_bytes = ax.sizes[s];
+                    c.mem_bytes = guest ? ax.sizes[s] : 0;
+                    c.gran = o->grans.v[g];
+                    c.zero_ratio = o->zero_ratios.v[z];
+                    c.cache = (int)o->caches.v[k];
+                    rc = expand_point(&ax, &c, out);
+                    if (rc)
+                        return rc;
+                }
+        }
+    return 0;
+}
+
+void zcb_cases_free(struct zcb_case_list *l)
+{
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+void zcb_cases_print(const struct zcb_case_list *l, FILE *out)
+{
+    fprintf(out, "# %zu cases: index sweep key\n", l->n);
+    for (size_t i = 0; i < l->n; i++) {
+        char key[512];
+        zcb_case_key(&l->v[i], key, sizeof key);
+        fprintf(out, "%zu %s %s\n", i, l->v[i].sweep, key);
+    }
+}

@@ -1,0 +1,56 @@
+/* Expands options into the list of cases to measure, validating every value
+ * that depends on another (gran vs size, memory available, backend specs). */
+#ifndef ZCB_CASES_H
+#define ZCB_CASES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "options.h"
+#include "sweep.h"
+
+#define ZCB_REF_BACKEND "ref:read"
+
+struct zcb_case {
+    unsigned index;               /* position in the run, 0-based */
+    char sweep[ZCB_SWEEP_NAME_MAX];
+    int workload;                 /* enum zcb_workload */
+    int op;                       /* enum zcb_op */
+    char backend[ZCB_SPEC_MAX];   /* as given, or ZCB_REF_BACKEND */
+    uint64_t buf_bytes;           /* bytes checked per pass (guest memory for savevm/migrate) */
+    uint64_t gran;
+    double zero_ratio;
+    int nonzero_at;
+    int cache;
+    unsigned reps;
+    double min_time;
+    uint64_t mem_bytes;           /* savevm/migrate, else 0 */
+    char sink[ZCB_PATH_MAX];
+    unsigned senders, packet;
+    int cpu;
+    char numa[32];
+    unsigned seed;
+};
+
+struct zcb_case_list {
+    struct zcb_case *v;
+    size_t n, cap;
+};
+
+/* Appends the cases of one sweep. -EINVAL (message names the value and what
+ * is allowed) on an inconsistent combination, a bad backend spec or a size
+ * that does not fit in available memory. */
+int zcb_cases_expand(const struct zcb_options *o, const char *sweep_name, struct zcb_case_list *out);
+void zcb_cases_free(struct zcb_case_list *l);
+/* Bytes of buffers a case allocates (checked against available memory). */
+uint64_t zcb_case_buffer_bytes(const struct zcb_case *c);
+/* "workload/op/backend/buf_bytes/gran_bytes/zero_ratio/cache", the key of
+ * the samples CSV and of Google Benchmark's name. */
+void zcb_case_key(const struct zcb_case *c, char *buf, size_t len);
+void zcb_cases_print(const struct zcb_case_list *l, FILE *out);
+/* Bytes of memory available now (MemAvailable, else _SC_AVPHYS_PAGES). */
+uint64_t zcb_mem_available(void);
+
+#endif

@@ -1,0 +1,387 @@
+#include "harness.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zc/error.h>
+
+#include "cpu/tsc.h"
+#include "dsa/error.h"
+#include "dsa/spec.h"
+#include "gbench.h"
+#include "interrupt.h"
+#include "placement.h"
+#include "progress.h"
+#include "workload.h"
+
+/* Per-iteration values passed from the benchmark to the report callback as
+ * Google Benchmark counters (averaged over iterations). */
+enum metric {
+    M_CPU_NS, M_SUBMIT_CPP, M_WAIT_CPP, M_DESC_PP, M_BATCHES, M_RETRIES, M_CPU_PAGES, M_FAULTS,
+    M_SAVE_CYC, M_ZC_CYC, M_SENDER_MAX, M_COUNT
+};
+static const char *const metric_names[M_COUNT] = {
+    "cpu_ns", "submit_cpp", "wait_cpp", "desc_pp", "batches", "retries", "cpu_pages", "faults",
+    "save_cycles", "zc_cycles", "sender_cpu_max",
+};
+
+static const char MSG_INTERRUPTED[] = "interrupted";
+static const char MSG_SKIPPED[] = "skipped after an earlier failure";
+
+/* What the run knows about the case being measured. */
+struct current {
+    const struct zcb_case *c;
+    struct zcb_bench bench;
+    bool prepared;
+    char backend[ZCB_SPEC_MAX]; /* canonical spec */
+    char device[16], wait[16];
+    unsigned batch, queue_depth, n_wq, threads;
+    unsigned n_samples;
+    double *latency;            /* [reps] */
+    double *metrics[M_COUNT];   /* [reps] each */
+};
+
+static struct {
+    const struct zcb_harness *h;
+    struct current cur;
+    size_t done;
+    int status;
+} run;
+
+static const struct zcb_workload_ops *workload_of(const struct zcb_case *c)
+{
+    switch (c->op) {
+    case ZCB_OP_READ: return &zcb_wl_read;
+    case ZCB_OP_COMPARE: return &zcb_wl_compare;
+    case ZCB_OP_SAVEVM: return &zcb_wl_savevm;
+    case ZCB_OP_MIGRATE: return &zcb_wl_migrate;
+    default: return &zcb_wl_zerocheck;
+    }
+}
+
+static void release_current(void)
+{
+    struct current *cur = &run.cur;
+    struct zcb_bench *b = &cur->bench;
+    if (b->ops) /* also after a failed prepare: release copes with partial state */
+        b->ops->release(b);
+    if (b->be)
+        zc_backend_close(b->be);
+    free(b->answer);
+    free(cur->latency);
+    for (int m = 0; m < M_COUNT; m++)
+        free(cur->metrics[m]);
+    memset(cur, 0, sizeof *cur);
+}
+
+static void describe(struct current *cur)
+{
+    const struct zc_backend_desc *d = cur->bench.desc;
+    if (!d) {
+        snprintf(cur->backend, sizeof cur->backend, "%s", ZCB_REF_BACKEND);
+        snprintf(cur->device, sizeof cur->device, "cpu");
+        snprintf(cur->wait, sizeof cur->wait, "-");
+        cur->batch = cur->queue_depth = cur->threads = 1;
+        return;
+    }
+    snprintf(cur->backend, sizeof cur->backend, "%s", d->spec);
+    snprintf(cur->device, sizeof cur->device, "%s", d->device);
+    cur->batch = d->batch;
+    cur->queue_depth = d->queue_depth;
+    cur->n_wq = d->n_wq;
+    cur->threads = d->threads * (cur->c->op == ZCB_OP_MIGRATE ? cur->c->senders : 1);
+    snprintf(cur->wait, sizeof cur->wait, "-");
+    struct zc_spec spec;
+    if (strcmp(d->device, "cpu") != 0 && zc_spec_parse(d->spec, &spec) == 0) {
+        const char *w = zc_spec_get(&spec, "wait");
+        snprintf(cur->wait, sizeof cur->wait, "%s", w ? w : "-");
+        zc_spec_free(&spec);
+    }
+}
+
+static int prepare(const struct zcb_case *c)
+{
+    release_current();
+    struct current *cur = &run.cur;
+    struct zcb_bench *b = &cur->bench;
+    cur->c = c;
+    b->c = c;
+    b->ops = workload_of(c);
+    cur->latency = calloc(c->reps, sizeof *cur->latency);
+    for (int m = 0; m < M_COUNT; m++)
+        cur->metrics[m] = calloc(c->reps, sizeof(double));
+    b->pages = c->buf_bytes / c->gran;
+    b->answer = calloc(b->pages, sizeof *b->answer);
+    if (!cur->latency || !cur->metrics[M_COUNT - 1] || !b->answer)
+        return zc_fail(ENOMEM, "out of memory preparing case %u", c->index);
+    int rc = zcb_pin_thread(c->cpu);
+    if (rc)
+        return rc;
+    struct zcb_fill fill = {c->buf_bytes, c->gran, c->zero_ratio, c->nonzero_at, c->seed, ""};
+    snprintf(fill.numa, sizeof fill.numa, "%s", c->numa);
+    b->buf = zcb_buffer_get(ZCB_SLOT_DATA, &fill);
+    if (!b->buf)
+        return -ENOMEM;
+    if (c->op != ZCB_OP_READ && c->op != ZCB_OP_MIGRATE) {
+        rc = zc_backend_open(c->backend, &b->be);
+        if (rc)
+            return rc;
+        b->desc = zc_backend_describe(b->be);
+    }
+    rc = b->ops->prepare(b);
+    cur->prepared = rc == 0;
+    if (!rc)
+        describe(cur);
+    return rc;
+}
+
+static void fail_case(zc_gb_state *st, const char *msg)
+{
+    zc_gb_skip_with_error(st, msg);
+}
+
+static void bench_fn(zc_gb_state *st, void *ctx)
+{
+    const struct zcb_case *c = ctx;
+    struct current *cur = &run.cur;
+    if (run.status) {
+        fail_case(st, MSG_SKIPPED);
+        return;
+    }
+    if (cur->c == c && !cur->prepared) {
+        fail_case(st, MSG_SKIPPED);
+        return;
+    }
+    if (cur->c != c) {
+        if (zcb_interrupted()) {
+            fail_case(st, MSG_INTERRUPTED);
+            return;
+        }
+        if (prepare(c) != 0) {
+            fail_case(st, zc_last_error());
+            return;
+        }
+    }
+    struct zcb_bench *b = &cur->bench;
+    double sums[M_COUNT] = {0};
+    double pages = (double)b->pages;
+    int64_t iters = 0;
+    while (zc_gb_keep_running(st)) {
+        struct zcb_sample s;
+        memset(&s, 0, sizeof s);
+        if (b->be)
+            zc_backend_reset_stats(b->be);
+        if (b->ops->pass(b, &s) != 0) {
+            fail_case(st, zc_last_error());
+            return;
+        }
+        if (b->be)
+            zc_backend_get_stats(b->be, &s.stats);
+        zc_gb_set_iteration_time(st, s.wall_ns * 1e-9);
+        sums[M_CPU_NS] += s.cpu_ns;
+        sums[M_SUBMIT_CPP] += (double)s.stats.submit_cycles / pages;
+        sums[M_WAIT_CPP] += (double)s.stats.wait_cycles / pages;
+        sums[M_DESC_PP] += (double)s.stats.descriptors / pages;
+        sums[M_BATCHES] += (double)s.stats.batches;
+        sums[M_RETRIES] += (double)s.stats.retries;
+        sums[M_CPU_PAGES] += (double)s.stats.cpu_pages;
+        sums[M_FAULTS] += (double)s.stats.faults_recovered;
+        sums[M_SAVE_CYC] += (double)s.save_cycles;
+        sums[M_ZC_CYC] += (double)s.zerocheck_cycles;
+        sums[M_SENDER_MAX] += s.sender_cpu_ns_max;
+        iters++;
+    }
+    if (b->ops->verify(b) != 0) {
+        fail_case(st, zc_last_error());
+        return;
+    }
+    for (int m = 0; m < M_COUNT; m++)
+        zc_gb_counter(st, metric_names[m], sums[m], ZC_GB_COUNTER_AVG_ITERATIONS);
+    zc_gb_set_bytes_processed(st, iters * (int64_t)c->buf_bytes);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Linear interpolation between order statistics (q in 0..1). */
+static double quantile(const double *v, size_t n, double q)
+{
+    double sorted[n];
+    memcpy(sorted, v, n * sizeof *v);
+    qsort(sorted, n, sizeof *sorted, cmp_double);
+    double pos = q * (double)(n - 1);
+    size_t lo = (size_t)floor(pos), hi = lo + 1 < n ? lo + 1 : lo;
+    return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - (double)lo);
+}
+
+static double median_of(const double *v, size_t n) { return quantile(v, n, 0.5); }
+
+static void fill_row(const struct current *cur, struct zcb_row *r)
+{
+    const struct zcb_case *c = cur->c;
+    const struct zcb_bench *b = &cur->bench;
+    size_t n = cur->n_samples;
+    double med[M_COUNT];
+    for (int m = 0; m < M_COUNT; m++)
+        med[m] = median_of(cur->metrics[m], n);
+    memset(r, 0, sizeof *r);
+    r->run_id = run.h->run_id;
+    r->workload = zcb_workload_names[c->workload];
+    r->op = zcb_op_names[c->op];
+    r->backend = cur->backend;
+    r->device = cur->device;
+    r->buf_bytes = c->buf_bytes;
+    r->gran_bytes = c->gran;
+    r->batch = cur->batch;
+    r->queue_depth = cur->queue_depth;
+    r->n_wq = cur->n_wq;
+    r->threads = cur->threads;
+    r->zero_ratio = c->zero_ratio;
+    r->cache = zcb_cache_names[c->cache];
+    r->reps = n;
+    r->latency_ns = median_of(cur->latency, n);
+    r->latency_ns_p99 = quantile(cur->latency, n, 0.99);
+    r->throughput_gbps = r->latency_ns > 0 ? (double)c->buf_bytes / r->latency_ns : 0;
+    r->cpu_ns_per_page = med[M_CPU_NS] / (double)b->pages;
+    r->submit_cycles_per_page = med[M_SUBMIT_CPP];
+    r->wait_cycles_per_page = med[M_WAIT_CPP];
+    r->pages = b->pages;
+    r->pages_zero = b->answered_zero;
+    r->verified = 1; /* a row exists only when every pass matched the oracle */
+    r->nonzero_at = zcb_nonzero_names[c->nonzero_at];
+    r->wait = cur->wait;
+    r->guest = c->op == ZCB_OP_SAVEVM || c->op == ZCB_OP_MIGRATE;
+    r->mem_bytes = c->mem_bytes;
+    r->save_cycles = (uint64_t)llround(med[M_SAVE_CYC]);
+    r->zerocheck_cycles = (uint64_t)llround(med[M_ZC_CYC]);
+    r->zerocheck_share = med[M_SAVE_CYC] > 0 ? med[M_ZC_CYC] / med[M_SAVE_CYC] : 0;
+    r->tsc_hz = zc_tsc_hz();
+    r->sweep = c->sweep;
+    r->sink = r->guest ? c->sink : "-";
+    r->numa = c->numa;
+    r->cpu = c->cpu;
+    r->migrate = c->op == ZCB_OP_MIGRATE;
+    r->packet_pages = c->packet;
+    r->sender_cpu_ns = med[M_CPU_NS];
+    r->sender_cpu_ns_max = med[M_SENDER_MAX];
+    r->descriptors_per_page = med[M_DESC_PP];
+    r->batches_per_pass = med[M_BATCHES];
+    r->retries_per_pass = med[M_RETRIES];
+    r->cpu_pages_per_pass = med[M_CPU_PAGES];
+    r->faults_per_pass = med[M_FAULTS];
+}
+
+static double counter(const struct zc_gb_result *r, const char *name)
+{
+    for (size_t i = 0; i < r->n_counters; i++)
+        if (strcmp(r->counter_names[i], name) == 0)
+            return r->counter_values[i];
+    return 0;
+}
+
+static void case_finished(const struct zcb_case *c)
+{
+    char key[512];
+    zcb_case_key(c, key, sizeof key);
+    zcb_progress_case_done(++run.done, key);
+}
+
+static void write_case(struct current *cur)
+{
+    struct zcb_row row;
+    fill_row(cur, &row);
+    char key[512];
+    zcb_case_key(cur->c, key, sizeof key);
+    int rc = zcb_csv_write_row(run.h->results, &row);
+    for (unsigned i = 0; !rc && run.h->samples && i < cur->n_samples; i++)
+        rc = zcb_csv_write_sample(run.h->samples, run.h->run_id, key, i, cur->latency[i],
+                                  cur->metrics[M_CPU_NS][i]);
+    if (rc) {
+        fprintf(stderr, "zcbench: %s\n", zc_last_error());
+        run.status = 1;
+    }
+}
+
+static void on_report(const struct zc_gb_result *r, void *ctx)
+{
+    (void)ctx;
+    struct current *cur = &run.cur;
+    unsigned idx;
+    if (r->aggregate[0] || sscanf(r->run_name, "c%u/", &idx) != 1 || idx >= run.h->cases->n)
+        return;
+    const struct zcb_case *c = &run.h->cases->v[idx];
+    if (r->error) {
+        bool quiet = strcmp(r->error_message, MSG_INTERRUPTED) == 0 ||
+                     strcmp(r->error_message, MSG_SKIPPED) == 0;
+        if (!quiet && !run.status) {
+            char key[512];
+            zcb_case_key(c, key, sizeof key);
+            fprintf(stderr, "zcbench: case %u (%s) failed: %s\n", idx, key, r->error_message);
+            run.status = 1;
+        }
+        return;
+    }
+    if (cur->c != c || cur->n_samples >= c->reps)
+        return;
+    unsigned i = cur->n_samples++;
+    cur->latency[i] = r->real_time_ns;
+    for (int m = 0; m < M_COUNT; m++)
+        cur->metrics[m][i] = counter(r, metric_names[m]);
+    if (cur->n_samples == c->reps) {
+        write_case(cur);
+        case_finished(c);
+    }
+}
+
+static int register_cases(const struct zcb_case_list *cases)
+{
+    for (size_t i = 0; i < cases->n; i++) {
+        const struct zcb_case *c = &cases->v[i];
+        char name[640], key[512];
+        zcb_case_key(c, key, sizeof key);
+        snprintf(name, sizeof name, "c%05zu/%s", i, key);
+        zc_gb_bench *b = zc_gb_register(name, bench_fn, (void *)c);
+        if (!b)
+            return zc_fail(EINVAL, "Google Benchmark refused case %zu", i);
+        zc_gb_repetitions(b, (int)c->reps);
+        zc_gb_min_time(b, c->min_time);
+        zc_gb_use_manual_time(b);
+        zc_gb_report_aggregates_only(b, false);
+        zc_gb_unit(b, ZC_GB_US);
+    }
+    return 0;
+}
+
+int zcb_harness_run(const struct zcb_harness *h)
+{
+    memset(&run, 0, sizeof run);
+    run.h = h;
+    if (register_cases(h->cases) != 0) {
+        fprintf(stderr, "zcbench: %s\n", zc_last_error());
+        return 1;
+    }
+    zcb_progress_start(h->cases->n, h->progress);
+    long n = zc_gb_run(NULL, on_report, NULL, true, h->gbench_json);
+    release_current();
+    zcb_buffers_release();
+    zc_gb_clear();
+    zcb_progress_end();
+    if (n < 0 && !run.status) {
+        fprintf(stderr, "zcbench: --gbench-json %s: cannot write\n", h->gbench_json);
+        run.status = 1;
+    }
+    if (run.status)
+        return run.status;
+    if (zcb_interrupted()) {
+        fprintf(stderr, "zcbench: interrupted after %zu of %zu cases; finished rows kept\n", run.done,
+                h->cases->n);
+        return 130;
+    }
+    return 0;
+}

@@ -1,0 +1,43 @@
+#include "listing.h"
+
+#include <zc/backend.h>
+#include <zc/cpu.h>
+#include <zc/dsa.h>
+#include <zc/error.h>
+
+static void print_wq(const struct zc_dsa_wq_info *wq, const char *type, const char *state, void *ctx)
+{
+    FILE *out = ctx;
+    fprintf(out, "  %s/%s  %s, %s, %s, size %u, max batch %u, %u engines, NUMA node %d\n", wq->device,
+            wq->name, type ? type : "?", state ? state : "?",
+            wq->mode == ZC_DSA_SHARED ? "shared" : "dedicated", wq->size, wq->max_batch, wq->engines,
+            wq->numa_node);
+}
+
+void zcb_list_backends(FILE *out)
+{
+    fprintf(out, "Backends (--backend SPEC; 'all' = the example of every usable kind; DSA kinds run\n"
+                 "on the emu model when no hardware WQ is given, labelled device dsa-emu):\n");
+    for (size_t i = 0; i < zc_backend_kind_count(); i++) {
+        const struct zc_backend_kind *k = zc_backend_kind_at(i);
+        const char *why = NULL;
+        bool usable = zc_backend_kind_usable(k, &why);
+        fprintf(out, "  %-11s %-6s %s\n  %11s e.g. %s%s%s\n", k->name, usable ? "yes" : "no", k->summary,
+                "", k->example, usable ? "" : "  -- not usable: ", usable ? "" : (why ? why : "?"));
+    }
+    fprintf(out, "\nCPU variants (cpu:VARIANT; best = %s):\n", zc_cpu_best_name());
+    for (size_t i = 0; i < zc_cpu_variant_count(); i++) {
+        const struct zc_cpu_variant *v = zc_cpu_variant_at(i);
+        fprintf(out, "  %-8s %-4s %s%s%s\n", v->name, v->usable ? "yes" : "no", v->summary,
+                v->usable ? "" : "  -- not usable: ", v->usable ? "" : (v->why_not ? v->why_not : "?"));
+    }
+    fprintf(out, "\nDSA hardware (libaccel-config):\n");
+    int n = zc_dsa_discover(print_wq, out);
+    if (n < 0)
+        fprintf(out, "  none: %s\n", zc_last_error());
+    else if (n == 0)
+        fprintf(out, "  no enabled work queue found\n");
+    fprintf(out, "  CPU submission instructions: MOVDIR64B %s, ENQCMD %s, WAITPKG %s\n",
+            zc_dsa_cpu_has_movdir64b() ? "yes" : "no", zc_dsa_cpu_has_enqcmd() ? "yes" : "no",
+            zc_dsa_cpu_has_waitpkg() ? "yes" : "no");
+}

@@ -1,0 +1,147 @@
+/* zcbench: parameter sweeps over zero-check backends, written as tidy CSV
+ * (docs/csv-schema.md); `zcbench compare` is the regression gate. */
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zc/error.h>
+
+#include "cases.h"
+#include "compare/compare.h"
+#include "csv.h"
+#include "gbench.h"
+#include "harness.h"
+#include "interrupt.h"
+#include "listing.h"
+#include "meta.h"
+#include "options.h"
+#include "placement.h"
+#include "sweep.h"
+
+#define EXIT_BAD_INPUT 2
+#define MAX_CLI_ASSIGNS 256
+
+static int bad_input(void)
+{
+    fprintf(stderr, "zcbench: %s\n", zc_last_error());
+    return EXIT_BAD_INPUT;
+}
+
+static void join_command_line(int argc, char **argv, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < argc && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? " " : "", argv[i]);
+}
+
+/* Every sweep's cases: the --config sections, or the command line alone. */
+static int expand(const struct zcb_options *cli_opts, const struct zcb_assign *cli, size_t n_cli,
+                  struct zcb_case_list *cases)
+{
+    if (!cli_opts->config[0])
+        return zcb_cases_expand(cli_opts, "cli", cases);
+    struct zcb_sweep sweep;
+    int rc = zcb_sweep_load(cli_opts->config, &sweep);
+    for (size_t i = 0; !rc && i < sweep.n_sections; i++) {
+        struct zcb_options o;
+        rc = zcb_sweep_options(&sweep, i, cli, n_cli, &o);
+        if (!rc)
+            rc = zcb_cases_expand(&o, sweep.sections[i].name, cases);
+    }
+    if (!rc || sweep.text)
+        zcb_sweep_free(&sweep);
+    return rc;
+}
+
+static void samples_path(const struct zcb_options *o, char *buf, size_t len)
+{
+    if (o->samples[0]) {
+        snprintf(buf, len, "%s", o->samples);
+        return;
+    }
+    size_t n = strlen(o->output);
+    if (n > 4 && strcmp(o->output + n - 4, ".csv") == 0)
+        snprintf(buf, len, "%.*s.samples.csv", (int)(n - 4), o->output);
+    else
+        snprintf(buf, len, "%s.samples.csv", o->output);
+}
+
+static int run(const struct zcb_options *o, const struct zcb_case_list *cases, const char *command_line)
+{
+    char run_id[160], samples[ZCB_PATH_MAX + 16];
+    bool to_file = o->output[0] && strcmp(o->output, "-") != 0;
+    struct zcb_csv results, sample_csv;
+    zcb_make_run_id(run_id, sizeof run_id);
+    if (zcb_csv_open_results(&results, o->output) != 0)
+        return bad_input();
+    bool with_samples = to_file || o->samples[0];
+    if (with_samples) {
+        samples_path(o, samples, sizeof samples);
+        if (zcb_csv_open_samples(&sample_csv, samples) != 0) {
+            zcb_csv_close(&results);
+            return bad_input();
+        }
+    }
+    if (to_file) {
+        char dir[ZCB_PATH_MAX];
+        snprintf(dir, sizeof dir, "%s", o->output);
+        if (zcb_meta_write(dirname(dir), run_id, command_line) != 0)
+            fprintf(stderr, "zcbench: warning: %s\n", zc_last_error());
+    }
+    zcb_interrupt_install();
+    struct zcb_harness h = {
+        .run_id = run_id,
+        .cases = cases,
+        .results = &results,
+        .samples = with_samples ? &sample_csv : NULL,
+        .gbench_json = o->gbench_json[0] ? o->gbench_json : NULL,
+        .progress = !o->quiet,
+    };
+    int status = zcb_harness_run(&h);
+    zcb_csv_close(&results);
+    if (with_samples)
+        zcb_csv_close(&sample_csv);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "compare") == 0)
+        return zc_compare_main(argc - 1, argv + 1);
+    char command_line[4096];
+    join_command_line(argc, argv, command_line, sizeof command_line);
+    if (!zc_gb_initialize(&argc, argv)) {
+        fprintf(stderr, "zcbench: bad --benchmark_* flag (see Google Benchmark's --help)\n");
+        return EXIT_BAD_INPUT;
+    }
+    static struct zcb_assign cli[MAX_CLI_ASSIGNS];
+    static struct zcb_options opts;
+    size_t n_cli;
+    zcb_options_defaults(&opts);
+    if (zcb_options_scan_argv(argc - 1, argv + 1, cli, MAX_CLI_ASSIGNS, &n_cli) != 0)
+        return bad_input();
+    for (size_t i = 0; i < n_cli; i++)
+        if (zcb_options_set(&opts, &cli[i], 3, false) != 0)
+            return bad_input();
+    if (opts.help) {
+        zcb_options_help(stdout);
+        return 0;
+    }
+    if (opts.list_backends) {
+        zcb_list_backends(stdout);
+        return 0;
+    }
+    struct zcb_case_list cases = {0};
+    int status = 0;
+    if (expand(&opts, cli, n_cli, &cases) != 0)
+        status = bad_input();
+    else if (opts.dry_run)
+        zcb_cases_print(&cases, stdout);
+    else
+        status = run(&opts, &cases, command_line);
+    zcb_cases_free(&cases);
+    zcb_placement_shutdown();
+    return status;
+}

@@ -1,0 +1,162 @@
+#include "placement.h"
+
+#include <errno.h>
+#include <hwloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <zc/dsa.h>
+
+#include "dsa/error.h"
+
+static hwloc_topology_t topo;
+
+static hwloc_topology_t topology(void)
+{
+    if (!topo && (hwloc_topology_init(&topo) != 0 || hwloc_topology_load(topo) != 0)) {
+        topo = NULL;
+        zc_fail(EIO, "hwloc: cannot load the topology");
+    }
+    return topo;
+}
+
+void zcb_placement_shutdown(void)
+{
+    if (topo)
+        hwloc_topology_destroy(topo);
+    topo = NULL;
+}
+
+static int numa_count(void)
+{
+    hwloc_topology_t t = topology();
+    return t ? hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_NUMANODE) : 0;
+}
+
+static void first_dsa_node(const struct zc_dsa_wq_info *wq, const char *type, const char *state,
+                           void *ctx)
+{
+    (void)type;
+    (void)state;
+    int *node = ctx;
+    if (*node < 0)
+        *node = wq->numa_node;
+}
+
+/* The NUMA node of the first DSA device found, else the node the calling
+ * thread runs on (the emu model executes on this CPU). */
+static int device_node(void)
+{
+    int node = -1;
+    if (zc_dsa_discover(first_dsa_node, &node) > 0 && node >= 0)
+        return node;
+    hwloc_topology_t t = topology();
+    hwloc_bitmap_t set = hwloc_bitmap_alloc();
+    int found = 0;
+    if (t && set && hwloc_get_last_cpu_location(t, set, HWLOC_CPUBIND_THREAD) == 0) {
+        hwloc_obj_t pu = hwloc_get_obj_inside_cpuset_by_type(t, set, HWLOC_OBJ_PU, 0);
+        hwloc_obj_t n = pu ? hwloc_get_next_obj_covering_cpuset_by_type(t, pu->cpuset, HWLOC_OBJ_NUMANODE, NULL) : NULL;
+        if (n)
+            found = (int)n->logical_index;
+    }
+    hwloc_bitmap_free(set);
+    return found;
+}
+
+/* -1 for "any"; else the logical NUMA node index, or -EINVAL. */
+static int resolve_node(const char *numa)
+{
+    int nodes = numa_count();
+    if (strcmp(numa, "any") == 0)
+        return -1;
+    if (strcmp(numa, "local") == 0)
+        return device_node();
+    if (strcmp(numa, "remote") == 0) {
+        if (nodes < 2)
+            return zc_fail(EINVAL, "--numa remote: this host has %d NUMA node(s), remote needs 2 or more "
+                                   "(allowed: any, local, 0..%d)", nodes, nodes - 1);
+        return (device_node() + 1) % nodes;
+    }
+    char *end;
+    long n = strtol(numa, &end, 10);
+    if (end == numa || *end || n < 0 || n >= nodes)
+        return zc_fail(EINVAL, "--numa: bad value '%s' (allowed: any, local, remote, 0..%d)", numa,
+                       nodes - 1);
+    return (int)n;
+}
+
+int zcb_numa_check(const char *numa)
+{
+    int rc = resolve_node(numa);
+    return rc < -1 ? rc : 0;
+}
+
+int zcb_cpu_check(int cpu)
+{
+    hwloc_topology_t t = topology();
+    int pus = t ? hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_PU) : 0;
+    if (cpu >= pus)
+        return zc_fail(EINVAL, "--cpu %d: this host has %d PUs (allowed: -1, 0..%d)", cpu, pus, pus - 1);
+    return 0;
+}
+
+int zcb_pin_thread(int cpu)
+{
+    hwloc_topology_t t = topology();
+    if (cpu < 0)
+        return 0;
+    hwloc_obj_t pu = t ? hwloc_get_obj_by_type(t, HWLOC_OBJ_PU, (unsigned)cpu) : NULL;
+    if (!pu)
+        return zc_fail(EINVAL, "--cpu %d: no such PU", cpu);
+    hwloc_bitmap_t set = hwloc_bitmap_dup(pu->cpuset);
+    hwloc_bitmap_singlify(set);
+    int rc = hwloc_set_cpubind(t, set, HWLOC_CPUBIND_THREAD | HWLOC_CPUBIND_STRICT);
+    hwloc_bitmap_free(set);
+    return rc ? zc_fail(errno ? errno : EIO, "--cpu %d: cannot pin the thread: %s", cpu, strerror(errno)) : 0;
+}
+
+void *zcb_alloc_bound(size_t len, const char *numa)
+{
+    int node = resolve_node(numa);
+    if (node < -1)
+        return NULL;
+    if (node < 0) {
+        void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) {
+            zc_fail(errno, "cannot map %zu bytes: %s", len, strerror(errno));
+            return NULL;
+        }
+        return p;
+    }
+    hwloc_topology_t t = topology();
+    hwloc_obj_t n = hwloc_get_obj_by_type(t, HWLOC_OBJ_NUMANODE, (unsigned)node);
+    void *p = n ? hwloc_alloc_membind(t, len, n->nodeset, HWLOC_MEMBIND_BIND, HWLOC_MEMBIND_BYNODESET)
+                : NULL;
+    if (!p)
+        zc_fail(ENOMEM, "cannot bind %zu bytes to NUMA node %d (--numa %s)", len, node, numa);
+    return p;
+}
+
+void zcb_free_bound(void *p, size_t len, const char *numa)
+{
+    if (!p)
+        return;
+    if (strcmp(numa, "any") == 0)
+        munmap(p, len);
+    else
+        hwloc_free(topology(), p, len);
+}
+
+void zcb_topology_summary(char *buf, size_t len)
+{
+    hwloc_topology_t t = topology();
+    if (!t) {
+        snprintf(buf, len, "unknown");
+        return;
+    }
+    snprintf(buf, len, "{\"packages\": %d, \"cores\": %d, \"pus\": %d, \"numa_nodes\": %d}",
+             hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_PACKAGE), hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_CORE),
+             hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_PU), hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_NUMANODE));
+}

@@ -1,0 +1,21 @@
+/* hwloc placement: pinning the measuring thread, binding buffers to a NUMA
+ * node (a number, or local/remote relative to the DSA device). */
+#ifndef ZCB_PLACEMENT_H
+#define ZCB_PLACEMENT_H
+
+#include <stddef.h>
+
+/* Validate --numa / --cpu against this host's topology (-EINVAL + message). */
+int zcb_numa_check(const char *numa);
+int zcb_cpu_check(int cpu);
+/* Pin the calling thread to PU `cpu` (logical index); no-op for -1. */
+int zcb_pin_thread(int cpu);
+/* Memory bound per `numa` ("any": plain anonymous memory), prefaulted by the
+ * caller. NULL + message on failure. Free with zcb_free_bound. */
+void *zcb_alloc_bound(size_t len, const char *numa);
+void zcb_free_bound(void *p, size_t len, const char *numa);
+/* "packages=1 cores=2 pus=2 numa=1" for the metadata. */
+void zcb_topology_summary(char *buf, size_t len);
+void zcb_placement_shutdown(void);
+
+#endif

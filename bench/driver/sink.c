@@ -1,0 +1,114 @@
+#include "sink.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dsa/error.h"
+
+int zcb_sink_open(struct zcb_sink *s, const char *spec)
+{
+    memset(s, 0, sizeof *s);
+    s->fd = -1;
+    if (strcmp(spec, "null") == 0)
+        return 0;
+    if (strcmp(spec, "mem") == 0) {
+        s->kind = ZCB_SINK_MEM;
+        s->ring = malloc(ZCB_SINK_RING_BYTES);
+        return s->ring ? 0 : zc_fail(ENOMEM, "--sink mem: out of memory");
+    }
+    if (strncmp(spec, "file:", 5) == 0 && spec[5]) {
+        s->kind = ZCB_SINK_FILE;
+        s->fd = open(spec + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        return s->fd >= 0 ? 0 : zc_fail(errno, "--sink %s: cannot open: %s", spec, strerror(errno));
+    }
+    return zc_fail(EINVAL, "--sink: bad value '%s' (allowed: null, mem, file:PATH)", spec);
+}
+
+int zcb_sink_rewind(struct zcb_sink *s)
+{
+    s->bytes = 0;
+    s->ring_pos = 0;
+    s->n_iov = 0;
+    if (s->kind == ZCB_SINK_FILE && (ftruncate(s->fd, 0) != 0 || lseek(s->fd, 0, SEEK_SET) != 0))
+        return zc_fail(errno, "--sink file: cannot truncate: %s", strerror(errno));
+    return 0;
+}
+
+static void ring_put(struct zcb_sink *s, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    while (len) {
+        size_t room = ZCB_SINK_RING_BYTES - s->ring_pos, n = len < room ? len : room;
+        memcpy(s->ring + s->ring_pos, p, n);
+        s->ring_pos = (s->ring_pos + n) % ZCB_SINK_RING_BYTES;
+        p += n;
+        len -= n;
+    }
+}
+
+int zcb_sink_flush(struct zcb_sink *s)
+{
+    if (s->kind != ZCB_SINK_FILE || !s->n_iov)
+        return 0;
+    struct iovec *iov = s->iov;
+    int n = (int)s->n_iov;
+    s->n_iov = 0;
+    while (n > 0) {
+        ssize_t w = writev(s->fd, iov, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return zc_fail(errno ? errno : EIO, "--sink file: write failed: %s", strerror(errno));
+        while (n > 0 && (size_t)w >= iov->iov_len) {
+            w -= (ssize_t)iov->iov_len;
+            iov++;
+            n--;
+        }
+        if (n > 0) {
+            iov->iov_base = (char *)iov->iov_base + w;
+            iov->iov_len -= (size_t)w;
+        }
+    }
+    return 0;
+}
+
+int zcb_sink_emit(struct zcb_sink *s, uint64_t offset, const void *page, size_t gran, bool zero)
+{
+    uint64_t header = offset | (zero ? ZCB_SAVE_FLAG_ZERO : ZCB_SAVE_FLAG_PAGE);
+    s->bytes += sizeof header + (zero ? 0 : gran);
+    switch (s->kind) {
+    case ZCB_SINK_NULL:
+        return 0;
+    case ZCB_SINK_MEM:
+        ring_put(s, &header, sizeof header);
+        if (!zero)
+            ring_put(s, page, gran);
+        return 0;
+    case ZCB_SINK_FILE:
+        if (s->n_iov + 2 > ZCB_SINK_IOV) {
+            int rc = zcb_sink_flush(s);
+            if (rc)
+                return rc;
+        }
+        /* headers[] is indexed like iov[] so a header outlives its iovec. */
+        s->headers[s->n_iov] = header;
+        s->iov[s->n_iov] = (struct iovec){&s->headers[s->n_iov], sizeof header};
+        s->n_iov++;
+        if (!zero)
+            s->iov[s->n_iov++] = (struct iovec){(void *)page, gran};
+        return 0;
+    }
+    return 0;
+}
+
+void zcb_sink_close(struct zcb_sink *s)
+{
+    free(s->ring);
+    if (s->fd >= 0)
+        close(s->fd);
+    memset(s, 0, sizeof *s);
+    s->fd = -1;
+}

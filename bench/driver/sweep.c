@@ -1,0 +1,194 @@
+#include "sweep.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsa/error.h"
+
+#define WHERE_MAX (ZCB_PATH_MAX + 24)
+#define SWEEP_FILE_MAX (1u << 20)
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t len = strlen(s);
+    while (len && isspace((unsigned char)s[len - 1]))
+        s[--len] = '\0';
+    return s;
+}
+
+static size_t count_lines(const char *text)
+{
+    size_t n = 1;
+    for (const char *p = text; *p; p++)
+        n += *p == '\n';
+    return n;
+}
+
+static bool valid_name(const char *name)
+{
+    if (!*name || strlen(name) >= ZCB_SWEEP_NAME_MAX)
+        return false;
+    for (const char *p = name; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("-_.", *p))
+            return false;
+    return true;
+}
+
+/* "[sweep NAME]" -> section; anything else between brackets is an error. */
+static int parse_section(char *line, const char *where, struct zcb_sweep *s)
+{
+    size_t len = strlen(line);
+    if (line[len - 1] != ']')
+        return zc_fail(EINVAL, "%s: unterminated section header '%s' (allowed: [sweep NAME])", where, line);
+    line[len - 1] = '\0';
+    char *body = trim(line + 1);
+    if (strncmp(body, "sweep", 5) != 0 || !isspace((unsigned char)body[5]))
+        return zc_fail(EINVAL, "%s: bad section header '[%s]' (allowed: [sweep NAME])", where, body);
+    char *name = trim(body + 5);
+    if (!valid_name(name))
+        return zc_fail(EINVAL, "%s: bad sweep name '%s' (allowed: letters, digits, - _ ., at most %d)",
+                       where, name, ZCB_SWEEP_NAME_MAX - 1);
+    for (size_t i = 0; i < s->n_sections; i++)
+        if (strcmp(s->sections[i].name, name) == 0)
+            return zc_fail(EINVAL, "%s: sweep '%s' defined twice", where, name);
+    struct zcb_sweep_section *sec = &s->sections[s->n_sections++];
+    snprintf(sec->name, sizeof sec->name, "%s", name);
+    sec->first = s->n_assigns;
+    sec->n = 0;
+    return 0;
+}
+
+static int parse_assign(char *line, const char *where, struct zcb_sweep *s)
+{
+    char *eq = strchr(line, '=');
+    if (!eq)
+        return zc_fail(EINVAL, "%s: '%s' is not `key = value` or `[sweep NAME]`", where, line);
+    *eq = '\0';
+    char *key = trim(line), *value = trim(eq + 1);
+    if (!zcb_option_in_sweep(key)) {
+        struct zcb_options scratch;
+        struct zcb_assign a = {key, value, where};
+        return zcb_options_set(&scratch, &a, 1, true); /* fails naming the allowed keys */
+    }
+    if (!*value)
+        return zc_fail(EINVAL, "%s: key '%s' has no value", where, key);
+    s->assigns[s->n_assigns++] = (struct zcb_assign){key, value, where};
+    if (s->n_sections)
+        s->sections[s->n_sections - 1].n++;
+    else
+        s->n_defaults++;
+    return 0;
+}
+
+int zcb_sweep_parse(const char *text, size_t len, const char *filename, struct zcb_sweep *s)
+{
+    memset(s, 0, sizeof *s);
+    s->text = malloc(len + 1);
+    if (!s->text)
+        return zc_fail(ENOMEM, "%s: out of memory", filename);
+    memcpy(s->text, text, len);
+    s->text[len] = '\0';
+    if (strlen(s->text) != len) {
+        zcb_sweep_free(s);
+        return zc_fail(EINVAL, "%s: contains a NUL byte (allowed: text lines)", filename);
+    }
+    size_t lines = count_lines(s->text);
+    s->wheres = malloc(lines * WHERE_MAX);
+    s->assigns = calloc(lines, sizeof *s->assigns);
+    s->sections = calloc(lines, sizeof *s->sections);
+    if (!s->wheres || !s->assigns || !s->sections) {
+        zcb_sweep_free(s);
+        return zc_fail(ENOMEM, "%s: out of memory", filename);
+    }
+    char *line = s->text;
+    for (size_t no = 1; line; no++) {
+        char *next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        char *where = s->wheres + (no - 1) * WHERE_MAX;
+        snprintf(where, WHERE_MAX, "%s:%zu", filename, no);
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = '\0';
+        char *body = trim(line);
+        int rc = 0;
+        if (*body == '[')
+            rc = parse_section(body, where, s);
+        else if (*body)
+            rc = parse_assign(body, where, s);
+        if (rc) {
+            zcb_sweep_free(s);
+            return rc;
+        }
+        line = next;
+    }
+    if (!s->n_sections) {
+        snprintf(s->sections[0].name, sizeof s->sections[0].name, "default");
+        s->sections[0].first = s->n_defaults;
+        s->n_sections = 1;
+    }
+    return 0;
+}
+
+int zcb_sweep_load(const char *path, struct zcb_sweep *out)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return zc_fail(errno ? errno : EIO, "--config %s: %s (allowed: a readable sweep file, e.g. configs/quick.sweep)",
+                       path, strerror(errno));
+    char *buf = malloc(SWEEP_FILE_MAX + 1);
+    if (!buf) {
+        fclose(f);
+        return zc_fail(ENOMEM, "--config %s: out of memory", path);
+    }
+    size_t len = fread(buf, 1, SWEEP_FILE_MAX + 1, f);
+    bool failed = ferror(f);
+    fclose(f);
+    int rc;
+    if (failed)
+        rc = zc_fail(EIO, "--config %s: read error", path);
+    else if (len > SWEEP_FILE_MAX)
+        rc = zc_fail(EFBIG, "--config %s: larger than %u bytes", path, SWEEP_FILE_MAX);
+    else
+        rc = zcb_sweep_parse(buf, len, path, out);
+    free(buf);
+    return rc;
+}
+
+static int apply_all(struct zcb_options *o, const struct zcb_assign *a, size_t n, unsigned scope,
+                     bool from_file)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = zcb_options_set(o, &a[i], scope, from_file);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int zcb_sweep_options(const struct zcb_sweep *s, size_t i, const struct zcb_assign *cli,
+                      size_t n_cli, struct zcb_options *out)
+{
+    const struct zcb_sweep_section *sec = &s->sections[i];
+    zcb_options_defaults(out);
+    int rc = apply_all(out, s->assigns, s->n_defaults, 1, true);
+    if (!rc)
+        rc = apply_all(out, s->assigns + sec->first, sec->n, 2, true);
+    if (!rc)
+        rc = apply_all(out, cli, n_cli, 3, false);
+    return rc;
+}
+
+void zcb_sweep_free(struct zcb_sweep *s)
+{
+    free(s->text);
+    free(s->wheres);
+    free(s->assigns);
+    free(s->sections);
+    memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,109 @@
+/* zerocheck: one zc_backend_check over the whole buffer per pass; and the
+ * read-ceiling reference kernel on the same buffer. */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include <zc/cpu.h>
+
+#include "cpu/tsc.h"
+#include "dsa/error.h"
+#include "workload.h"
+
+uint64_t zcb_thread_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void zcb_timer_start(struct zcb_timer *t)
+{
+    t->cpu0 = zcb_thread_cpu_ns();
+    t->wall0 = zc_now_ns();
+}
+
+void zcb_timer_stop(const struct zcb_timer *t, struct zcb_sample *out)
+{
+    uint64_t wall1 = zc_now_ns(), cpu1 = zcb_thread_cpu_ns();
+    out->wall_ns = (double)(wall1 - t->wall0);
+    out->cpu_ns = (double)(cpu1 - t->cpu0);
+}
+
+void zcb_cold_flush(const struct zcb_bench *b)
+{
+    if (b->c->cache == ZCB_CACHE_COLD)
+        zcb_flush(b->buf->data, b->buf->fill.len);
+}
+
+int zcb_verify_answers(struct zcb_bench *b)
+{
+    size_t z = 0;
+    for (size_t i = 0; i < b->pages; i++)
+        z += b->answer[i];
+    b->answered_zero = z;
+    size_t bad = zcb_first_mismatch(b->buf, b->answer);
+    if (bad == SIZE_MAX)
+        return 0;
+    return zc_fail(EIO, "wrong answer from %s: page %zu reported %s, the CPU oracle says %s",
+                   b->c->backend, bad, b->answer[bad] ? "zero" : "non-zero",
+                   b->answer[bad] ? "non-zero" : "zero");
+}
+
+static int no_prepare(struct zcb_bench *b)
+{
+    (void)b;
+    return 0;
+}
+
+static void no_release(struct zcb_bench *b) { (void)b; }
+
+static int check_pass(struct zcb_bench *b, struct zcb_sample *out)
+{
+    const struct zcb_fill *f = &b->buf->fill;
+    struct zcb_timer t;
+    zcb_cold_flush(b);
+    zcb_timer_start(&t);
+    int rc = zc_backend_check(b->be, b->buf->data, f->len, f->gran, b->answer);
+    zcb_timer_stop(&t, out);
+    return rc ? zc_fail(-rc, "%s: check failed: %s", b->c->backend, zc_last_error()) : 0;
+}
+
+const struct zcb_workload_ops zcb_wl_zerocheck = {no_prepare, check_pass, zcb_verify_answers, no_release};
+
+/* The reference reads every byte with no early exit; its OR is kept so the
+ * loads cannot be optimized away and is checked against the oracle. */
+struct read_state {
+    uint64_t or_all;
+};
+
+static struct read_state read_state;
+
+static int read_prepare(struct zcb_bench *b)
+{
+    b->priv = &read_state;
+    return 0;
+}
+
+static int read_pass(struct zcb_bench *b, struct zcb_sample *out)
+{
+    struct zcb_timer t;
+    zcb_cold_flush(b);
+    zcb_timer_start(&t);
+    read_state.or_all = zc_cpu_read_or(b->buf->data, b->buf->fill.len);
+    zcb_timer_stop(&t, out);
+    return 0;
+}
+
+static int read_verify(struct zcb_bench *b)
+{
+    bool all_zero = b->buf->oracle_zero == b->pages;
+    b->answered_zero = b->buf->oracle_zero;
+    if ((read_state.or_all == 0) == all_zero)
+        return 0;
+    return zc_fail(EIO, "wrong answer from %s: OR of the buffer is %#llx but the oracle says %s",
+                   ZCB_REF_BACKEND, (unsigned long long)read_state.or_all,
+                   all_zero ? "all zero" : "not all zero");
+}
+
+const struct zcb_workload_ops zcb_wl_read = {read_prepare, read_pass, read_verify, no_release};
