@@ -38,10 +38,10 @@ uint64_t zcb_case_buffer_bytes(const struct zcb_case *c)
     return c->op == ZCB_OP_COMPARE ? 2 * c->buf_bytes : c->buf_bytes;
 }
 
-void zcb_case_key(const struct zcb_case *c, char *buf, size_t len)
+void zcb_case_key(const struct zcb_case *c, const char *backend, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s/%s/%s/%" PRIu64 "/%" PRIu64 "/%g/%s", zcb_workload_names[c->workload],
-             zcb_op_names[c->op], c->backend, c->buf_bytes, c->gran, c->zero_ratio,
+    snprintf(buf, len, "%s/%s/%s/%" PRIu64 "/%" PRIu64 "/%.6g/%s", zcb_workload_names[c->workload],
+             zcb_op_names[c->op], backend ? backend : c->backend, c->buf_bytes, c->gran, c->zero_ratio,
              zcb_cache_names[c->cache]);
 }
 
@@ -101,12 +101,15 @@ static int resolve_backends(const struct zcb_str_list *in, struct zcb_str_list *
     return 0;
 }
 
-static int check_sink(const char *sink)
+static int check_sink(const char *sink, int workload)
 {
     if (strcmp(sink, "null") == 0 || strcmp(sink, "mem") == 0)
         return 0;
-    if (strncmp(sink, "file:", 5) == 0 && sink[5])
-        return 0;
+    if (strncmp(sink, "file:", 5) == 0 && sink[5]) {
+        if (workload != ZCB_WL_MIGRATE)
+            return 0;
+        return zc_fail(EINVAL, "--sink %s: migrate senders send to null or mem (file: is for savevm)", sink);
+    }
     return zc_fail(EINVAL, "--sink: bad value '%s' (allowed: null, mem, file:PATH)", sink);
 }
 
@@ -129,13 +132,11 @@ static int check_memory(const struct zcb_case *c, const char *size_opt)
     uint64_t need = zcb_case_buffer_bytes(c), avail = zcb_mem_available();
     if (need <= avail)
         return 0;
-    char s[32], n[32], a[32];
+    char s[32];
     zc_format_size(c->buf_bytes, s, sizeof s);
-    zc_format_size(need, n, sizeof n);
-    zc_format_size(avail, a, sizeof a);
-    return zc_fail(ENOMEM, "%s %s: needs %s of buffers but only %s is available (MemAvailable); "
-                           "allowed: sizes that fit in memory",
-                   size_opt, s, n, a);
+    return zc_fail(ENOMEM, "%s %s: needs %.1f GiB of buffers but only %.1f GiB is available "
+                           "(MemAvailable); allowed: sizes that fit in memory",
+                   size_opt, s, (double)need / (1 << 30), (double)avail / (1 << 30));
 }
 
 struct axes {
@@ -210,7 +211,7 @@ int zcb_cases_expand(const struct zcb_options *o, const char *sweep_name, struct
     } else {
         ax.sizes = zerocheck_sizes, ax.n_sizes = 4, ax.size_opt = "--size";
     }
-    int rc = check_sink(o->sink);
+    int rc = check_sink(o->sink, o->workload);
     if (!rc)
         rc = zcb_numa_check(o->numa);
     if (!rc)
@@ -251,10 +252,18 @@ void zcb_cases_free(struct zcb_case_list *l)
 
 void zcb_cases_print(const struct zcb_case_list *l, FILE *out)
 {
-    fprintf(out, "# %zu cases: index sweep key\n", l->n);
+    fprintf(out, "# %zu cases: index sweep workload/op/backend/buf_bytes/gran_bytes/zero_ratio/cache "
+                 "reps nonzero_at numa cpu [sink senders packet]\n", l->n);
     for (size_t i = 0; i < l->n; i++) {
+        const struct zcb_case *c = &l->v[i];
         char key[512];
-        zcb_case_key(&l->v[i], key, sizeof key);
-        fprintf(out, "%zu %s %s\n", i, l->v[i].sweep, key);
+        zcb_case_key(c, NULL, key, sizeof key);
+        fprintf(out, "%zu %s %s reps=%u nonzero_at=%s numa=%s cpu=%d", i, c->sweep, key, c->reps,
+                zcb_nonzero_names[c->nonzero_at], c->numa, c->cpu);
+        if (c->op == ZCB_OP_SAVEVM || c->op == ZCB_OP_MIGRATE)
+            fprintf(out, " sink=%s", c->sink);
+        if (c->op == ZCB_OP_MIGRATE)
+            fprintf(out, " senders=%u packet=%u", c->senders, c->packet);
+        fputc('\n', out);
     }
 }

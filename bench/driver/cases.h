@@ -47,8 +47,9 @@ void zcb_cases_free(struct zcb_case_list *l);
 /* Bytes of buffers a case allocates (checked against available memory). */
 uint64_t zcb_case_buffer_bytes(const struct zcb_case *c);
 /* "workload/op/backend/buf_bytes/gran_bytes/zero_ratio/cache", the key of
- * the samples CSV and of Google Benchmark's name. */
-void zcb_case_key(const struct zcb_case *c, char *buf, size_t len);
+ * the samples CSV (with the canonical backend spec) and of Google Benchmark's
+ * name (backend NULL: as given). */
+void zcb_case_key(const struct zcb_case *c, const char *backend, char *buf, size_t len);
 void zcb_cases_print(const struct zcb_case_list *l, FILE *out);
 /* Bytes of memory available now (MemAvailable, else _SC_AVPHYS_PAGES). */
 uint64_t zcb_mem_available(void);

@@ -288,7 +288,7 @@ static double counter(const struct zc_gb_result *r, const char *name)
 static void case_finished(const struct zcb_case *c)
 {
     char key[512];
-    zcb_case_key(c, key, sizeof key);
+    zcb_case_key(c, NULL, key, sizeof key);
     zcb_progress_case_done(++run.done, key);
 }
 
@@ -297,7 +297,7 @@ static void write_case(struct current *cur)
     struct zcb_row row;
     fill_row(cur, &row);
     char key[512];
-    zcb_case_key(cur->c, key, sizeof key);
+    zcb_case_key(cur->c, cur->backend, key, sizeof key);
     int rc = zcb_csv_write_row(run.h->results, &row);
     for (unsigned i = 0; !rc && run.h->samples && i < cur->n_samples; i++)
         rc = zcb_csv_write_sample(run.h->samples, run.h->run_id, key, i, cur->latency[i],
@@ -321,7 +321,7 @@ static void on_report(const struct zc_gb_result *r, void *ctx)
                      strcmp(r->error_message, MSG_SKIPPED) == 0;
         if (!quiet && !run.status) {
             char key[512];
-            zcb_case_key(c, key, sizeof key);
+            zcb_case_key(c, NULL, key, sizeof key);
             fprintf(stderr, "zcbench: case %u (%s) failed: %s\n", idx, key, r->error_message);
             run.status = 1;
         }
@@ -344,7 +344,7 @@ static int register_cases(const struct zcb_case_list *cases)
     for (size_t i = 0; i < cases->n; i++) {
         const struct zcb_case *c = &cases->v[i];
         char name[640], key[512];
-        zcb_case_key(c, key, sizeof key);
+        zcb_case_key(c, NULL, key, sizeof key);
         snprintf(name, sizeof name, "c%05zu/%s", i, key);
         zc_gb_bench *b = zc_gb_register(name, bench_fn, (void *)c);
         if (!b)

@@ -1,0 +1,124 @@
+/* The zcbench command line as a user meets it: bad input exits 2 with one
+ * line naming the value and what is allowed, writing nothing; --help,
+ * --dry-run and --list-backends work. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "run_util.h"
+#include "test_main.h"
+
+static struct run_result r;
+
+#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+struct bad {
+    const char *const *args;
+    const char *expect; /* in stderr */
+};
+
+static void bad_input_exits_2_naming_the_value(void **state)
+{
+    (void)state;
+    const struct bad cases[] = {
+        {ARGS("--bogus"), "unknown option 'bogus'"},
+        {ARGS("--size"), "--size: missing value"},
+        {ARGS("--size", "0"), "bad value '0' for size"},
+        {ARGS("--gran", "12", "--size", "4K"), "--gran 12: not a multiple of 8"},
+        {ARGS("--gran", "8K", "--size", "4K"), "--gran 8K: larger than --size 4K"},
+        {ARGS("--size", "6K"), "--size 6K: not a multiple of --gran 4K"},
+        {ARGS("--zero-ratio", "1.5"), "bad value '1.5' for zero-ratio (allowed: comma-separated numbers 0..1)"},
+        {ARGS("--reps", "0"), "bad value '0' for reps (allowed: an integer 1..1000)"},
+        {ARGS("--backend", "bad:spec"), "--backend bad:spec:"},
+        {ARGS("--config", "/nonexistent.sweep"), "--config /nonexistent.sweep"},
+        {ARGS("--size", "1T"), "--size 1T: needs"},
+        {ARGS("--workload", "savevm", "--mem", "1T"), "--mem 1T: needs"},
+        {ARGS("--numa", "7"), "--numa: bad value '7'"},
+        {ARGS("--cpu", "100000"), "'100000'"},
+        {ARGS("--sink", "pipe:x", "--workload", "savevm"), "--sink: bad value 'pipe:x'"},
+        {ARGS("--workload", "migrate", "--sink", "file:/tmp/x"), "--sink file:/tmp/x"},
+        {ARGS("--packet", "2000"), "bad value '2000' for packet (allowed: an integer 1..1024)"},
+        {ARGS("stray"), "unexpected argument 'stray'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        run_zcbench(bin, cases[i].args, &r);
+        if (r.status != 2 || !strstr(r.err, cases[i].expect) || r.out[0])
+            fail_msg("case %zu (%s): status %d, stderr '%s', stdout '%.80s'; expected 2 and '%s'", i,
+                     cases[i].args[0], r.status, r.err, r.out, cases[i].expect);
+        /* one line */
+        assert_ptr_equal(strchr(r.err, '\n'), r.err + strlen(r.err) - 1);
+    }
+}
+
+static void bad_input_writes_no_file(void **state)
+{
+    (void)state;
+    unlink("cli-bad.csv");
+    run_zcbench(bin, ARGS("--output", "cli-bad.csv", "--zero-ratio", "2"), &r);
+    assert_int_equal(r.status, 2);
+    assert_int_not_equal(access("cli-bad.csv", F_OK), 0);
+    assert_int_not_equal(access("cli-bad.samples.csv", F_OK), 0);
+}
+
+static void malformed_sweep_file_exits_2_with_file_line(void **state)
+{
+    (void)state;
+    write_file("cli-bad.sweep", "reps = 1\n[sweep a]\nsize = 4K\nthis is not a key\n");
+    run_zcbench(bin, ARGS("--config", "cli-bad.sweep"), &r);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "cli-bad.sweep:4: 'this is not a key' is not `key = value`"));
+    unlink("cli-bad.sweep");
+}
+
+static void help_lists_every_option(void **state)
+{
+    (void)state;
+    run_zcbench(bin, ARGS("--help"), &r);
+    assert_int_equal(r.status, 0);
+    static const char *const names[] = {"--workload", "--backend", "--size", "--gran", "--zero-ratio",
+                                        "--nonzero-at", "--cache", "--reps", "--min-time", "--mem",
+                                        "--cpu", "--numa", "--config", "--output", "--list-backends",
+                                        "--dry-run", "--gbench-json", "--sink", "--packet"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strstr(r.out, names[i]))
+            fail_msg("--help lacks %s", names[i]);
+}
+
+static void dry_run_prints_the_cases(void **state)
+{
+    (void)state;
+    run_zcbench(bin, ARGS("--dry-run", "--backend", "cpu:best", "--backend", "cpu:u64", "--size",
+                          "4K,64K", "--zero-ratio", "1,0.5,0"), &r);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "# 18 cases")); /* 2 sizes x 3 ratios x (ref + 2 backends) */
+    assert_non_null(strstr(r.out, "zerocheck/compval/cpu:u64/65536/4096/0.5/hot"));
+    assert_non_null(strstr(r.out, "zerocheck/read/ref:read/4096/4096/0/hot"));
+
+    write_file("cli-dry.sweep",
+               "backend = cpu:best\n[sweep one]\nsize = 4K\n[sweep two]\nworkload = savevm\nmem = 1M\n");
+    run_zcbench(bin, ARGS("--config", "cli-dry.sweep", "--dry-run"), &r);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "# 3 cases"));
+    assert_non_null(strstr(r.out, "one zerocheck/read/ref:read/4096/"));
+    assert_non_null(strstr(r.out, "two savevm/savevm/cpu:best/1048576/"));
+    unlink("cli-dry.sweep");
+}
+
+static void list_backends_says_what_is_usable(void **state)
+{
+    (void)state;
+    run_zcbench(bin, ARGS("--list-backends"), &r);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "cpu"));
+    assert_non_null(strstr(r.out, "dsa-batch"));
+    assert_non_null(strstr(r.out, "CPU variants"));
+    assert_non_null(strstr(r.out, "DSA hardware"));
+}
+
+ZCB_TEST_MAIN(cmocka_unit_test(bad_input_exits_2_naming_the_value), cmocka_unit_test(bad_input_writes_no_file), cmocka_unit_test(malformed_sweep_file_exits_2_with_file_line), cmocka_unit_test(help_lists_every_option), cmocka_unit_test(dry_run_prints_the_cases), cmocka_unit_test(list_backends_says_what_is_usable))

@@ -1,0 +1,128 @@
+/* The CSV contract: the results header is exactly the column list of
+ * docs/csv-schema.md, in order; the issue's Done-when command writes eight
+ * verified rows plus the ref:read rows; samples and metadata sit beside. */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "run_util.h"
+#include "test_main.h"
+
+static struct run_result r;
+
+#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+/* "schema_version,run_id,..." from the doc's results table. */
+static void doc_header(char *buf, size_t len)
+{
+    char *doc = read_file(arg2, NULL);
+    assert_non_null(doc);
+    char *section = strstr(doc, "## Results CSV");
+    assert_non_null(section);
+    char *end = strstr(section + 3, "\n## ");
+    if (end)
+        *end = '\0';
+    size_t used = 0;
+    buf[0] = '\0';
+    for (char *line = strtok(section, "\n"); line; line = strtok(NULL, "\n")) {
+        char name[128];
+        if (sscanf(line, "| %127[a-z0-9_] |", name) != 1 || strcmp(name, "column") == 0)
+            continue;
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "," : "", name);
+    }
+    free(doc);
+}
+
+static void done_when_command_writes_verified_rows_under_the_documented_header(void **state)
+{
+    (void)state;
+    unlink("schema.csv");
+    unlink("schema.samples.csv");
+    run_zcbench(bin, ARGS("--workload", "zerocheck", "--backend", "cpu:best", "--backend",
+                          "dsa-batch:wq=emu,batch=32", "--size", "64K,1M", "--zero-ratio", "1,0.5",
+                          "--reps", "3", "--min-time", "0", "--output", "schema.csv"), &r);
+    if (r.status != 0)
+        fail_msg("zcbench exited %d: %s", r.status, r.err);
+
+    char expected[4096];
+    doc_header(expected, sizeof expected);
+    char *text = read_file("schema.csv", NULL);
+    assert_non_null(text);
+    *strchr(text, '\n') = '\0';
+    assert_string_equal(text, expected);
+    free(text);
+
+    struct csv *c = csv_read("schema.csv");
+    assert_non_null(c);
+    assert_true(c->last_line_complete);
+    assert_int_equal(c->n_rows, 1 + 8 + 4);
+    for (size_t i = 1; i < c->n_rows; i++)
+        assert_int_equal(c->n_cols[i], c->n_cols[0]);
+    assert_int_equal(csv_count(c, "op", "compval"), 8);
+    assert_int_equal(csv_count(c, "op", "read"), 4);
+    assert_int_equal(csv_count(c, "backend", "ref:read"), 4);
+    assert_int_equal(csv_count(c, "verified", "1"), 12);
+    assert_int_equal(csv_count(c, "schema_version", "1"), 12);
+    assert_int_equal(csv_count(c, "device", "dsa-emu"), 4);
+    assert_int_equal(csv_count(c, "reps", "3"), 12);
+    /* half of the 16 pages of a 64K buffer are zero at ratio 0.5 */
+    int ratio = csv_col(c, "zero_ratio"), pages = csv_col(c, "pages"), zero = csv_col(c, "pages_zero");
+    for (size_t i = 1; i < c->n_rows; i++) {
+        long p = atol(c->cell[i][pages]);
+        long z = atol(c->cell[i][zero]);
+        assert_int_equal(z, strcmp(c->cell[i][ratio], "1") == 0 ? p : p / 2);
+        assert_true(atof(c->cell[i][csv_col(c, "latency_ns")]) > 0);
+        assert_true(atof(c->cell[i][csv_col(c, "latency_ns_p99")]) >=
+                    atof(c->cell[i][csv_col(c, "latency_ns")]));
+    }
+    char run_id[160];
+    snprintf(run_id, sizeof run_id, "%s", c->cell[1][csv_col(c, "run_id")]);
+    csv_free(c);
+
+    struct csv *s = csv_read("schema.samples.csv");
+    assert_non_null(s);
+    assert_string_equal(s->cell[0][2], "case");
+    assert_int_equal(s->n_rows, 1 + 12 * 3);
+    csv_free(s);
+
+    char meta[256];
+    snprintf(meta, sizeof meta, "%s.meta.json", run_id);
+    char *json = read_file(meta, NULL);
+    assert_non_null(json);
+    static const char *const keys[] = {"\"run_id\"", "\"zcbench_version\"", "\"git_hash\"",
+                                       "\"command_line\"", "\"cpu_model\"", "\"cpu_flags\"",
+                                       "\"kernel\"", "\"hwloc\"", "\"dsa\"", "\"tsc_hz\""};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (!strstr(json, keys[i]))
+            fail_msg("metadata lacks %s", keys[i]);
+    free(json);
+    unlink(meta);
+}
+
+static void appending_keeps_one_header(void **state)
+{
+    (void)state;
+    unlink("append.csv");
+    for (int i = 0; i < 2; i++) {
+        run_zcbench(bin, ARGS("--size", "4K", "--reps", "1", "--min-time", "0", "--ref", "0",
+                              "--output", "append.csv"), &r);
+        assert_int_equal(r.status, 0);
+    }
+    struct csv *c = csv_read("append.csv");
+    assert_int_equal(c->n_rows, 3);
+    assert_int_equal(csv_count(c, "schema_version", "schema_version"), 0);
+    csv_free(c);
+    write_file("foreign.csv", "a,b,c\n1,2,3\n");
+    run_zcbench(bin, ARGS("--size", "4K", "--output", "foreign.csv"), &r);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "different header"));
+}
+
+ZCB_TEST_MAIN(cmocka_unit_test(done_when_command_writes_verified_rows_under_the_documented_header), cmocka_unit_test(appending_keeps_one_header))

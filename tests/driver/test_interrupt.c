@@ -1,0 +1,65 @@
+/* Ctrl-C in the middle of a run: exit 130, every finished row complete, the
+ * rest not started. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "run_util.h"
+#include "test_main.h"
+
+
+#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+static size_t lines_in(const char *path)
+{
+    char *text = read_file(path, NULL);
+    size_t n = 0;
+    for (char *p = text; p && *p; p++)
+        n += *p == '\n';
+    free(text);
+    return n;
+}
+
+static void sigint_keeps_every_finished_row_whole(void **state)
+{
+    (void)state;
+    unlink("intr.csv");
+    unlink("intr.samples.csv");
+    /* 2 x 11 x 2 = 44 cases of about 0.1 s each */
+    pid_t pid = spawn_zcbench(bin, ARGS("--size", "1M,2M", "--zero-ratio",
+                                        "0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1", "--reps", "5",
+                                        "--min-time", "0.02", "--backend", "cpu:best", "--output",
+                                        "intr.csv"));
+    assert_true(pid > 0);
+    struct timespec pause = {0, 20 * 1000 * 1000};
+    for (int i = 0; i < 3000 && lines_in("intr.csv") < 4; i++)
+        nanosleep(&pause, NULL);
+    assert_int_equal(kill(pid, SIGINT), 0);
+    assert_int_equal(wait_status(pid, NULL), 130);
+
+    struct csv *c = csv_read("intr.csv");
+    assert_non_null(c);
+    assert_true(c->last_line_complete);
+    assert_true(c->n_rows >= 4);
+    assert_true(c->n_rows < 1 + 44);
+    for (size_t i = 1; i < c->n_rows; i++) {
+        assert_int_equal(c->n_cols[i], c->n_cols[0]);
+        assert_string_equal(c->cell[i][csv_col(c, "verified")], "1");
+    }
+    struct csv *s = csv_read("intr.samples.csv");
+    assert_non_null(s);
+    assert_true(s->last_line_complete);
+    assert_int_equal(s->n_rows - 1, (c->n_rows - 1) * 5);
+    csv_free(s);
+    csv_free(c);
+}
+
+ZCB_TEST_MAIN(cmocka_unit_test(sigint_keeps_every_finished_row_whole))

@@ -1,0 +1,146 @@
+/* The option table: defaults, lists, scopes, and every kind of bad value. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <zc/error.h>
+
+#include "driver/options.h"
+
+static int set(struct zcb_options *o, const char *name, const char *value, unsigned scope)
+{
+    struct zcb_assign a = {name, value, "--test"};
+    return zcb_options_set(o, &a, scope, false);
+}
+
+static void defaults_are_the_documented_ones(void **state)
+{
+    (void)state;
+    struct zcb_options o;
+    zcb_options_defaults(&o);
+    assert_int_equal(o.workload, ZCB_WL_ZEROCHECK);
+    assert_int_equal(o.backends.n, 1);
+    assert_string_equal(o.backends.v[0], "cpu:best");
+    assert_int_equal(o.grans.n, 1);
+    assert_int_equal(o.grans.v[0], 4096);
+    assert_int_equal(o.zero_ratios.n, 1);
+    assert_true(o.zero_ratios.v[0] == 1.0);
+    assert_int_equal(o.sizes.n, 0); /* the workload decides */
+    assert_int_equal(o.reps, 5);
+    assert_int_equal(o.packet, 128);
+    assert_int_equal(o.cpu, -1);
+    assert_string_equal(o.numa, "any");
+    assert_string_equal(o.sink, "null");
+    assert_true(o.ref);
+    assert_int_equal(o.ops.n, 2);
+}
+
+static void lists_parse_and_scopes_replace(void **state)
+{
+    (void)state;
+    struct zcb_options o;
+    zcb_options_defaults(&o);
+    assert_int_equal(set(&o, "size", "4K,64KiB,1M,1G", 3), 0);
+    assert_int_equal(o.sizes.n, 4);
+    assert_int_equal(o.sizes.v[1], 65536);
+    assert_int_equal(o.sizes.v[3], 1ull << 30);
+    /* a new scope replaces the default backend, the same scope appends */
+    assert_int_equal(set(&o, "backend", "dsa-batch:wq=emu,batch=32", 3), 0);
+    assert_int_equal(set(&o, "backend", "cpu:avx2", 3), 0);
+    assert_int_equal(o.backends.n, 2);
+    assert_string_equal(o.backends.v[0], "dsa-batch:wq=emu,batch=32");
+    assert_int_equal(set(&o, "zero-ratio", "0,0.5,1", 3), 0);
+    assert_int_equal(o.zero_ratios.n, 3);
+    assert_true(o.zero_ratios.v[1] == 0.5);
+    assert_int_equal(set(&o, "cache", "hot,cold", 3), 0);
+    assert_int_equal(o.caches.v[1], ZCB_CACHE_COLD);
+    assert_int_equal(set(&o, "op", "compval", 3), 0);
+    assert_int_equal(o.ops.n, 1);
+    assert_int_equal(o.ops.v[0], ZCB_OP_COMPVAL);
+    assert_int_equal(set(&o, "threads", "4", 3), 0); /* alias of senders */
+    assert_int_equal(o.senders, 4);
+    assert_int_equal(set(&o, "ref", "0", 3), 0);
+    assert_false(o.ref);
+}
+
+struct bad {
+    const char *name, *value, *expect;
+};
+
+static void bad_values_name_the_value_and_what_is_allowed(void **state)
+{
+    (void)state;
+    static const struct bad cases[] = {
+        {"size", "0", "'0'"},          {"size", "4X", "'4X'"},
+        {"size", "4K,,8K", "empty"},   {"gran", "4", "'4'"},
+        {"zero-ratio", "1.5", "0..1"}, {"zero-ratio", "nan", "'nan'"},
+        {"reps", "0", "1..1000"},      {"reps", "-3", "'-3'"},
+        {"workload", "foo", "zerocheck|onegig|savevm|migrate"},
+        {"nonzero-at", "end", "first|middle|last|random"},
+        {"cache", "warm", "hot|cold"}, {"packet", "1025", "1..1024"},
+        {"min-time", "-1", "'-1'"},    {"cpu", "-2", "'-2'"},
+        {"op", "read", "compare|compval"},
+        {"nosuch", "1", "unknown option 'nosuch'"},
+        {"dry-run", "1", "takes no value"},
+        {"size", NULL, "needs a value"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct zcb_options o;
+        zcb_options_defaults(&o);
+        assert_int_not_equal(set(&o, cases[i].name, cases[i].value, 3), 0);
+        const char *msg = zc_last_error();
+        if (!strstr(msg, cases[i].expect))
+            fail_msg("%s=%s: message '%s' lacks '%s'", cases[i].name, cases[i].value, msg,
+                     cases[i].expect);
+    }
+}
+
+static void sweep_files_refuse_command_line_options(void **state)
+{
+    (void)state;
+    struct zcb_options o;
+    zcb_options_defaults(&o);
+    struct zcb_assign a = {"output", "x.csv", "f:3"};
+    assert_int_not_equal(zcb_options_set(&o, &a, 1, true), 0);
+    assert_non_null(strstr(zc_last_error(), "f:3"));
+    assert_false(zcb_option_in_sweep("output"));
+    assert_true(zcb_option_in_sweep("backend"));
+}
+
+static void argv_forms(void **state)
+{
+    (void)state;
+    char a0[] = "--size=4K", a1[] = "--backend", a2[] = "cpu:best", a3[] = "--dry-run";
+    char *argv[] = {a0, a1, a2, a3};
+    struct zcb_assign as[8];
+    size_t n;
+    assert_int_equal(zcb_options_scan_argv(4, argv, as, 8, &n), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(as[0].name, "size");
+    assert_string_equal(as[0].value, "4K");
+    assert_string_equal(as[1].value, "cpu:best");
+    assert_null(as[2].value);
+
+    char b0[] = "--reps";
+    char *missing[] = {b0};
+    assert_int_not_equal(zcb_options_scan_argv(1, missing, as, 8, &n), 0);
+    assert_non_null(strstr(zc_last_error(), "missing value"));
+    char c0[] = "stray";
+    char *stray[] = {c0};
+    assert_int_not_equal(zcb_options_scan_argv(1, stray, as, 8, &n), 0);
+    assert_non_null(strstr(zc_last_error(), "'stray'"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(defaults_are_the_documented_ones),
+        cmocka_unit_test(lists_parse_and_scopes_replace),
+        cmocka_unit_test(bad_values_name_the_value_and_what_is_allowed),
+        cmocka_unit_test(sweep_files_refuse_command_line_options),
+        cmocka_unit_test(argv_forms),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

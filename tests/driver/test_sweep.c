@@ -1,0 +1,128 @@
+/* Sweep files: sections, defaults, layering under the command line, and
+ * malformed files naming FILE:LINE. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <zc/error.h>
+
+#include "driver/sweep.h"
+
+static int parse(const char *text, struct zcb_sweep *s)
+{
+    return zcb_sweep_parse(text, strlen(text), "t.sweep", s);
+}
+
+static void sections_inherit_defaults_and_the_command_line_wins(void **state)
+{
+    (void)state;
+    const char *text = "# quick profile\n"
+                       "reps = 3   # fewer\n"
+                       "backend = cpu:best\n"
+                       "\n"
+                       "[sweep small]\n"
+                       "size = 4K,64K\n"
+                       "backend = cpu:u64\n"
+                       "backend = dsa-batch:wq=emu,batch=32\n"
+                       "[ sweep big ]\n"
+                       "workload = onegig\n";
+    struct zcb_sweep s;
+    assert_int_equal(parse(text, &s), 0);
+    assert_int_equal(s.n_sections, 2);
+    assert_string_equal(s.sections[0].name, "small");
+    assert_string_equal(s.sections[1].name, "big");
+
+    struct zcb_options o;
+    assert_int_equal(zcb_sweep_options(&s, 0, NULL, 0, &o), 0);
+    assert_int_equal(o.reps, 3);
+    assert_int_equal(o.sizes.n, 2);
+    assert_int_equal(o.backends.n, 2); /* the section replaced the file default */
+    assert_string_equal(o.backends.v[1], "dsa-batch:wq=emu,batch=32");
+
+    struct zcb_assign cli[] = {{"reps", "7", "--reps"}, {"output", "x.csv", "--output"}};
+    assert_int_equal(zcb_sweep_options(&s, 1, cli, 2, &o), 0);
+    assert_int_equal(o.workload, ZCB_WL_ONEGIG);
+    assert_int_equal(o.reps, 7);
+    assert_int_equal(o.backends.n, 1);
+    assert_string_equal(o.backends.v[0], "cpu:best");
+    assert_string_equal(o.output, "x.csv");
+    zcb_sweep_free(&s);
+}
+
+static void a_file_without_sections_is_one_sweep(void **state)
+{
+    (void)state;
+    struct zcb_sweep s;
+    assert_int_equal(parse("size = 1M\nzero-ratio = 0.5\n", &s), 0);
+    assert_int_equal(s.n_sections, 1);
+    assert_string_equal(s.sections[0].name, "default");
+    struct zcb_options o;
+    assert_int_equal(zcb_sweep_options(&s, 0, NULL, 0, &o), 0);
+    assert_int_equal(o.sizes.v[0], 1 << 20);
+    zcb_sweep_free(&s);
+    assert_int_equal(parse("", &s), 0);
+    zcb_sweep_free(&s);
+}
+
+struct bad {
+    const char *text, *expect;
+};
+
+static void malformed_files_name_file_line_and_what_is_allowed(void **state)
+{
+    (void)state;
+    static const struct bad cases[] = {
+        {"reps = 2\nreps 3\n", "t.sweep:2: 'reps 3' is not `key = value`"},
+        {"bogus = 1\n", "t.sweep:1: unknown option 'bogus' (allowed: workload"},
+        {"output = x.csv\n", "t.sweep:1: unknown option 'output'"},
+        {"[sweep a]\n[sweep a]\n", "t.sweep:2: sweep 'a' defined twice"},
+        {"[swep a]\n", "t.sweep:1: bad section header '[swep a]' (allowed: [sweep NAME])"},
+        {"[sweep a\n", "unterminated section header"},
+        {"[sweep a/b]\n", "bad sweep name 'a/b'"},
+        {"\n\nsize =\n", "t.sweep:3: key 'size' has no value"},
+        {"= 3\n", "unknown option ''"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct zcb_sweep s;
+        assert_int_not_equal(parse(cases[i].text, &s), 0);
+        if (!strstr(zc_last_error(), cases[i].expect))
+            fail_msg("case %zu: message '%s' lacks '%s'", i, zc_last_error(), cases[i].expect);
+    }
+    struct zcb_sweep s;
+    assert_int_not_equal(zcb_sweep_parse("a\0b", 3, "t.sweep", &s), 0);
+    assert_non_null(strstr(zc_last_error(), "NUL"));
+}
+
+static void bad_values_are_found_with_their_line(void **state)
+{
+    (void)state;
+    struct zcb_sweep s;
+    assert_int_equal(parse("[sweep a]\nreps = 1\n[sweep b]\n\nzero-ratio = 1.5\n", &s), 0);
+    struct zcb_options o;
+    assert_int_equal(zcb_sweep_options(&s, 0, NULL, 0, &o), 0);
+    assert_int_not_equal(zcb_sweep_options(&s, 1, NULL, 0, &o), 0);
+    assert_non_null(strstr(zc_last_error(), "t.sweep:5: bad value '1.5' for zero-ratio"));
+    zcb_sweep_free(&s);
+}
+
+static void a_missing_file_is_named(void **state)
+{
+    (void)state;
+    struct zcb_sweep s;
+    assert_int_not_equal(zcb_sweep_load("/nonexistent/quick.sweep", &s), 0);
+    assert_non_null(strstr(zc_last_error(), "--config /nonexistent/quick.sweep"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(sections_inherit_defaults_and_the_command_line_wins),
+        cmocka_unit_test(a_file_without_sections_is_one_sweep),
+        cmocka_unit_test(malformed_files_name_file_line_and_what_is_allowed),
+        cmocka_unit_test(bad_values_are_found_with_their_line),
+        cmocka_unit_test(a_missing_file_is_named),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

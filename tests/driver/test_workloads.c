@@ -1,0 +1,149 @@
+/* Every workload on small sizes, verified against the oracle, with its own
+ * columns filled; savevm's file sink holds exactly the stream QEMU would write. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "run_util.h"
+#include "test_main.h"
+
+static struct run_result r;
+
+#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define EMU_BATCH "dsa-batch:wq=emu,batch=32"
+
+static struct csv *run_ok(const char *const *args, const char *out)
+{
+    unlink(out);
+    run_zcbench(bin, args, &r);
+    if (r.status != 0)
+        fail_msg("zcbench exited %d: %s", r.status, r.err);
+    struct csv *c = csv_read(out);
+    assert_non_null(c);
+    assert_true(c->last_line_complete);
+    for (size_t i = 1; i < c->n_rows; i++) {
+        assert_int_equal(c->n_cols[i], c->n_cols[0]);
+        assert_string_equal(c->cell[i][csv_col(c, "verified")], "1");
+    }
+    return c;
+}
+
+static double num(const struct csv *c, size_t row, const char *col)
+{
+    int i = csv_col(c, col);
+    assert_true(i >= 0);
+    return atof(c->cell[row][i]);
+}
+
+static void onegig_compares_and_checks(void **state)
+{
+    (void)state;
+    struct csv *c = run_ok(ARGS("--workload", "onegig", "--size", "4M", "--zero-ratio", "0.5",
+                                "--backend", "cpu:best", "--backend", EMU_BATCH, "--reps", "2",
+                                "--min-time", "0", "--output", "wl-onegig.csv"),
+                           "wl-onegig.csv");
+    assert_int_equal(c->n_rows, 1 + 1 + 2 + 2);
+    assert_int_equal(csv_count(c, "op", "read"), 1);
+    assert_int_equal(csv_count(c, "op", "compare"), 2);
+    assert_int_equal(csv_count(c, "op", "compval"), 2);
+    assert_int_equal(csv_count(c, "workload", "onegig"), 5);
+    for (size_t i = 1; i < c->n_rows; i++) {
+        assert_true(num(c, i, "pages") == 1024);
+        assert_true(num(c, i, "pages_zero") == 512);
+    }
+    csv_free(c);
+}
+
+static void savevm_reports_the_cycle_split(void **state)
+{
+    (void)state;
+    struct csv *c = run_ok(ARGS("--workload", "savevm", "--mem", "4M,16M", "--zero-ratio", "0.5",
+                                "--backend", "cpu:best", "--backend", EMU_BATCH, "--sink", "mem",
+                                "--reps", "2", "--min-time", "0", "--output", "wl-savevm.csv"),
+                           "wl-savevm.csv");
+    assert_int_equal(c->n_rows, 1 + 4); /* no reference rows for savevm */
+    for (size_t i = 1; i < c->n_rows; i++) {
+        double save = num(c, i, "save_cycles"), zc = num(c, i, "zerocheck_cycles");
+        double share = num(c, i, "zerocheck_share");
+        assert_true(zc > 0 && zc < save);
+        assert_true(share > 0 && share < 1);
+        assert_true(num(c, i, "mem_bytes") == num(c, i, "buf_bytes"));
+        assert_true(num(c, i, "pages_zero") * 2 == num(c, i, "pages"));
+        assert_string_equal(c->cell[i][csv_col(c, "sink")], "mem");
+    }
+    csv_free(c);
+}
+
+static void savevm_file_sink_holds_the_stream(void **state)
+{
+    (void)state;
+    struct csv *c = run_ok(ARGS("--workload", "savevm", "--mem", "4M", "--zero-ratio", "0.25",
+                                "--backend", "cpu:best", "--sink", "file:wl-stream.bin", "--reps", "1",
+                                "--min-time", "0", "--output", "wl-file.csv"),
+                           "wl-file.csv");
+    struct stat st;
+    assert_int_equal(stat("wl-stream.bin", &st), 0);
+    /* 1024 pages: an 8-byte header each, 768 non-zero pages of 4 KiB */
+    assert_int_equal(st.st_size, 1024 * 8 + 768 * 4096);
+    unlink("wl-stream.bin");
+    csv_free(c);
+}
+
+static void migrate_reports_sender_cpu_time(void **state)
+{
+    (void)state;
+    struct csv *c = run_ok(ARGS("--workload", "migrate", "--mem", "8M", "--zero-ratio", "0.5",
+                                "--senders", "2", "--packet", "64", "--backend", "cpu:best",
+                                "--backend", EMU_BATCH, "--sink", "mem", "--reps", "2",
+                                "--min-time", "0", "--output", "wl-migrate.csv"),
+                           "wl-migrate.csv");
+    assert_int_equal(c->n_rows, 1 + 2);
+    for (size_t i = 1; i < c->n_rows; i++) {
+        assert_true(num(c, i, "packet_pages") == 64);
+        assert_true(num(c, i, "sender_cpu_ns") > 0);
+        assert_true(num(c, i, "sender_cpu_ns_max") <= num(c, i, "sender_cpu_ns"));
+        assert_true(num(c, i, "threads") >= 2);
+        assert_true(num(c, i, "pages_zero") == 1024);
+        assert_true(num(c, i, "zerocheck_cycles") > 0);
+    }
+    csv_free(c);
+}
+
+static void cold_cache_and_nonzero_positions(void **state)
+{
+    (void)state;
+    static const char *const positions[] = {"first", "middle", "last", "random"};
+    for (size_t i = 0; i < 4; i++) {
+        struct csv *c = run_ok(ARGS("--size", "256K", "--gran", "512", "--zero-ratio", "0.9,0",
+                                    "--nonzero-at", positions[i], "--cache", "hot,cold", "--reps", "1",
+                                    "--min-time", "0", "--backend", "cpu:best", "--output", "wl-cold.csv"),
+                               "wl-cold.csv");
+        assert_int_equal(c->n_rows, 1 + 2 * 2 * 2);
+        assert_int_equal(csv_count(c, "cache", "cold"), 4);
+        assert_int_equal(csv_count(c, "nonzero_at", positions[i]), 8);
+        csv_free(c);
+    }
+}
+
+static void config_runs_every_section_into_one_file(void **state)
+{
+    (void)state;
+    write_file("wl.sweep", "reps = 1\nmin-time = 0\nbackend = cpu:best\n"
+                           "[sweep small]\nsize = 4K,8K\n"
+                           "[sweep save]\nworkload = savevm\nmem = 1M\n");
+    struct csv *c = run_ok(ARGS("--config", "wl.sweep", "--output", "wl-config.csv"), "wl-config.csv");
+    assert_int_equal(c->n_rows, 1 + 4 + 1);
+    assert_int_equal(csv_count(c, "sweep", "small"), 4);
+    assert_int_equal(csv_count(c, "sweep", "save"), 1);
+    csv_free(c);
+    unlink("wl.sweep");
+}
+
+ZCB_TEST_MAIN(cmocka_unit_test(onegig_compares_and_checks), cmocka_unit_test(savevm_reports_the_cycle_split), cmocka_unit_test(savevm_file_sink_holds_the_stream), cmocka_unit_test(migrate_reports_sender_cpu_time), cmocka_unit_test(cold_cache_and_nonzero_positions), cmocka_unit_test(config_runs_every_section_into_one_file))
