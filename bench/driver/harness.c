@@ -350,7 +350,10 @@ static int register_cases(const struct zcb_case_list *cases)
         if (!b)
             return zc_fail(EINVAL, "Google Benchmark refused case %zu", i);
         zc_gb_repetitions(b, (int)c->reps);
-        zc_gb_min_time(b, c->min_time);
+        if (c->min_time > 0)
+            zc_gb_min_time(b, c->min_time);
+        else
+            zc_gb_iterations(b, 1); /* --min-time 0: one pass per repetition */
         zc_gb_use_manual_time(b);
         zc_gb_report_aggregates_only(b, false);
         zc_gb_unit(b, ZC_GB_US);

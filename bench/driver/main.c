@@ -1,6 +1,7 @@
 /* zcbench: parameter sweeps over zero-check backends, written as tidy CSV
  * (docs/csv-schema.md); `zcbench compare` is the regression gate. */
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,24 @@ static void join_command_line(int argc, char **argv, char *buf, size_t len)
     buf[0] = '\0';
     for (int i = 0; i < argc && used < len; i++)
         used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? " " : "", argv[i]);
+}
+
+/* Google Benchmark sees only its own --benchmark_* flags (it would take
+ * --help for itself); they are removed from argv. */
+static bool init_gbench(int *argc, char **argv)
+{
+    char *gb_argv[MAX_CLI_ASSIGNS + 1] = {argv[0]};
+    int gb_argc = 1, kept = 1;
+    for (int i = 1; i < *argc; i++) {
+        if (strncmp(argv[i], "--benchmark_", 12) == 0 && gb_argc < MAX_CLI_ASSIGNS)
+            gb_argv[gb_argc++] = argv[i];
+        else
+            argv[kept++] = argv[i];
+    }
+    *argc = kept;
+    argv[kept] = NULL;
+    gb_argv[gb_argc] = NULL;
+    return zc_gb_initialize(&gb_argc, gb_argv) && gb_argc == 1;
 }
 
 /* Every sweep's cases: the --config sections, or the command line alone. */
@@ -112,8 +131,8 @@ int main(int argc, char **argv)
         return zc_compare_main(argc - 1, argv + 1);
     char command_line[4096];
     join_command_line(argc, argv, command_line, sizeof command_line);
-    if (!zc_gb_initialize(&argc, argv)) {
-        fprintf(stderr, "zcbench: bad --benchmark_* flag (see Google Benchmark's --help)\n");
+    if (!init_gbench(&argc, argv)) {
+        fprintf(stderr, "zcbench: bad --benchmark_* flag (see Google Benchmark's documentation)\n");
         return EXIT_BAD_INPUT;
     }
     static struct zcb_assign cli[MAX_CLI_ASSIGNS];

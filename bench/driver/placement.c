@@ -102,19 +102,26 @@ int zcb_cpu_check(int cpu)
     return 0;
 }
 
+static int pinned = -1;
+
 int zcb_pin_thread(int cpu)
 {
     hwloc_topology_t t = topology();
-    if (cpu < 0)
+    if (cpu == pinned || !t)
         return 0;
-    hwloc_obj_t pu = t ? hwloc_get_obj_by_type(t, HWLOC_OBJ_PU, (unsigned)cpu) : NULL;
-    if (!pu)
+    /* -1 after a pinned case: back to every PU of the machine. */
+    hwloc_obj_t pu = cpu >= 0 ? hwloc_get_obj_by_type(t, HWLOC_OBJ_PU, (unsigned)cpu) : NULL;
+    if (cpu >= 0 && !pu)
         return zc_fail(EINVAL, "--cpu %d: no such PU", cpu);
-    hwloc_bitmap_t set = hwloc_bitmap_dup(pu->cpuset);
-    hwloc_bitmap_singlify(set);
-    int rc = hwloc_set_cpubind(t, set, HWLOC_CPUBIND_THREAD | HWLOC_CPUBIND_STRICT);
+    hwloc_bitmap_t set = hwloc_bitmap_dup(pu ? pu->cpuset : hwloc_topology_get_complete_cpuset(t));
+    if (pu)
+        hwloc_bitmap_singlify(set);
+    int rc = hwloc_set_cpubind(t, set, HWLOC_CPUBIND_THREAD | (pu ? HWLOC_CPUBIND_STRICT : 0));
     hwloc_bitmap_free(set);
-    return rc ? zc_fail(errno ? errno : EIO, "--cpu %d: cannot pin the thread: %s", cpu, strerror(errno)) : 0;
+    if (rc)
+        return zc_fail(errno ? errno : EIO, "--cpu %d: cannot pin the thread: %s", cpu, strerror(errno));
+    pinned = cpu;
+    return 0;
 }
 
 void *zcb_alloc_bound(size_t len, const char *numa)
