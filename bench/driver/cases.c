@@ -10,6 +10,7 @@
 
 #include "dsa/error.h"
 #include "dsa/spec.h"
+#include "backend_axes.h"
 #include "placement.h"
 
 static const uint64_t zerocheck_sizes[] = {4096, 65536, 1 << 20, 16 << 20};
@@ -76,29 +77,31 @@ static int check_backend(const char *spec)
     return 0;
 }
 
-/* The backends of a sweep, `all` expanded into every usable kind's example. */
-static int resolve_backends(const struct zcb_str_list *in, struct zcb_str_list *out)
+/* The backends of a sweep: `all` expanded into every usable kind's example,
+ * the backend axes applied, each spec opened once to validate it. */
+static int resolve_backends(const struct zcb_options *o, struct zcb_spec_list *out)
 {
-    memset(out, 0, sizeof *out);
-    for (size_t i = 0; i < in->n; i++) {
-        if (strcmp(in->v[i], "all") != 0) {
-            if (out->n == ZCB_BACKENDS_MAX)
-                return zc_fail(EINVAL, "--backend: more than %d backends", ZCB_BACKENDS_MAX);
-            int rc = check_backend(in->v[i]);
-            if (rc)
-                return rc;
-            snprintf(out->v[out->n++], ZCB_SPEC_MAX, "%s", in->v[i]);
+    struct zcb_spec_list given = {0};
+    int rc = 0;
+    for (size_t i = 0; !rc && i < o->backends.n; i++) {
+        if (strcmp(o->backends.v[i], "all") != 0) {
+            rc = zcb_backend_axes_expand(o, o->backends.v[i], &given);
             continue;
         }
-        for (size_t k = 0; k < zc_backend_kind_count(); k++) {
+        for (size_t k = 0; !rc && k < zc_backend_kind_count(); k++) {
             const struct zc_backend_kind *kind = zc_backend_kind_at(k);
             const char *why;
-            if (!zc_backend_kind_usable(kind, &why) || out->n == ZCB_BACKENDS_MAX)
-                continue;
-            snprintf(out->v[out->n++], ZCB_SPEC_MAX, "%s", kind->example);
+            if (zc_backend_kind_usable(kind, &why))
+                rc = zcb_backend_axes_expand(o, kind->example, &given);
         }
     }
-    return 0;
+    for (size_t i = 0; !rc && i < given.n; i++)
+        rc = check_backend(given.v[i]);
+    if (!rc)
+        *out = given;
+    else
+        zcb_spec_list_free(&given);
+    return rc;
 }
 
 static int check_sink(const char *sink, int workload)
@@ -145,7 +148,7 @@ struct axes {
     const uint64_t *sizes;
     size_t n_sizes;
     const char *size_opt;
-    struct zcb_str_list backends;
+    struct zcb_spec_list backends;
 };
 
 static void base_case(const struct axes *ax, struct zcb_case *c)
@@ -198,6 +201,8 @@ static int expand_point(const struct axes *ax, struct zcb_case *c, struct zcb_ca
     return rc;
 }
 
+static int expand_points(const struct axes *ax, bool guest, struct zcb_case_list *out);
+
 int zcb_cases_expand(const struct zcb_options *o, const char *sweep_name, struct zcb_case_list *out)
 {
     struct axes ax = {.o = o, .sweep = sweep_name};
@@ -217,26 +222,36 @@ int zcb_cases_expand(const struct zcb_options *o, const char *sweep_name, struct
     if (!rc)
         rc = zcb_cpu_check(o->cpu);
     if (!rc)
-        rc = resolve_backends(&o->backends, &ax.backends);
+        rc = resolve_backends(o, &ax.backends);
     if (rc)
         return rc;
     if (!ax.backends.n && !(o->ref && !guest))
-        return zc_fail(EINVAL, "--backend: no usable backend (see --list-backends)");
-    for (size_t s = 0; s < ax.n_sizes; s++)
+        rc = zc_fail(EINVAL, "--backend: no usable backend (see --list-backends)");
+    if (!rc)
+        rc = expand_points(&ax, guest, out);
+    zcb_spec_list_free(&ax.backends);
+    return rc;
+}
+
+static int expand_points(const struct axes *ax, bool guest, struct zcb_case_list *out)
+{
+    const struct zcb_options *o = ax->o;
+    int rc;
+    for (size_t s = 0; s < ax->n_sizes; s++)
         for (size_t g = 0; g < o->grans.n; g++) {
-            rc = check_geometry(ax.sizes[s], o->grans.v[g], ax.size_opt);
+            rc = check_geometry(ax->sizes[s], o->grans.v[g], ax->size_opt);
             if (rc)
                 return rc;
             for (size_t z = 0; z < o->zero_ratios.n; z++)
                 for (size_t k = 0; k < o->caches.n; k++) {
                     struct zcb_case c;
-                    base_case(&ax, &c);
-                    c.buf_bytes = ax.sizes[s];
-                    c.mem_bytes = guest ? ax.sizes[s] : 0;
+                    base_case(ax, &c);
+                    c.buf_bytes = ax->sizes[s];
+                    c.mem_bytes = guest ? ax->sizes[s] : 0;
                     c.gran = o->grans.v[g];
                     c.zero_ratio = o->zero_ratios.v[z];
                     c.cache = (int)o->caches.v[k];
-                    rc = expand_point(&ax, &c, out);
+                    rc = expand_point(ax, &c, out);
                     if (rc)
                         return rc;
                 }

@@ -27,6 +27,7 @@ enum kind {
     K_SIZES,   /* zcb_u64_list of sizes in min..max, comma separated */
     K_RATIOS,  /* zcb_dbl_list in min..max, comma separated */
     K_ENUMS,   /* zcb_u64_list of choice indices, comma separated */
+    K_UINTS,   /* zcb_u64_list of integers in min..max, comma separated */
     K_SPECS,   /* zcb_str_list, one spec per assignment (commas belong to the spec) */
 };
 
@@ -68,6 +69,12 @@ static const struct opt table[] = {
      "minimum seconds per repetition (Google Benchmark min_time); 0 = one pass per repetition"},
     {"mem", K_SIZES, F(mems), 4096, SIZE_MAX_D, NULL, 0, "64M,256M", false,
      "savevm/migrate guest memory sizes"},
+    {"batch", K_UINTS, F(batches), 1, 1024, NULL, 0, NULL, false,
+     "sweep axis: batch= of every dsa-batch/dsa-multi backend (others run once)"},
+    {"qd", K_UINTS, F(qds), 1, 1024, NULL, 0, NULL, false,
+     "sweep axis: qd= of every dsa-multi backend (others run once)"},
+    {"cpu-threads", K_UINTS, F(cpu_threads), 1, 256, NULL, 0, NULL, false,
+     "sweep axis: threads= of every cpu-mt backend (others run once)"},
     {"sink", K_STRING, F(sink), 0, 0, NULL, S(sink), "null", false,
      "savevm/migrate page sink: null | file:PATH | mem (bounded ring)"},
     {"senders", K_UINT, F(senders), 1, 64, NULL, 0, "2", false,
@@ -129,6 +136,9 @@ static void allowed(const struct opt *o, char *buf, size_t len)
         return;
     case K_RATIOS:
         snprintf(buf, len, "comma-separated numbers %g..%g", o->min, o->max);
+        return;
+    case K_UINTS:
+        snprintf(buf, len, "comma-separated integers %.0f..%.0f", o->min, o->max);
         return;
     case K_SIZES:
         zc_format_size((uint64_t)o->min, lo, sizeof lo);
@@ -236,9 +246,14 @@ static int set_list(const struct opt *o, const struct zcb_assign *a, void *field
         *l = (struct zcb_u64_list){.scope = scope};
     for (size_t i = 0; i < n; i++) {
         uint64_t v;
+        long long iv;
         if (o->kind == K_SIZES) {
             if (zc_parse_size(items[i], &v) != 0 || (double)v < o->min || (double)v > o->max)
                 return bad(o, a, items[i]);
+        } else if (o->kind == K_UINTS) {
+            if (!parse_int(items[i], o->min, o->max, &iv))
+                return bad(o, a, items[i]);
+            v = (uint64_t)iv;
         } else {
             int idx = enum_index(o->choices, items[i]);
             if (idx < 0)
@@ -305,6 +320,7 @@ static int apply(const struct opt *o, const struct zcb_assign *a, struct zcb_opt
     case K_SIZES:
     case K_RATIOS:
     case K_ENUMS:
+    case K_UINTS:
         return set_list(o, a, field, scope);
     }
     return bad(o, a, v);

@@ -54,6 +54,10 @@ struct zcb_options {
     unsigned reps;
     double min_time;
     struct zcb_u64_list mems;     /* savevm/migrate guest memory sizes */
+    /* Sweep axes applied to the backend specs that take the key. */
+    struct zcb_u64_list batches;  /* batch= of dsa-batch, dsa-multi */
+    struct zcb_u64_list qds;      /* qd= of dsa-multi */
+    struct zcb_u64_list cpu_threads; /* threads= of cpu-mt */
     char sink[ZCB_PATH_MAX];      /* null | file:PATH | mem */
     unsigned senders;             /* migrate sender threads */
     unsigned packet;              /* migrate pages per packet */

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include <zc/error.h>
 
+#include "driver/backend_axes.h"
 #include "driver/options.h"
 
 static int set(struct zcb_options *o, const char *name, const char *value, unsigned scope)
@@ -133,6 +134,40 @@ static void argv_forms(void **state)
     assert_non_null(strstr(zc_last_error(), "'stray'"));
 }
 
+static void spec_keys_are_replaced_or_appended_at_the_top_level(void **state)
+{
+    (void)state;
+    char out[256];
+    assert_int_equal(zcb_spec_with("dsa-batch:wq=emu,batch=32", "batch", 8, out, sizeof out), 0);
+    assert_string_equal(out, "dsa-batch:wq=emu,batch=8");
+    assert_int_equal(zcb_spec_with("dsa-multi:wq={emu:batch=2}+{emu}", "batch", 16, out, sizeof out), 0);
+    assert_string_equal(out, "dsa-multi:wq={emu:batch=2}+{emu},batch=16");
+    assert_int_equal(zcb_spec_with("cpu-mt", "threads", 2, out, sizeof out), 0);
+    assert_string_equal(out, "cpu-mt:threads=2");
+    assert_int_equal(zcb_spec_with("dsa-multi:qd=4,wq=emu", "qd", 1, out, sizeof out), 0);
+    assert_string_equal(out, "dsa-multi:qd=1,wq=emu");
+    assert_int_not_equal(zcb_spec_with("cpu-mt", "threads", 2, out, 8), 0);
+}
+
+static void backend_axes_multiply_only_the_kinds_that_take_them(void **state)
+{
+    (void)state;
+    struct zcb_options o;
+    zcb_options_defaults(&o);
+    assert_int_equal(set(&o, "batch", "8,64", 3), 0);
+    assert_int_equal(set(&o, "qd", "1,2,4", 3), 0);
+    struct zcb_spec_list l = {0};
+    assert_int_equal(zcb_backend_axes_expand(&o, "cpu:best", &l), 0);
+    assert_int_equal(zcb_backend_axes_expand(&o, "dsa-batch:wq=emu", &l), 0);
+    assert_int_equal(zcb_backend_axes_expand(&o, "dsa-multi:wq=emu+emu", &l), 0);
+    assert_int_equal(l.n, 1 + 2 + 6);
+    assert_string_equal(l.v[0], "cpu:best");
+    assert_string_equal(l.v[2], "dsa-batch:wq=emu,batch=64");
+    assert_string_equal(l.v[8], "dsa-multi:wq=emu+emu,batch=64,qd=4");
+    zcb_spec_list_free(&l);
+    assert_int_not_equal(set(&o, "batch", "0", 3), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -141,6 +176,8 @@ int main(void)
         cmocka_unit_test(bad_values_name_the_value_and_what_is_allowed),
         cmocka_unit_test(sweep_files_refuse_command_line_options),
         cmocka_unit_test(argv_forms),
+        cmocka_unit_test(spec_keys_are_replaced_or_appended_at_the_top_level),
+        cmocka_unit_test(backend_axes_multiply_only_the_kinds_that_take_them),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
