@@ -1,0 +1,165 @@
+/* `zcbench compare [options] BASE NEW`: the regression gate. */
+#include "compare/compare.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare/cases.h"
+
+/* compare.py's rule: the U test needs this many repetitions a side. */
+enum { MIN_SAMPLES_FOR_U_TEST = 9 };
+
+struct gate {
+    bool ratios;
+    double threshold; /* relative change that counts as a regression */
+    double alpha;     /* U-test significance */
+    bool quiet;
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: zcbench compare [--ratios] [--threshold F] [--alpha A] [--quiet] BASE NEW\n"
+            "  BASE, NEW      zcbench results CSV (with FILE.samples.csv beside it when present)\n"
+            "                 or Google Benchmark JSON\n"
+            "  --threshold F  relative slowdown that fails, 0 < F < 10 (default 0.10)\n"
+            "  --alpha A      Mann-Whitney U significance when both sides have >= %d samples,\n"
+            "                 0 < A < 1 (default 0.05)\n"
+            "  --ratios       compare each case's throughput relative to the read-ceiling\n"
+            "                 reference (ref:read) of the same run: machine independent (CSV only)\n"
+            "  --quiet        print only regressions\n"
+            "exit status: 0 no regression, 1 regression (cases named), 2 bad input\n",
+            MIN_SAMPLES_FOR_U_TEST);
+}
+
+static int parse_fraction(const char *opt, const char *text, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = text ? strtod(text, &end) : NAN;
+    if (!text || errno || *end || end == text || !(v > lo && v < hi)) {
+        fprintf(stderr, "zcbench compare: bad value '%s' for %s (allowed: a number between %g and %g)\n",
+                text ? text : "(missing)", opt, lo, hi);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Higher is better for ratios, lower for latencies; change > 0 = slower. */
+static bool metric(const struct zc_run *run, const struct zc_case *c, bool ratios, double *out)
+{
+    if (!ratios) {
+        *out = c->latency_ns;
+        return true;
+    }
+    const struct zc_case *ref = c->ref_key ? zc_run_find(run, c->ref_key) : NULL;
+    if (!ref || !(ref->throughput > 0) || !(c->throughput > 0))
+        return false;
+    *out = c->throughput / ref->throughput;
+    return true;
+}
+
+static int compare_runs(const struct gate *g, const struct zc_run *base, const struct zc_run *next)
+{
+    size_t compared = 0, regressions = 0;
+    if (!g->quiet)
+        printf("%-70s %14s %14s %8s %8s  %s\n", "case", g->ratios ? "base ratio" : "base ns",
+               g->ratios ? "new ratio" : "new ns", "change", "p", "verdict");
+    for (size_t i = 0; i < base->n; i++) {
+        const struct zc_case *b = &base->cases[i];
+        const struct zc_case *n = zc_run_find(next, b->key);
+        double mb, mn;
+        if (!n) {
+            if (!g->quiet)
+                printf("%-70s only in BASE\n", b->key);
+            continue;
+        }
+        if (g->ratios && !b->ref_key)
+            continue; /* the reference rows themselves, and workloads without one */
+        if (!metric(base, b, g->ratios, &mb) || !metric(next, n, g->ratios, &mn)) {
+            if (!g->quiet)
+                printf("%-70s no ref:read row to divide by: skipped\n", b->key);
+            continue;
+        }
+        compared++;
+        double slowdown = g->ratios ? mb / mn - 1 : mn / mb - 1;
+        bool use_u = !g->ratios && b->n_samples >= MIN_SAMPLES_FOR_U_TEST &&
+                     n->n_samples >= MIN_SAMPLES_FOR_U_TEST;
+        double p = use_u ? zc_mann_whitney_p(b->samples, b->n_samples, n->samples, n->n_samples) : NAN;
+        bool regressed = slowdown > g->threshold && (!use_u || p < g->alpha);
+        regressions += regressed;
+        if (regressed || !g->quiet) {
+            char ptext[16] = "-";
+            if (use_u)
+                snprintf(ptext, sizeof ptext, "%.4f", p);
+            printf("%-70s %14.6g %14.6g %+7.1f%% %8s  %s\n", b->key, mb, mn, 100 * slowdown, ptext,
+                   regressed ? "REGRESSION" : "ok");
+        }
+    }
+    for (size_t i = 0; i < next->n && !g->quiet; i++)
+        if (!zc_run_find(base, next->cases[i].key))
+            printf("%-70s only in NEW\n", next->cases[i].key);
+    if (compared == 0) {
+        fprintf(stderr, "zcbench compare: no case of '%s' can be compared with '%s'%s\n", base->path,
+                next->path, g->ratios ? " (--ratios needs ref:read rows in both)" : "");
+        return 2;
+    }
+    printf("compare: %zu cases compared, %zu regressions (threshold %.0f%%%s)\n", compared, regressions,
+           100 * g->threshold, g->ratios ? ", ratios to ref:read" : "");
+    return regressions ? 1 : 0;
+}
+
+int zc_compare_main(int argc, char **argv)
+{
+    struct gate g = {.ratios = false, .threshold = 0.10, .alpha = 0.05, .quiet = false};
+    const char *paths[2];
+    int n_paths = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--ratios")) {
+            g.ratios = true;
+        } else if (!strcmp(a, "--quiet")) {
+            g.quiet = true;
+        } else if (!strcmp(a, "--threshold")) {
+            if (parse_fraction(a, i + 1 < argc ? argv[++i] : NULL, 0, 10, &g.threshold))
+                return 2;
+        } else if (!strcmp(a, "--alpha")) {
+            if (parse_fraction(a, i + 1 < argc ? argv[++i] : NULL, 0, 1, &g.alpha))
+                return 2;
+        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "zcbench compare: unknown option '%s' (allowed: --ratios, --threshold F, --alpha A, --quiet, --help)\n", a);
+            return 2;
+        } else if (n_paths < 2) {
+            paths[n_paths++] = a;
+        } else {
+            fprintf(stderr, "zcbench compare: unexpected argument '%s' (give exactly BASE and NEW)\n", a);
+            return 2;
+        }
+    }
+    if (n_paths != 2) {
+        usage(stderr);
+        return 2;
+    }
+    struct zc_run base, next;
+    char err[512];
+    if (zc_run_load(paths[0], &base, err, sizeof err) != 0) {
+        fprintf(stderr, "zcbench compare: %s\n", err);
+        return 2;
+    }
+    if (zc_run_load(paths[1], &next, err, sizeof err) != 0) {
+        fprintf(stderr, "zcbench compare: %s\n", err);
+        zc_run_free(&base);
+        return 2;
+    }
+    int status = compare_runs(&g, &base, &next);
+    zc_run_free(&base);
+    zc_run_free(&next);
+    return status;
+}

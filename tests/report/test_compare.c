@@ -1,0 +1,227 @@
+/* `zcbench compare`: the gate passes identical runs and catches a planted
+ * regression, in both plain and --ratios modes, and refuses bad input. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compare/cases.h"
+#include "compare/compare.h"
+
+static char dir[] = "/tmp/zc-compare-XXXXXX";
+
+static const char *const header =
+    "schema_version,run_id,workload,op,backend,device,buf_bytes,gran_bytes,zero_ratio,cache,"
+    "latency_ns,throughput_gbps,verified\n";
+
+struct point {
+    const char *op, *backend;
+    double latency_ns;
+};
+
+static const struct point points[] = {
+    {"read", "ref:read", 1000},
+    {"compval", "cpu:avx512", 1050},
+    {"compval", "\"dsa-batch:wq=emu,batch=32\"", 5000},
+};
+enum { N_POINTS = sizeof points / sizeof points[0], REPS = 9 };
+
+/* Writes NAME.csv and NAME.samples.csv; point `slow` (or every point when
+ * slow < 0 and scale_all) is scaled by factor; jitter adds +-j noise. */
+static char *write_run(const char *name, int slow, double factor, double jitter, bool scale_all)
+{
+    char *path;
+    assert_true(asprintf(&path, "%s/%s.csv", dir, name) > 0);
+    char *spath;
+    assert_true(asprintf(&spath, "%s/%s.samples.csv", dir, name) > 0);
+    FILE *f = fopen(path, "w"), *s = fopen(spath, "w");
+    assert_non_null(f);
+    assert_non_null(s);
+    fputs(header, f);
+    fputs("schema_version,run_id,case,rep,latency_ns,cpu_ns\n", s);
+    for (int i = 0; i < N_POINTS; i++) {
+        double scale = (scale_all || i == slow) ? factor : 1.0;
+        double lat = points[i].latency_ns * scale;
+        const char *b = points[i].backend;
+        fprintf(f, "1,r,zerocheck,%s,%s,cpu,65536,4096,1,hot,%g,%g,1\n", points[i].op, b, lat,
+                65536 / lat);
+        /* the samples key holds the backend unquoted, so quote the whole key */
+        char bare[64];
+        snprintf(bare, sizeof bare, "%s", b[0] == '"' ? b + 1 : b);
+        bare[strcspn(bare, "\"")] = '\0';
+        for (int r = 0; r < REPS; r++) {
+            double noise = 1 + jitter * ((r % 3) - 1);
+            fprintf(s, "1,r,\"zerocheck/%s/%s/65536/4096/1/hot\",%d,%g,%g\n", points[i].op, bare, r,
+                    lat * noise, lat);
+        }
+    }
+    fclose(f);
+    fclose(s);
+    free(spath);
+    return path;
+}
+
+static int run_compare(const char *a, const char *b, const char *opt, char *out, size_t outlen)
+{
+    char outpath[64];
+    snprintf(outpath, sizeof outpath, "%s/out.txt", dir);
+    fflush(stdout);
+    int saved = dup(1);
+    int fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(saved >= 0 && fd >= 0);
+    dup2(fd, 1);
+    close(fd);
+    char *argv[] = {"compare", (char *)(opt ? opt : a), (char *)(opt ? a : b), (char *)b, NULL};
+    int rc = zc_compare_main(opt ? 4 : 3, argv);
+    fflush(stdout);
+    dup2(saved, 1);
+    close(saved);
+    FILE *in = fopen(outpath, "r");
+    size_t n = fread(out, 1, outlen - 1, in);
+    out[n] = '\0';
+    fclose(in);
+    return rc;
+}
+
+static void identical_runs_pass(void **state)
+{
+    (void)state;
+    char *a = write_run("a", -1, 1, 0.02, false), *b = write_run("b", -1, 1, 0.02, false);
+    char out[8192];
+    assert_int_equal(run_compare(a, b, NULL, out, sizeof out), 0);
+    assert_non_null(strstr(out, "3 cases compared, 0 regressions"));
+    assert_int_equal(run_compare(a, b, "--ratios", out, sizeof out), 0);
+    free(a);
+    free(b);
+}
+
+static void planted_slowdown_is_caught(void **state)
+{
+    (void)state;
+    char *a = write_run("a", -1, 1, 0.02, false), *b = write_run("slow", 1, 1.5, 0.02, false);
+    char out[8192];
+    assert_int_equal(run_compare(a, b, NULL, out, sizeof out), 1);
+    assert_non_null(strstr(out, "zerocheck/compval/cpu:avx512/65536/4096/1/hot"));
+    assert_non_null(strstr(out, "REGRESSION"));
+    assert_int_equal(run_compare(a, b, "--ratios", out, sizeof out), 1);
+    free(a);
+    free(b);
+}
+
+static void noise_within_threshold_passes(void **state)
+{
+    (void)state;
+    char *a = write_run("a", -1, 1, 0.02, false), *b = write_run("noisy", 2, 1.04, 0.05, false);
+    char out[8192];
+    assert_int_equal(run_compare(a, b, NULL, out, sizeof out), 0);
+    free(a);
+    free(b);
+}
+
+static void ratios_hold_across_machine_speed(void **state)
+{
+    (void)state;
+    /* Everything, the reference included, 2x slower: a slower machine. */
+    char *a = write_run("a", -1, 1, 0.02, false), *b = write_run("slowbox", -1, 2.0, 0.02, true);
+    char out[8192];
+    assert_int_equal(run_compare(a, b, NULL, out, sizeof out), 1);
+    assert_int_equal(run_compare(a, b, "--ratios", out, sizeof out), 0);
+    free(a);
+    free(b);
+}
+
+static void u_test_matches_known_values(void **state)
+{
+    (void)state;
+    /* scipy.stats.mannwhitneyu(a, b, method="asymptotic") = 0.012185 */
+    const double a[] = {1, 2, 3, 4, 5}, b[] = {6, 7, 8, 9, 10};
+    assert_true(fabs(zc_mann_whitney_p(a, 5, b, 5) - 0.012185) < 1e-4);
+    /* interleaved samples: no evidence (p = 1 by the continuity correction) */
+    const double c[] = {1, 3, 5, 7}, d[] = {2, 4, 6, 8};
+    assert_true(zc_mann_whitney_p(c, 4, d, 4) > 0.5);
+    const double same[] = {4, 4, 4};
+    assert_true(zc_mann_whitney_p(same, 3, same, 3) == 1.0);
+    const double odd[] = {3, 1, 2};
+    assert_true(zc_median(odd, 3) == 2);
+}
+
+static void gbench_json_is_read(void **state)
+{
+    (void)state;
+    char *path;
+    assert_true(asprintf(&path, "%s/gb.json", dir) > 0);
+    FILE *f = fopen(path, "w");
+    fputs("{\"context\": {\"date\": \"x\", \"caches\": [{\"type\": \"Data\", \"size\": 32768}]},\n"
+          "\"benchmarks\": [\n", f);
+    for (int r = 0; r < 9; r++)
+        fprintf(f, "{\"name\": \"BM_a/4096\", \"run_name\": \"BM_a/4096\", \"run_type\": \"iteration\","
+                   " \"repetitions\": 9, \"repetition_index\": %d, \"real_time\": %g,"
+                   " \"cpu_time\": 1.0, \"time_unit\": \"us\", \"bytes_per_second\": 1e9},\n",
+                r, 2.0 + 0.01 * r);
+    fputs("{\"name\": \"BM_a/4096_median\", \"run_name\": \"BM_a/4096\", \"run_type\": \"aggregate\","
+          " \"aggregate_name\": \"median\", \"real_time\": 2.04, \"time_unit\": \"us\"}\n]}\n", f);
+    fclose(f);
+    struct zc_run run;
+    char err[256];
+    assert_int_equal(zc_run_load(path, &run, err, sizeof err), 0);
+    assert_int_equal(run.n, 1);
+    assert_int_equal(run.cases[0].n_samples, 9);
+    assert_true(fabs(run.cases[0].latency_ns - 2040) < 1e-6);
+    zc_run_free(&run);
+    char out[4096];
+    assert_int_equal(run_compare(path, path, NULL, out, sizeof out), 0);
+    free(path);
+}
+
+static void bad_input_exits_2(void **state)
+{
+    (void)state;
+    char *a = write_run("a", -1, 1, 0.02, false);
+    char out[4096], bad[128], json[128];
+    assert_int_equal(run_compare(a, "/nonexistent/x.csv", NULL, out, sizeof out), 2);
+    assert_int_equal(run_compare(a, a, "--bogus", out, sizeof out), 2);
+    char *argv[] = {"compare", "--threshold", "-1", a, a, NULL};
+    assert_int_equal(zc_compare_main(5, argv), 2);
+    char *argv1[] = {"compare", a, NULL};
+    assert_int_equal(zc_compare_main(2, argv1), 2);
+    snprintf(bad, sizeof bad, "%s/bad.csv", dir);
+    FILE *f = fopen(bad, "w");
+    fprintf(f, "%s1,r,zerocheck,\"compval,cpu:u64,cpu,1,1,1,hot,1,1,1\n", header);
+    fclose(f);
+    assert_int_equal(run_compare(a, bad, NULL, out, sizeof out), 2);
+    snprintf(json, sizeof json, "%s/bad.json", dir);
+    f = fopen(json, "w");
+    fputs("{\"benchmarks\": [{\"name\": ", f);
+    fclose(f);
+    assert_int_equal(run_compare(json, json, NULL, out, sizeof out), 2);
+    /* JSON has no ref:read rows: --ratios has nothing to compare */
+    free(a);
+}
+
+int main(void)
+{
+    assert_non_null(mkdtemp(dir));
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(identical_runs_pass),
+        cmocka_unit_test(planted_slowdown_is_caught),
+        cmocka_unit_test(noise_within_threshold_passes),
+        cmocka_unit_test(ratios_hold_across_machine_speed),
+        cmocka_unit_test(u_test_matches_known_values),
+        cmocka_unit_test(gbench_json_is_read),
+        cmocka_unit_test(bad_input_exits_2),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        return 1;
+    return failed;
+}
