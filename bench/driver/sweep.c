@@ -139,7 +139,7 @@ int zcb_sweep_load(const char *path, struct zcb_sweep *out)
 {
     FILE *f = fopen(path, "r");
     if (!f)
-        return zc_fail(errno ? errno : EIO, "--config %s: %s (allowed: a readable sweep file, e.g. configs/quick.sweep)",
+        return zc_fail(errno ? errno : EIO, "--config %s: %s (allowed: a readable sweep file, e.g. configs/sweep-quick.conf)",
                        path, strerror(errno));
     char *buf = malloc(SWEEP_FILE_MAX + 1);
     if (!buf) {
