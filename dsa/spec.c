@@ -9,14 +9,21 @@
 
 #include "dsa/error.h"
 
+/* Strips one pair of braces only when they enclose the whole item: the '{'
+ * of "{a}+{b}" closes before the end, so that list keeps its braces. */
 static char *strip_braces(char *s)
 {
     size_t len = strlen(s);
-    if (len >= 2 && s[0] == '{' && s[len - 1] == '}') {
-        s[len - 1] = '\0';
-        return s + 1;
+    if (len < 2 || s[0] != '{' || s[len - 1] != '}')
+        return s;
+    int depth = 0;
+    for (size_t i = 0; i + 1 < len; i++) {
+        depth += s[i] == '{' ? 1 : s[i] == '}' ? -1 : 0;
+        if (depth == 0)
+            return s;
     }
-    return s;
+    s[len - 1] = '\0';
+    return s + 1;
 }
 
 int zc_spec_split(char *text, char sep, char **items, size_t max, size_t *n)

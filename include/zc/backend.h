@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -53,6 +54,7 @@ struct zc_backend_desc {
     unsigned queue_depth;  /* descriptors or batches in flight, 1 when sync */
     unsigned n_wq;         /* 0 for CPU backends */
     unsigned threads;      /* CPU threads doing checks */
+    const char *note;      /* "" or what was degraded at open, e.g. "cpu-mt: pinning failed: ..." */
 };
 const struct zc_backend_desc *zc_backend_describe(const struct zc_backend *be);
 
@@ -66,6 +68,8 @@ size_t zc_backend_kind_count(void);
 const struct zc_backend_kind *zc_backend_kind_at(size_t i);
 /* Whether the kind can run here with default settings; *why set when not. */
 bool zc_backend_kind_usable(const struct zc_backend_kind *k, const char **why);
+/* One line per key of the kind's spec: name, allowed values, default, help. */
+void zc_backend_kind_help(const struct zc_backend_kind *k, FILE *out);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,47 @@
+/* cpu:VARIANT - the calling thread checks every page with one <zc/cpu.h> kernel. */
+#include <errno.h>
+#include <stddef.h>
+
+#include "dsa/backend_impl.h"
+#include "dsa/backends/cpu_variant.h"
+
+struct cpu_cfg {
+    char variant[ZC_BE_VARIANT_MAX];
+};
+
+static const struct zc_opt cpu_opts[] = {
+    {.name = "variant", .type = ZC_OPT_STRING, .offset = offsetof(struct cpu_cfg, variant),
+     .size = ZC_BE_VARIANT_MAX, .def = "best",
+     .help = "<zc/cpu.h> kernel: byte, u64, sse2, avx2, avx512 or best"},
+    {0},
+};
+
+static int cpu_open(struct zc_backend *be, void *cfg)
+{
+    struct cpu_cfg *c = cfg;
+    zc_zero_fn fn;
+    int rc = zc_be_cpu_variant("cpu", c->variant, &fn);
+    be->impl = (void *)fn;
+    return rc;
+}
+
+static int cpu_run(struct zc_backend *be, const struct zc_be_job *job)
+{
+    zc_zero_fn fn = (zc_zero_fn)be->impl;
+    for (size_t i = 0; i < job->n; i++)
+        job->out[i] = zc_be_cpu_answer(job, i, 0, job->gran, fn);
+    return 0;
+}
+
+static void cpu_close(struct zc_backend *be) { (void)be; }
+
+const struct zc_backend_ops zc_backend_cpu = {
+    .kind = {.name = "cpu", .summary = "one thread, one <zc/cpu.h> kernel (cpu:VARIANT)",
+             .example = "cpu:best"},
+    .opts = cpu_opts,
+    .cfg_size = sizeof(struct cpu_cfg),
+    .positional = "variant",
+    .open = cpu_open,
+    .run = cpu_run,
+    .close = cpu_close,
+};

@@ -1,0 +1,600 @@
+#include "dsa/backends/dsa_engine.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zc/dsa.h>
+
+#include "cpu/tsc.h"
+#include "dsa/error.h"
+#include "dsa/spec.h"
+
+const char *const zc_dsa_wait_choices[] = {"spin", "pause", "umwait", "yield", NULL};
+const char *const zc_dsa_recover_choices[] = {"cpu", "resubmit", NULL};
+
+/* Resubmissions of one faulting segment before it is finished on the CPU. */
+#define MAX_RESUBMITS 3
+/* ENQCMD refusals in a row, with nothing of ours in flight to wait for,
+ * before a slot's segments are finished on the CPU. */
+#define MAX_ENQCMD_RETRIES 1024
+#define PAGE 4096u
+
+/* One completion record per cache line: the device's partial-line writes
+ * never share a line with another record being polled. */
+struct cr_line {
+    struct dsa_completion_record cr;
+    uint8_t pad[64 - sizeof(struct dsa_completion_record)];
+} __attribute__((aligned(64)));
+_Static_assert(sizeof(struct cr_line) == 64, "one completion record per line");
+_Static_assert(sizeof(struct dsa_hw_desc) == 64, "64-byte descriptors");
+
+/* Preallocated at open, reused: descriptor list, records, page of each member. */
+struct slot {
+    struct dsa_hw_desc *list;   /* batch entries, 64-byte aligned */
+    struct cr_line *crs;        /* one per list entry */
+    struct dsa_hw_desc *batch;  /* the BATCH descriptor pointing at list */
+    struct cr_line *batch_cr;
+    size_t *page;               /* page index of each member */
+    void *mem;
+    unsigned count;             /* members in flight (0: free) */
+    unsigned wq;
+    uint64_t seq;               /* submission order: the oldest is waited for */
+};
+
+struct zc_dsa_engine {
+    const char *who;
+    struct zc_dsa_wq *wq[ZC_DSA_MAX_WQS];
+    unsigned n_wq, rr;
+    unsigned credits[ZC_DSA_MAX_WQS];  /* dedicated: wq size; shared: UINT_MAX (it refuses) */
+    unsigned in_flight[ZC_DSA_MAX_WQS];
+    unsigned batch, qd;
+    uint32_t seg_max;                  /* bytes per descriptor */
+    uint32_t member_flags;
+    enum zc_dsa_recover recover;
+    zc_zero_fn cpu_fn;
+    struct zc_dsa_waiter waiter;
+    struct slot *slots;
+    struct dsa_hw_desc *redo;          /* resubmission of a faulted remainder */
+    struct cr_line *redo_cr;
+    void *redo_mem;
+    bool broken;                       /* a wait timed out: the device may still write */
+
+    /* The job in progress. */
+    const struct zc_be_job *job;
+    struct zc_backend_stats *stats;
+    uint32_t hdr;                      /* flags | opcode << 24 of every member */
+    size_t next_page, end_page;
+    uint64_t next_off;                 /* within next_page */
+    unsigned busy;                     /* slots in flight */
+    uint64_t seq;
+    uint64_t wait_base;                /* waiter.wait_cycles at start */
+    uint64_t last_done;
+    int error;                         /* first failure of the job; drains, then returned */
+};
+
+static inline uint8_t status_of(const struct dsa_completion_record *cr)
+{
+    return __atomic_load_n(&cr->status, __ATOMIC_ACQUIRE) & DSA_COMP_STATUS_MASK;
+}
+
+static inline void clear_status(struct dsa_completion_record *cr)
+{
+    __atomic_store_n(&cr->status, 0, __ATOMIC_RELAXED);
+}
+
+static const char *status_name(unsigned s)
+{
+    switch (s) {
+    case DSA_COMP_NONE: return "none";
+    case DSA_COMP_SUCCESS: return "success";
+    case DSA_COMP_SUCCESS_PRED: return "success with false predicate";
+    case DSA_COMP_PAGE_FAULT_NOBOF: return "page fault without block-on-fault";
+    case DSA_COMP_PAGE_FAULT_IR: return "page fault (IR)";
+    case DSA_COMP_BATCH_FAIL: return "batch failed";
+    case DSA_COMP_BATCH_PAGE_FAULT: return "page fault reading the batch list";
+    case DSA_COMP_BAD_OPCODE: return "bad opcode";
+    case DSA_COMP_INVALID_FLAGS: return "invalid flags";
+    case DSA_COMP_NOZERO_RESERVE: return "non-zero reserved field";
+    case DSA_COMP_XFER_ERANGE: return "transfer size out of range";
+    case DSA_COMP_DESC_CNT_ERANGE: return "descriptor count out of range";
+    case DSA_COMP_DESCLIST_ALIGN: return "misaligned descriptor list";
+    case DSA_COMP_CRA_XLAT: return "completion record address translation failed";
+    case DSA_COMP_CRA_ALIGN: return "misaligned completion record";
+    case DSA_COMP_ADDR_ALIGN: return "misaligned address";
+    case DSA_COMP_TRANSLATION_FAIL: return "address translation failed";
+    default: return "unexpected status";
+    }
+}
+
+static int failed_status(struct zc_dsa_engine *e, const char *what, unsigned status)
+{
+    return zc_fail(EIO, "%s: %s completed with status 0x%02x (%s) on %s", e->who, what, status,
+                   status_name(status), zc_dsa_wq_info(e->wq[0])->name);
+}
+
+/* --- opening ------------------------------------------------------------ */
+
+static int open_wqs(struct zc_dsa_engine *e, const char *spec)
+{
+    char copy[ZC_DSA_WQ_SPEC_MAX];
+    char *items[ZC_DSA_MAX_WQS];
+    size_t n;
+    snprintf(copy, sizeof copy, "%s", spec);
+    int rc = zc_spec_split(copy, '+', items, ZC_DSA_MAX_WQS, &n);
+    if (rc) {
+        char why[400];
+        snprintf(why, sizeof why, "%s", zc_last_error());
+        return zc_fail(EINVAL, "%s: bad wq '%s': %s", e->who, spec, why);
+    }
+    for (size_t i = 0; i < n; i++) {
+        rc = zc_dsa_wq_open(items[i], &e->wq[i]);
+        if (rc) {
+            char why[400];
+            snprintf(why, sizeof why, "%s", zc_last_error());
+            return zc_fail(-rc, "%s: bad wq '%s': %s", e->who, items[i], why);
+        }
+        e->n_wq++;
+        const struct zc_dsa_wq_info *info = zc_dsa_wq_info(e->wq[i]);
+        e->credits[i] = info->mode == ZC_DSA_DEDICATED ? info->size : UINT_MAX;
+    }
+    return 0;
+}
+
+/* Batch within every WQ's limit; segments within every WQ's max transfer. */
+static int fit_limits(struct zc_dsa_engine *e)
+{
+    uint64_t seg_max = 1u << 31; /* xfer_size is 32 bits; keep segments 8-byte multiples */
+    for (unsigned i = 0; i < e->n_wq; i++) {
+        const struct zc_dsa_wq_info *info = zc_dsa_wq_info(e->wq[i]);
+        if (e->batch > 1 && (e->batch > info->max_batch || info->max_batch < 2))
+            return zc_fail(EINVAL, "%s: batch=%u exceeds the max batch %u of WQ %s (allowed: 2..%u)",
+                           e->who, e->batch, info->max_batch, info->name, info->max_batch);
+        if (info->max_xfer < seg_max)
+            seg_max = info->max_xfer & ~(uint64_t)7;
+        if (info->size == 0)
+            return zc_fail(EINVAL, "%s: WQ %s has size 0", e->who, info->name);
+    }
+    if (seg_max < 8)
+        return zc_fail(EINVAL, "%s: max transfer size of the WQs is below 8 bytes", e->who);
+    e->seg_max = (uint32_t)seg_max;
+    return 0;
+}
+
+static void *alloc_zeroed(size_t bytes)
+{
+    bytes = (bytes + 63) & ~(size_t)63;
+    void *p = aligned_alloc(64, bytes);
+    if (p)
+        memset(p, 0, bytes); /* also faults the memory in before the device sees it */
+    return p;
+}
+
+static int alloc_slots(struct zc_dsa_engine *e)
+{
+    e->slots = calloc(e->qd, sizeof *e->slots);
+    e->redo_mem = alloc_zeroed(2 * 64);
+    if (!e->slots || !e->redo_mem)
+        return zc_fail(ENOMEM, "%s: out of memory", e->who);
+    e->redo = e->redo_mem;
+    e->redo_cr = (struct cr_line *)((char *)e->redo_mem + 64);
+    e->redo->completion_addr = (uintptr_t)&e->redo_cr->cr;
+    for (unsigned s = 0; s < e->qd; s++) {
+        struct slot *sl = &e->slots[s];
+        sl->mem = alloc_zeroed((size_t)e->batch * 128 + 128);
+        sl->page = calloc(e->batch, sizeof *sl->page);
+        if (!sl->mem || !sl->page)
+            return zc_fail(ENOMEM, "%s: out of memory for %u x %u descriptors", e->who, e->qd,
+                           e->batch);
+        sl->list = sl->mem;
+        sl->crs = (struct cr_line *)(sl->list + e->batch);
+        sl->batch = (struct dsa_hw_desc *)(sl->crs + e->batch);
+        sl->batch_cr = (struct cr_line *)(sl->batch + 1);
+        for (unsigned m = 0; m < e->batch; m++)
+            sl->list[m].completion_addr = (uintptr_t)&sl->crs[m].cr;
+        sl->batch->opcode = DSA_OPCODE_BATCH;
+        sl->batch->flags = IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR;
+        sl->batch->completion_addr = (uintptr_t)&sl->batch_cr->cr;
+        sl->batch->desc_list_addr = (uintptr_t)sl->list;
+    }
+    return 0;
+}
+
+int zc_dsa_engine_open(const char *who, const struct zc_dsa_common_cfg *cfg, unsigned batch,
+                       unsigned qd, zc_zero_fn cpu_fn, struct zc_backend_desc *desc,
+                       struct zc_dsa_engine **out)
+{
+    enum zc_dsa_wait_policy policy;
+    int rc = zc_dsa_wait_policy_parse(zc_dsa_wait_choices[cfg->wait], &policy);
+    if (rc) {
+        char why[400];
+        snprintf(why, sizeof why, "%s", zc_last_error());
+        return zc_fail(-rc, "%s: wait=%s: %s", who, zc_dsa_wait_choices[cfg->wait], why);
+    }
+    struct zc_dsa_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return zc_fail(ENOMEM, "%s: out of memory", who);
+    e->who = who;
+    e->batch = batch;
+    e->qd = qd;
+    e->cpu_fn = cpu_fn;
+    e->recover = (enum zc_dsa_recover)cfg->recover;
+    e->member_flags = IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR | (cfg->bof ? IDXD_OP_FLAG_BOF : 0);
+    e->waiter.policy = policy;
+    e->waiter.timeout_ns = (uint64_t)cfg->timeout_ms * 1000000u;
+    rc = open_wqs(e, cfg->wq);
+    if (!rc)
+        rc = fit_limits(e);
+    if (!rc)
+        rc = alloc_slots(e);
+    if (rc) {
+        zc_dsa_engine_close(e);
+        return rc;
+    }
+    bool model = false;
+    for (unsigned i = 0; i < e->n_wq; i++)
+        model |= zc_dsa_wq_info(e->wq[i])->is_model;
+    desc->device = model ? "dsa-emu" : "dsa";
+    desc->batch = batch;
+    desc->queue_depth = qd;
+    desc->n_wq = e->n_wq;
+    *out = e;
+    return 0;
+}
+
+void zc_dsa_engine_close(struct zc_dsa_engine *e)
+{
+    if (!e)
+        return;
+    /* WQs first: once closed, nothing writes into the records below. */
+    for (unsigned i = 0; i < e->n_wq; i++)
+        zc_dsa_wq_close(e->wq[i]);
+    for (unsigned s = 0; e->slots && s < e->qd; s++) {
+        free(e->slots[s].mem);
+        free(e->slots[s].page);
+    }
+    free(e->slots);
+    free(e->redo_mem);
+    free(e);
+}
+
+/* --- recovery ----------------------------------------------------------- */
+
+static void touch(uint64_t addr, uint64_t len)
+{
+    for (uint64_t p = addr; p < addr + len; p = (p & ~(uint64_t)(PAGE - 1)) + PAGE)
+        (void)*(const volatile uint8_t *)(uintptr_t)p;
+}
+
+static bool inside(uint64_t addr, uint64_t start, uint64_t len)
+{
+    return addr >= (start & ~(uint64_t)(PAGE - 1)) && addr < start + len;
+}
+
+/* Submits d to WQ w; shared WQs refuse when full: retried, bounded.
+ * -EAGAIN when still refused after the bound. */
+static int submit_bounded(struct zc_dsa_engine *e, unsigned w, const struct dsa_hw_desc *d)
+{
+    for (unsigned tries = 0;; tries++) {
+        int rc = zc_dsa_wq_submit(e->wq[w], d);
+        if (rc != -EAGAIN || tries == MAX_ENQCMD_RETRIES)
+            return rc;
+        e->stats->retries++;
+        _mm_pause();
+    }
+}
+
+static void on_cpu(struct zc_dsa_engine *e, size_t page, uint64_t src, uint64_t src2, uint32_t len)
+{
+    const void *a = (const void *)(uintptr_t)src;
+    bool same = e->job->op == ZC_BE_ZERO ? e->cpu_fn(a, len)
+                                         : memcmp(a, (const void *)(uintptr_t)src2, len) == 0;
+    if (!same)
+        e->job->out[page] = false;
+    e->stats->cpu_pages++;
+}
+
+/* Answers the part of a segment the device did not finish: the device said
+ * `status` for [src, src + len) (src2: COMPARE's second buffer). */
+static int finish_segment(struct zc_dsa_engine *e, unsigned w, size_t page, uint64_t src,
+                          uint64_t src2, uint32_t len, const struct dsa_completion_record *cr,
+                          unsigned status)
+{
+    const struct zc_be_job *job = e->job;
+    for (unsigned attempt = 0;; attempt++) {
+        if (status == DSA_COMP_SUCCESS) {
+            if (cr->result)
+                job->out[page] = false;
+            return 0;
+        }
+        uint32_t done = 0;
+        if (status == DSA_COMP_PAGE_FAULT_NOBOF) {
+            e->stats->faults_recovered++;
+            if (cr->result) { /* a difference within bytes_completed: answer known */
+                job->out[page] = false;
+                return 0;
+            }
+            done = cr->bytes_completed;
+            if (done > len)
+                return zc_fail(EIO, "%s: page fault record claims %u of %u bytes done", e->who,
+                               done, len);
+            bool ours = inside(cr->fault_addr, src + done, len - done) ||
+                        (job->op == ZC_BE_COMPARE && inside(cr->fault_addr, src2 + done, len - done));
+            if (!ours)
+                return zc_fail(EFAULT, "%s: page fault at 0x%llx outside page %zu of the caller's "
+                               "buffer (backends need readable input)", e->who,
+                               (unsigned long long)cr->fault_addr, page);
+        } else if (status != DSA_COMP_NONE) { /* NONE: a batch member never ran */
+            return failed_status(e, "descriptor", status);
+        }
+        src += done;
+        src2 += done;
+        len -= done;
+        if (e->recover == ZC_DSA_RECOVER_CPU || attempt == MAX_RESUBMITS) {
+            on_cpu(e, page, src, src2, len);
+            return 0;
+        }
+        touch(src, len);
+        if (job->op == ZC_BE_COMPARE)
+            touch(src2, len);
+        memcpy((char *)e->redo + 4, &e->hdr, sizeof e->hdr);
+        e->redo->src_addr = src;
+        e->redo->src2_addr = job->op == ZC_BE_COMPARE ? src2 : 0;
+        e->redo->xfer_size = len;
+        clear_status(&e->redo_cr->cr);
+        int rc = submit_bounded(e, w, e->redo);
+        if (rc == -EAGAIN) { /* the WQ stays full */
+            on_cpu(e, page, src, src2, len);
+            return 0;
+        }
+        if (rc)
+            return rc;
+        e->stats->retries++;
+        e->stats->descriptors++;
+        int st = zc_dsa_wait(&e->waiter, &e->redo_cr->cr);
+        if (st < 0) {
+            e->broken = true;
+            return zc_fail(ETIMEDOUT, "%s: resubmitted descriptor did not complete within %llu ms",
+                           e->who, (unsigned long long)(e->waiter.timeout_ns / 1000000));
+        }
+        status = (unsigned)st;
+        cr = &e->redo_cr->cr;
+    }
+}
+
+/* --- the pipeline ------------------------------------------------------- */
+
+/* Fills sl with up to batch segments from the cursor. */
+static void prepare(struct zc_dsa_engine *e, struct slot *sl)
+{
+    const struct zc_be_job *job = e->job;
+    bool cmp = job->op == ZC_BE_COMPARE;
+    unsigned m = 0;
+    size_t p = e->next_page;
+    uint64_t off = e->next_off;
+    while (m < e->batch && p < e->end_page) {
+        uint64_t left = job->gran - off;
+        uint32_t len = left < e->seg_max ? (uint32_t)left : e->seg_max;
+        struct dsa_hw_desc *d = &sl->list[m];
+        memcpy((char *)d + 4, &e->hdr, sizeof e->hdr);
+        d->src_addr = (uintptr_t)(zc_be_page(job, p) + off);
+        d->src2_addr = cmp ? (uintptr_t)(zc_be_page2(job, p) + off) : 0; /* COMPVAL: pattern 0 */
+        d->xfer_size = len;
+        clear_status(&sl->crs[m].cr);
+        sl->page[m++] = p;
+        off += len;
+        if (off == job->gran) {
+            p++;
+            off = 0;
+        }
+    }
+    sl->count = m;
+    e->next_page = p;
+    e->next_off = off;
+}
+
+static const struct dsa_completion_record *watched(const struct slot *sl)
+{
+    return sl->count == 1 ? &sl->crs[0].cr : &sl->batch_cr->cr;
+}
+
+static int pick_wq(struct zc_dsa_engine *e)
+{
+    for (unsigned k = 0; k < e->n_wq; k++) {
+        unsigned w = (e->rr + k) % e->n_wq;
+        if (e->in_flight[w] < e->credits[w]) {
+            e->rr = w + 1;
+            return (int)w;
+        }
+    }
+    return -1;
+}
+
+static struct slot *free_slot(struct zc_dsa_engine *e)
+{
+    for (unsigned s = 0; s < e->qd; s++)
+        if (!e->slots[s].count)
+            return &e->slots[s];
+    return NULL;
+}
+
+/* Answers a prepared slot on the CPU (the WQ kept refusing it). */
+static void slot_on_cpu(struct zc_dsa_engine *e, struct slot *sl)
+{
+    for (unsigned m = 0; m < sl->count; m++)
+        on_cpu(e, sl->page[m], sl->list[m].src_addr, sl->list[m].src2_addr, sl->list[m].xfer_size);
+    sl->count = 0;
+}
+
+/* Submits slots while there are pages, free slots and WQ credits. */
+static int submit_more(struct zc_dsa_engine *e)
+{
+    while (e->next_page < e->end_page && !e->error) {
+        struct slot *sl = free_slot(e);
+        int w = sl ? pick_wq(e) : -1;
+        if (w < 0)
+            return 0;
+        uint64_t t0 = zc_rdtsc();
+        size_t page = e->next_page;
+        uint64_t off = e->next_off;
+        prepare(e, sl);
+        const struct dsa_hw_desc *d = sl->list;
+        if (sl->count > 1) {
+            clear_status(&sl->batch_cr->cr);
+            sl->batch->desc_count = sl->count;
+            d = sl->batch;
+        }
+        int rc = e->busy ? zc_dsa_wq_submit(e->wq[w], d) : submit_bounded(e, (unsigned)w, d);
+        e->stats->submit_cycles += zc_rdtsc() - t0;
+        if (rc == -EAGAIN && e->busy) { /* full: wait for one of ours, then retry */
+            e->stats->retries++;
+            e->next_page = page;
+            e->next_off = off;
+            sl->count = 0;
+            return 0;
+        }
+        if (rc == -EAGAIN) {
+            slot_on_cpu(e, sl);
+            continue;
+        }
+        if (rc) {
+            sl->count = 0;
+            return rc;
+        }
+        sl->wq = (unsigned)w;
+        sl->seq = e->seq++;
+        e->in_flight[w]++;
+        e->busy++;
+        e->stats->descriptors += sl->count;
+        e->stats->batches += sl->count > 1;
+    }
+    return 0;
+}
+
+/* Reads a completed slot's records into the job's answers. */
+static int complete(struct zc_dsa_engine *e, struct slot *sl, unsigned status)
+{
+    const struct zc_be_job *job = e->job;
+    e->in_flight[sl->wq]--;
+    e->busy--;
+    unsigned n = sl->count;
+    sl->count = 0;
+    if (n > 1 && status != DSA_COMP_SUCCESS && status != DSA_COMP_BATCH_FAIL &&
+        status != DSA_COMP_BATCH_PAGE_FAULT)
+        return failed_status(e, "BATCH descriptor", status);
+    uint64_t t0 = zc_rdtsc();
+    for (unsigned m = 0; m < n; m++) {
+        const struct dsa_completion_record *cr = &sl->crs[m].cr;
+        unsigned st = status_of(cr);
+        if (st == DSA_COMP_SUCCESS) {
+            if (cr->result)
+                job->out[sl->page[m]] = false;
+            continue;
+        }
+        e->stats->submit_cycles += zc_rdtsc() - t0;
+        const struct dsa_hw_desc *d = &sl->list[m];
+        int rc = finish_segment(e, sl->wq, sl->page[m], d->src_addr, d->src2_addr, d->xfer_size,
+                                cr, st);
+        if (rc)
+            return rc;
+        t0 = zc_rdtsc();
+    }
+    e->stats->submit_cycles += zc_rdtsc() - t0;
+    return 0;
+}
+
+/* Reaps every completed slot; a failure is kept and new submissions stop,
+ * so the job drains before the error is returned. */
+static void reap(struct zc_dsa_engine *e)
+{
+    for (unsigned s = 0; s < e->qd && e->busy; s++) {
+        struct slot *sl = &e->slots[s];
+        if (!sl->count)
+            continue;
+        unsigned status = status_of(watched(sl));
+        if (!status)
+            continue;
+        e->last_done = zc_rdtsc();
+        int rc = complete(e, sl, status);
+        if (rc && !e->error)
+            e->error = rc;
+    }
+}
+
+static int wait_oldest(struct zc_dsa_engine *e)
+{
+    struct slot *oldest = NULL;
+    for (unsigned s = 0; s < e->qd; s++)
+        if (e->slots[s].count && (!oldest || e->slots[s].seq < oldest->seq))
+            oldest = &e->slots[s];
+    if (zc_dsa_wait(&e->waiter, watched(oldest)) >= 0)
+        return 0;
+    e->broken = true;
+    return zc_fail(ETIMEDOUT, "%s: no completion from WQ %s within %llu ms (device hung?)", e->who,
+                   zc_dsa_wq_info(e->wq[oldest->wq])->name,
+                   (unsigned long long)(e->waiter.timeout_ns / 1000000));
+}
+
+int zc_dsa_engine_start(struct zc_dsa_engine *e, const struct zc_be_job *job, size_t first,
+                        size_t count, struct zc_backend_stats *stats)
+{
+    if (e->broken)
+        return zc_fail(EIO, "%s: unusable after a device timeout; reopen the backend", e->who);
+    e->job = job;
+    e->stats = stats;
+    e->hdr = e->member_flags |
+             (uint32_t)(job->op == ZC_BE_ZERO ? DSA_OPCODE_COMPVAL : DSA_OPCODE_COMPARE) << 24;
+    e->next_page = first;
+    e->end_page = first + count;
+    e->next_off = 0;
+    e->error = 0;
+    e->wait_base = e->waiter.wait_cycles;
+    e->last_done = zc_rdtsc();
+    for (size_t i = first; i < first + count; i++)
+        job->out[i] = true; /* a segment with a difference clears its page */
+    int rc = submit_more(e);
+    if (rc && !e->error)
+        e->error = rc;
+    return 0;
+}
+
+int zc_dsa_engine_poll(struct zc_dsa_engine *e)
+{
+    reap(e);
+    int rc = submit_more(e);
+    if (rc && !e->error)
+        e->error = rc;
+    return 0;
+}
+
+int zc_dsa_engine_finish(struct zc_dsa_engine *e)
+{
+    int rc = 0;
+    for (;;) {
+        zc_dsa_engine_poll(e);
+        if (!e->busy) {
+            if (e->next_page < e->end_page && !e->error) /* cannot happen: no silent gaps */
+                rc = zc_fail(EIO, "%s: pipeline stalled at page %zu", e->who, e->next_page);
+            break;
+        }
+        rc = wait_oldest(e);
+        if (rc)
+            break;
+    }
+    e->stats->wait_cycles += e->waiter.wait_cycles - e->wait_base;
+    e->wait_base = e->waiter.wait_cycles;
+    if (!rc)
+        rc = e->error; /* its zc_fail message stands */
+    e->job = NULL;
+    return rc;
+}
+
+int zc_dsa_engine_run(struct zc_dsa_engine *e, const struct zc_be_job *job, size_t first,
+                      size_t count, struct zc_backend_stats *stats)
+{
+    int rc = zc_dsa_engine_start(e, job, first, count, stats);
+    return rc ? rc : zc_dsa_engine_finish(e);
+}
+
+uint64_t zc_dsa_engine_last_completion(const struct zc_dsa_engine *e) { return e->last_done; }

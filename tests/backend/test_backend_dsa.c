@@ -1,0 +1,186 @@
+/* The DSA backends on the emu device model: equivalence with the oracle
+ * over engine counts, both WQ modes, several WQs, batch sizes that leave
+ * 1-page tails, segments split by a small max transfer, and page-fault
+ * recovery (ctest also runs this binary with ZC_EMU=fault=nonresident, so
+ * untouched pages fault in every case). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <cmocka.h>
+#include <zc/backend.h>
+#include <zc/error.h>
+
+#include "equiv.h"
+
+static const char *const specs[] = {
+    "dsa-single:wq=emu",
+    "dsa-single:wq={emu:mode=shared,engines=2},wait=yield,recover=resubmit",
+    "dsa-batch:wq=emu,batch=32",
+    "dsa-batch:wq={emu:engines=2,mode=shared},batch=7,wait=spin",
+    "dsa-batch:wq={emu:max_xfer=4K},batch=5,recover=resubmit",
+    "dsa-multi:wq=emu+emu,qd=4,batch=32",
+    "dsa-multi:wq={emu:engines=4}+{emu:engines=1,wq_size=2},qd=8,batch=3",
+    "dsa-multi:wq={emu:mode=shared,engines=2,wq_size=2}+{emu:mode=shared},qd=6,batch=2,"
+    "recover=resubmit",
+    "hybrid:wq=emu,cpu_share=auto",
+    "hybrid:wq={emu:engines=2}+{emu:mode=shared},cpu_share=0.3,qd=2,batch=4",
+    "hybrid:wq=emu,cpu_share=0",
+    "hybrid:wq=emu,cpu_share=1",
+};
+#define N_SPECS (sizeof specs / sizeof specs[0])
+
+static void every_dsa_backend_matches_the_oracle(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N_SPECS; i++)
+        equiv_all_sizes(specs[i], 100 + 10 * i);
+}
+
+static void untouched_pages_fault_and_are_recovered(void **state)
+{
+    (void)state;
+    static const char *const fault_specs[] = {
+        "dsa-batch:wq={emu:fault=nonresident},batch=8,recover=cpu",
+        "dsa-batch:wq={emu:fault=nonresident},batch=8,recover=resubmit",
+        "dsa-single:wq={emu:fault=nonresident,mode=shared},recover=resubmit",
+    };
+    const size_t gran = 4096, n = 16;
+    for (size_t s = 0; s < 3; s++) {
+        struct zc_backend *be;
+        assert_int_equal(zc_backend_open(fault_specs[s], &be), 0);
+        uint8_t *buf = mmap(NULL, n * gran, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        assert_true(buf != MAP_FAILED);
+        buf[5 * gran + 100] = 7; /* one resident non-zero page among untouched ones */
+        bool zero[16];
+        int rc = zc_backend_check(be, buf, n * gran, gran, zero);
+        if (rc)
+            fail_msg("%s: %d %s", fault_specs[s], rc, zc_last_error());
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(zero[i], i != 5);
+        struct zc_backend_stats st;
+        zc_backend_get_stats(be, &st);
+        assert_int_equal(st.pages, n);
+        assert_true(st.faults_recovered >= n - 1);
+        if (strstr(fault_specs[s], "recover=cpu")) {
+            assert_int_equal(st.cpu_pages, st.faults_recovered);
+        } else {
+            assert_true(st.retries >= n - 1); /* touched and resubmitted */
+            assert_true(st.cpu_pages < n - 1);
+        }
+        /* now resident: no more faults */
+        zc_backend_reset_stats(be);
+        assert_int_equal(zc_backend_check(be, buf, n * gran, gran, zero), 0);
+        zc_backend_get_stats(be, &st);
+        assert_int_equal(st.faults_recovered, 0);
+        munmap(buf, n * gran);
+        zc_backend_close(be);
+    }
+}
+
+static void statistics_count_descriptors_and_batches(void **state)
+{
+    (void)state;
+    struct zc_backend *be;
+    assert_int_equal(zc_backend_open("dsa-batch:wq=emu,batch=4", &be), 0);
+    static uint8_t buf[9 * 4096];
+    bool zero[9];
+    assert_int_equal(zc_backend_check(be, buf, sizeof buf, 4096, zero), 0);
+    struct zc_backend_stats st;
+    zc_backend_get_stats(be, &st);
+    assert_int_equal(st.pages, 9);
+    assert_int_equal(st.descriptors, 9);
+    assert_int_equal(st.batches, 2); /* 4 + 4 + a plain 1-page tail */
+    assert_true(st.submit_cycles > 0);
+    zc_backend_close(be);
+
+    assert_int_equal(zc_backend_open("dsa-single:wq={emu:max_xfer=1K}", &be), 0);
+    assert_int_equal(zc_backend_check(be, buf, 2 * 4096, 4096, zero), 0);
+    zc_backend_get_stats(be, &st);
+    assert_int_equal(st.descriptors, 8); /* pages split at the max transfer size */
+    assert_int_equal(st.batches, 0);
+    zc_backend_close(be);
+}
+
+static void describe_names_the_model(void **state)
+{
+    (void)state;
+    struct zc_backend *be;
+    assert_int_equal(zc_backend_open("dsa-multi:wq={emu:engines=2}+{emu:engines=2},qd=8", &be), 0);
+    const struct zc_backend_desc *d = zc_backend_describe(be);
+    assert_string_equal(d->device, "dsa-emu");
+    assert_string_equal(d->kind, "dsa-multi");
+    assert_int_equal(d->batch, 32);
+    assert_int_equal(d->queue_depth, 8);
+    assert_int_equal(d->n_wq, 2);
+    assert_string_equal(d->spec, "dsa-multi:wq={emu:engines=2}+{emu:engines=2},wait=pause,"
+                                 "recover=cpu,bof=0,timeout_ms=1000,batch=32,qd=8");
+    zc_backend_close(be);
+    assert_int_equal(zc_backend_open("dsa-single:wq={emu:engines=2,mode=shared}", &be), 0);
+    assert_string_equal(zc_backend_describe(be)->spec,
+                        "dsa-single:wq={emu:engines=2,mode=shared},wait=pause,recover=cpu,bof=0,"
+                        "timeout_ms=1000");
+    assert_int_equal(zc_backend_describe(be)->queue_depth, 1);
+    zc_backend_close(be);
+}
+
+/* Every kind's example opens here, and its canonical spec reopens to itself. */
+static void canonical_specs_round_trip(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < zc_backend_kind_count(); i++) {
+        const struct zc_backend_kind *k = zc_backend_kind_at(i);
+        const char *why;
+        if (!zc_backend_kind_usable(k, &why))
+            fail_msg("%s not usable: %s", k->name, why);
+        struct zc_backend *a, *b;
+        assert_int_equal(zc_backend_open(k->example, &a), 0);
+        int rc = zc_backend_open(zc_backend_describe(a)->spec, &b);
+        if (rc)
+            fail_msg("reopen '%s': %s", zc_backend_describe(a)->spec, zc_last_error());
+        assert_string_equal(zc_backend_describe(a)->spec, zc_backend_describe(b)->spec);
+        zc_backend_close(a);
+        zc_backend_close(b);
+    }
+}
+
+static void bad_dsa_specs_name_the_bad_part(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *spec, *needle;
+    } cases[] = {
+        {"dsa-single:wq=bogus", "bogus"},
+        {"dsa-single:wq={emu:engines=0}", "engines"},
+        {"dsa-multi:wq=emu+{emu:nokey=1},qd=2", "nokey"},
+        {"dsa-batch:wq={emu:max_batch=16},batch=32", "max batch 16"},
+        {"dsa-multi:wq=emu+{emu:max_batch=8},batch=16", "max batch 8"},
+        {"hybrid:wq=emu,cpu_share=2", "cpu_share"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct zc_backend *be = NULL;
+        int rc = zc_backend_open(cases[i].spec, &be);
+        if (rc != -EINVAL || !strstr(zc_last_error(), cases[i].needle))
+            fail_msg("open '%s': rc %d, message '%s'; want -EINVAL naming '%s'", cases[i].spec, rc,
+                     zc_last_error(), cases[i].needle);
+        assert_null(be);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(bad_dsa_specs_name_the_bad_part),
+        cmocka_unit_test(describe_names_the_model),
+        cmocka_unit_test(canonical_specs_round_trip),
+        cmocka_unit_test(statistics_count_descriptors_and_batches),
+        cmocka_unit_test(untouched_pages_fault_and_are_recovered),
+        cmocka_unit_test(every_dsa_backend_matches_the_oracle),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
