@@ -13,6 +13,7 @@ struct zc_case {
     double throughput;    /* GB/s; 0 when unknown (JSON) */
     double *samples;      /* per-repetition latency_ns */
     size_t n_samples;
+    bool samples_complete; /* a second series for the same key (another sweep) is ignored */
 };
 
 struct zc_run {

@@ -152,12 +152,28 @@ static int add_result(const struct csv_row *header, const struct csv_row *row, c
     return 0;
 }
 
+/* Samples of a key come as one series rep 0, 1, ...; when two sweeps of a
+ * run measured the same point, the first series stands for it, as the
+ * first results row does. */
 static int add_sample(const struct csv_row *header, const struct csv_row *row, const int *cols,
                       struct zc_run *run, char *err, size_t errlen)
 {
     (void)header;
     struct zc_case *c = (struct zc_case *)zc_run_find(run, row->fields[cols[0]]);
-    if (c && zc_case_add_sample(c, strtod(row->fields[cols[1]], NULL)) != 0) {
+    if (!c || c->samples_complete)
+        return 0;
+    if (strcmp(row->fields[cols[1]], "0") == 0 && c->n_samples > 0) {
+        c->samples_complete = true;
+        return 0;
+    }
+    const char *text = row->fields[cols[2]];
+    char *end;
+    double lat = strtod(text, &end);
+    if (end == text || *end || !(lat > 0)) {
+        snprintf(err, errlen, "%s: case %s: bad latency_ns '%s'", run->path, c->key, text);
+        return -1;
+    }
+    if (zc_case_add_sample(c, lat) != 0) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -177,8 +193,8 @@ static int load_samples(const char *path, struct zc_run *run, char *err, size_t 
     char *text = zc_read_text(spath, err, errlen);
     if (!text)
         return -1;
-    static const char *const names[] = {"case", "latency_ns"};
-    int rc = for_each_row(spath, text, names, 2, add_sample, run, err, errlen);
+    static const char *const names[] = {"case", "rep", "latency_ns"};
+    int rc = for_each_row(spath, text, names, 3, add_sample, run, err, errlen);
     free(text);
     return rc;
 }

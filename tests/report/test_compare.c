@@ -147,10 +147,84 @@ static void u_test_matches_known_values(void **state)
     /* interleaved samples: no evidence (p = 1 by the continuity correction) */
     const double c[] = {1, 3, 5, 7}, d[] = {2, 4, 6, 8};
     assert_true(zc_mann_whitney_p(c, 4, d, 4) > 0.5);
+    /* scipy.stats.mannwhitneyu documentation example (method="asymptotic") */
+    const double males[] = {19, 22, 16, 29, 24}, females[] = {20, 11, 17, 12};
+    assert_true(fabs(zc_mann_whitney_p(males, 5, females, 4) - 0.11134688653314041) < 1e-9);
+    /* with ties: U1 = 1, tie term 36, sigma 4.69929, z 2.34078 (by hand) */
+    const double ta[] = {1, 2, 2, 3, 3}, tb[] = {3, 4, 4, 5, 6};
+    assert_true(fabs(zc_mann_whitney_p(ta, 5, tb, 5) - 0.0192436) < 1e-6);
+    assert_true(fabs(zc_mann_whitney_p(tb, 5, ta, 5) - 0.0192436) < 1e-6);
     const double same[] = {4, 4, 4};
     assert_true(zc_mann_whitney_p(same, 3, same, 3) == 1.0);
     const double odd[] = {3, 1, 2};
     assert_true(zc_median(odd, 3) == 2);
+}
+
+/* One case with the given per-repetition latencies (median in the row). */
+static char *write_samples_run(const char *name, const double *lat, int n)
+{
+    char *path, *spath;
+    assert_true(asprintf(&path, "%s/%s.csv", dir, name) > 0);
+    assert_true(asprintf(&spath, "%s/%s.samples.csv", dir, name) > 0);
+    FILE *f = fopen(path, "w"), *s = fopen(spath, "w");
+    assert_non_null(f);
+    assert_non_null(s);
+    fputs("schema_version,run_id,case,rep,latency_ns,cpu_ns\n", s);
+    for (int i = 0; i < n; i++)
+        fprintf(s, "1,r,zerocheck/compval/cpu:u64/4096/4096/1/hot,%d,%g,%g\n", i, lat[i], lat[i]);
+    double median = zc_median(lat, (size_t)n);
+    fprintf(f, "%s1,r,zerocheck,compval,cpu:u64,cpu,4096,4096,1,hot,%g,%g,1\n", header, median,
+            4096 / median);
+    fclose(f);
+    fclose(s);
+    free(spath);
+    return path;
+}
+
+static void u_test_gates_noisy_medians(void **state)
+{
+    (void)state;
+    /* Medians 100 -> 120 (+20%), but the repetitions overlap: p = 0.40, no
+     * evidence of a slowdown, so the U test keeps it from failing. */
+    const double base[] = {100, 100, 100, 100, 100, 130, 130, 130, 130};
+    const double noisy[] = {95, 95, 95, 95, 120, 120, 130, 130, 130};
+    const double slow[] = {150, 151, 152, 153, 154, 155, 156, 157, 158};
+    char *a = write_samples_run("ubase", base, 9), *b = write_samples_run("unoisy", noisy, 9);
+    char *c = write_samples_run("uslow", slow, 9);
+    char out[4096];
+    assert_int_equal(run_compare(a, b, NULL, out, sizeof out), 0);
+    assert_non_null(strstr(out, "+20.0%"));
+    assert_int_equal(run_compare(a, c, NULL, out, sizeof out), 1);
+    /* Fewer than 9 repetitions: the threshold on the medians alone decides. */
+    char *d = write_samples_run("ufew", noisy + 1, 8); /* median 120 */
+    assert_int_equal(run_compare(a, d, NULL, out, sizeof out), 1);
+    assert_non_null(strstr(out, "REGRESSION"));
+    free(a);
+    free(b);
+    free(c);
+    free(d);
+}
+
+static void second_series_of_a_key_is_ignored(void **state)
+{
+    (void)state;
+    /* Two sweeps measured the same point: the first series stands for it. */
+    const double lat[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 100, 100, 100, 100, 100, 100, 100, 100, 100};
+    char *path = write_samples_run("dup", lat, 9);
+    char *spath;
+    assert_true(asprintf(&spath, "%s/dup.samples.csv", dir) > 0);
+    FILE *s = fopen(spath, "a");
+    for (int i = 0; i < 9; i++)
+        fprintf(s, "1,r,zerocheck/compval/cpu:u64/4096/4096/1/hot,%d,%g,%g\n", i, lat[9 + i], lat[9 + i]);
+    fclose(s);
+    struct zc_run run;
+    char err[256];
+    assert_int_equal(zc_run_load(path, &run, err, sizeof err), 0);
+    assert_int_equal(run.cases[0].n_samples, 9);
+    assert_true(run.cases[0].samples[8] == 9);
+    zc_run_free(&run);
+    free(spath);
+    free(path);
 }
 
 static void gbench_json_is_read(void **state)
@@ -203,6 +277,14 @@ static void bad_input_exits_2(void **state)
     fclose(f);
     assert_int_equal(run_compare(json, json, NULL, out, sizeof out), 2);
     /* JSON has no ref:read rows: --ratios has nothing to compare */
+    const double lat[] = {1, 2, 3};
+    char *other = write_samples_run("other", lat, 3);
+    assert_int_equal(run_compare(a, other, NULL, out, sizeof out), 2); /* no common case */
+    f = fopen(bad, "w");
+    fputs("hello,world\n1,2\n", f);
+    fclose(f);
+    assert_int_equal(run_compare(a, bad, NULL, out, sizeof out), 2); /* not our CSV */
+    free(other);
     free(a);
 }
 
@@ -215,6 +297,8 @@ int main(void)
         cmocka_unit_test(noise_within_threshold_passes),
         cmocka_unit_test(ratios_hold_across_machine_speed),
         cmocka_unit_test(u_test_matches_known_values),
+        cmocka_unit_test(u_test_gates_noisy_medians),
+        cmocka_unit_test(second_series_of_a_key_is_ignored),
         cmocka_unit_test(gbench_json_is_read),
         cmocka_unit_test(bad_input_exits_2),
     };

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""plots/report.py on the hand-made sample run (tests/report/data/, written
+to docs/csv-schema.md): every plot in PNG and SVG, both reports with the two
+seed tables beside the letter's figures, modeled rows labeled, the HTML
+self-contained and well-formed. Exit 77 (skip) without gnuplot."""
+import html.parser
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+PLOTS = ["latency_vs_size", "throughput_vs_size", "cpu_cost_per_gb", "batch_sweep", "qd_sweep",
+         "submit_cost_vs_batch", "wq_engine_scaling", "zero_ratio", "savevm_split", "onegig"]
+VOID = {"meta", "br", "img", "hr", "input", "link"}
+
+
+class Balance(html.parser.HTMLParser):
+    """Checks that every non-void element is closed in order."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.errors, self.counts = [], [], {}
+
+    def handle_starttag(self, tag, attrs):
+        self.counts[tag] = self.counts.get(tag, 0) + 1
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.counts[tag] = self.counts.get(tag, 0) + 1
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes <{self.stack[-1] if self.stack else 'nothing'}>")
+        else:
+            self.stack.pop()
+
+
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+
+
+def main():
+    if not shutil.which("gnuplot"):
+        print("skip: gnuplot not installed")
+        return 77
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in os.listdir(os.path.join(HERE, "data")):
+            shutil.copy(os.path.join(HERE, "data", name), tmp)
+        r = subprocess.run([sys.executable, os.path.join(ROOT, "plots", "report.py"), tmp,
+                            "--profile", "sample"], capture_output=True, text=True)
+        check(r.returncode == 0, f"report.py exit {r.returncode}: {r.stderr}")
+        summary = r.stdout.splitlines()
+        check(len(summary) == 4 and summary[0] == f"report: {tmp}/report.html",
+              f"path + three-line summary expected, got {summary}")
+        check("letter: 25.8%..27.6%" in r.stdout, "summary compares the savevm share")
+        for name in PLOTS:
+            for ext in ("png", "svg"):
+                path = os.path.join(tmp, "plots", f"{name}.{ext}")
+                check(os.path.isfile(path) and os.path.getsize(path) > 1000, f"{path} missing or empty")
+        with open(os.path.join(tmp, "report.md")) as f:
+            md = f.read()
+        with open(os.path.join(tmp, "report.html")) as f:
+            page = f.read()
+        for text, doc in (("md", md), ("html", page)):
+            for needle in ("Seed table 1: savevm cycle split", "Seed table 2: 1 GB at 4 KiB granularity",
+                           "19,449,838,924", "5,022,504,892", "25.8%", "27.6%",  # letter, savevm
+                           "CPU, one thread", "DSA, one engine (COMPARE)",  # letter, 1 GB
+                           "(modeled)", "(DSA hw)", "Crossover", "CPU cycles saved per GB",
+                           "sample-host", "scaled linearly to 1 GB"):
+                check(needle in doc, f"report.{text} lacks '{needle}'")
+        # This host's savevm shares: 130/520 = 25.0% (CPU) and 90/480 = 18.8% (modeled).
+        check(re.search(r"64M \| cpu:avx512 \|[^\n]*\| 25\.0% \|", md), "CPU savevm share row")
+        check(re.search(r"64M \| dsa-batch:[^|]*\(modeled\) \|[^\n]*\| 18\.8% \|", md),
+              "modeled savevm share row")
+        # Crossover: the modeled batch mode never beats avx512 in 4K..4M.
+        check(re.search(r"dsa-single:wq=emu,wait=pause \(modeled\) \| none in range \| 4K\.\.4M", md),
+              "dsa-single crossover 'none in range'")
+        check(re.search(r"wq0\.0,batch=32,wait=umwait \(DSA hw\) \| 1M \|", md), "hw crossover at 1M")
+        p = Balance()
+        p.feed(page)
+        p.close()
+        check(not p.errors and not p.stack, f"HTML not well formed: {p.errors[:3]} open {p.stack[-3:]}")
+        check(p.counts.get("svg", 0) == len(PLOTS), f"{p.counts.get('svg')} inline SVGs, want {len(PLOTS)}")
+        check(not re.search(r"<img|src=|href=\"http", page), "HTML refers to external files")
+        # Bad input: a missing directory is exit 2 with one line naming it.
+        r = subprocess.run([sys.executable, os.path.join(ROOT, "plots", "report.py"), tmp + "/nope"],
+                           capture_output=True, text=True)
+        check(r.returncode == 2 and "nope" in r.stderr, f"missing dir: exit {r.returncode} {r.stderr}")
+    for f in failures:
+        print("FAIL:", f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
