@@ -1,0 +1,35 @@
+/* "avx2": 32-byte vectors tested with VPTEST; 16..31 bytes as two
+ * overlapping 16-byte loads. */
+#include <immintrin.h>
+
+#include "cpu/zero_kernels.h"
+
+#define ZK_TARGET __attribute__((target("avx2")))
+
+ZK_TARGET static inline uint64_t fold256(__m256i v)
+{
+    __m128i x = _mm_or_si128(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    return zc_fold128(x);
+}
+
+ZK_TARGET static inline uint64_t short_or32(const unsigned char *p, size_t len)
+{
+    if (len < 16)
+        return zc_small_or(p, len);
+    __m128i v = _mm_or_si128(_mm_loadu_si128((const __m128i *)p),
+                             _mm_loadu_si128((const __m128i *)(p + len - 16)));
+    return zc_fold128(v);
+}
+
+#define ZK_ISA avx2
+#define ZK_VEC __m256i
+#define ZK_BYTES 32
+#define ZK_UNROLL 8
+#define ZK_ZERO() _mm256_setzero_si256()
+#define ZK_LOADU(p) _mm256_loadu_si256((const __m256i *)(p))
+#define ZK_LOADA(p) _mm256_load_si256((const __m256i *)(p))
+#define ZK_OR(a, b) _mm256_or_si256(a, b)
+#define ZK_TESTZ(v) _mm256_testz_si256(v, v)
+#define ZK_FOLD(v) fold256(v)
+#define ZK_SHORT_OR(p, len) short_or32(p, len)
+#include "cpu/zero_template.h"

@@ -1,0 +1,57 @@
+/* Internal: the zero-check kernels and read-bandwidth references behind
+ * <zc/cpu.h>. Each SIMD kernel is compiled for its own ISA (target
+ * attribute), so the library builds for baseline x86-64 and variants.c only
+ * calls a kernel after zc_cpu_has() said yes. */
+#ifndef ZC_CPU_ZERO_KERNELS_H
+#define ZC_CPU_ZERO_KERNELS_H
+
+#include <emmintrin.h> /* SSE2 is baseline x86-64 */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+bool zc_zero_byte(const void *buf, size_t len);
+
+#define ZC_DECLARE_KERNELS(isa)                                                                   \
+    bool zc_zero_##isa(const void *buf, size_t len);                                             \
+    uint64_t zc_read_or_##isa(const void *buf, size_t len);
+ZC_DECLARE_KERNELS(u64)
+ZC_DECLARE_KERNELS(sse2)
+ZC_DECLARE_KERNELS(avx2)
+ZC_DECLARE_KERNELS(avx512)
+#undef ZC_DECLARE_KERNELS
+
+static inline uint64_t zc_load64(const unsigned char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline uint32_t zc_load32(const unsigned char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline uint64_t zc_fold128(__m128i v)
+{
+    return (uint64_t)_mm_cvtsi128_si64(_mm_or_si128(v, _mm_unpackhi_epi64(v, v)));
+}
+
+/* OR of every byte of a buffer shorter than 16 bytes, from two overlapping
+ * loads that stay inside it (first/middle/last byte below 4). */
+static inline uint64_t zc_small_or(const unsigned char *p, size_t len)
+{
+    if (len >= 8)
+        return zc_load64(p) | zc_load64(p + len - 8);
+    if (len >= 4)
+        return zc_load32(p) | zc_load32(p + len - 4);
+    if (len == 0)
+        return 0;
+    return p[0] | p[len / 2] | p[len - 1];
+}
+
+#endif

@@ -1,0 +1,88 @@
+/* Internal: the zero-check kernel and its read-bandwidth twin, instantiated
+ * once per ISA by cpu/zero_<isa>.c (no include guard on purpose). The
+ * includer defines:
+ *   ZK_ISA           suffix of the generated zc_zero_<isa>/zc_read_or_<isa>
+ *   ZK_TARGET        function attribute selecting the ISA (may be empty)
+ *   ZK_VEC, ZK_BYTES the vector type and its width (a power of two)
+ *   ZK_UNROLL        vectors per block of the main loop: 4 or 8
+ *   ZK_ZERO(), ZK_LOADU(p), ZK_LOADA(p), ZK_OR(a, b), ZK_TESTZ(v) (true when v == 0),
+ *   ZK_FOLD(v)       (uint64_t OR of the lanes)
+ *   ZK_SHORT_OR(p, len) OR of a buffer shorter than ZK_BYTES, in bounds
+ *   ZK_SHORT_ZERO(p, len) optional, defaults to ZK_SHORT_OR(p, len) == 0
+ *
+ * Layout of a buffer of at least one vector: the first and the last vector
+ * are loaded unaligned (overlapping the body if need be, never outside the
+ * buffer) and tested first, so a page whose first or last bytes are non-zero
+ * returns after two loads. The rest is covered by aligned loads in blocks of
+ * ZK_UNROLL vectors ORed as a tree and tested once per block; a short
+ * remainder of single vectors ends it. */
+#include "cpu/zero_kernels.h"
+
+#ifndef ZK_SHORT_ZERO
+#define ZK_SHORT_ZERO(p, len) (ZK_SHORT_OR(p, len) == 0)
+#endif
+
+#define ZK_CAT_(a, b) a##b
+#define ZK_CAT(a, b) ZK_CAT_(a, b)
+#define ZK_FN(prefix) ZK_CAT(prefix, ZK_ISA)
+
+ZK_TARGET static inline ZK_VEC ZK_FN(zk_block_)(const unsigned char *s)
+{
+    ZK_VEC a = ZK_OR(ZK_LOADA(s), ZK_LOADA(s + ZK_BYTES));
+    ZK_VEC b = ZK_OR(ZK_LOADA(s + 2 * ZK_BYTES), ZK_LOADA(s + 3 * ZK_BYTES));
+#if ZK_UNROLL == 8
+    a = ZK_OR(a, ZK_OR(ZK_LOADA(s + 4 * ZK_BYTES), ZK_LOADA(s + 5 * ZK_BYTES)));
+    b = ZK_OR(b, ZK_OR(ZK_LOADA(s + 6 * ZK_BYTES), ZK_LOADA(s + 7 * ZK_BYTES)));
+#elif ZK_UNROLL != 4
+#error "ZK_UNROLL must be 4 or 8"
+#endif
+    return ZK_OR(a, b);
+}
+
+/* The aligned body [*s, *e) of a buffer of at least one vector whose first
+ * and last vector the caller loads unaligned. */
+static inline void ZK_FN(zk_body_)(const unsigned char *p, size_t len, const unsigned char **s,
+                                   const unsigned char **e)
+{
+    const uintptr_t mask = ZK_BYTES - 1;
+    *s = (const unsigned char *)(((uintptr_t)p + ZK_BYTES) & ~mask);
+    *e = (const unsigned char *)(((uintptr_t)p + len - ZK_BYTES + mask) & ~mask);
+}
+
+ZK_TARGET bool ZK_FN(zc_zero_)(const void *buf, size_t len)
+{
+    const unsigned char *p = buf;
+    if (len < ZK_BYTES)
+        return ZK_SHORT_ZERO(p, len);
+    if (!ZK_TESTZ(ZK_OR(ZK_LOADU(p), ZK_LOADU(p + len - ZK_BYTES))))
+        return false;
+    const unsigned char *s, *e;
+    ZK_FN(zk_body_)(p, len, &s, &e);
+    for (; e - s >= ZK_UNROLL * ZK_BYTES; s += ZK_UNROLL * ZK_BYTES)
+        if (!ZK_TESTZ(ZK_FN(zk_block_)(s)))
+            return false;
+    ZK_VEC acc = ZK_ZERO();
+    for (; s < e; s += ZK_BYTES)
+        acc = ZK_OR(acc, ZK_LOADA(s));
+    return ZK_TESTZ(acc);
+}
+
+ZK_TARGET uint64_t ZK_FN(zc_read_or_)(const void *buf, size_t len)
+{
+    const unsigned char *p = buf;
+    if (len < ZK_BYTES)
+        return ZK_SHORT_OR(p, len);
+    ZK_VEC acc = ZK_OR(ZK_LOADU(p), ZK_LOADU(p + len - ZK_BYTES));
+    const unsigned char *s, *e;
+    ZK_FN(zk_body_)(p, len, &s, &e);
+    for (; e - s >= ZK_UNROLL * ZK_BYTES; s += ZK_UNROLL * ZK_BYTES)
+        acc = ZK_OR(acc, ZK_FN(zk_block_)(s));
+    for (; s < e; s += ZK_BYTES)
+        acc = ZK_OR(acc, ZK_LOADA(s));
+    return ZK_FOLD(acc);
+}
+
+#undef ZK_SHORT_ZERO
+#undef ZK_CAT_
+#undef ZK_CAT
+#undef ZK_FN

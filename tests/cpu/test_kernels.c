@@ -1,0 +1,266 @@
+/* Every compiled-in zero-check kernel (and the read-bandwidth references)
+ * against lengths, alignments, single non-zero bits, guard pages and large
+ * buffers; plus the dispatch of "best". */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <zc/cpu.h>
+
+#include "cpu/zero_kernels.h"
+
+#define MAX_LEN 1024
+#define MAX_ALIGN 64
+#define SENTINEL 0xff
+
+/* The buffer under test sits inside an arena filled with SENTINEL: a kernel
+ * that reads even one byte outside [buf, buf+len) sees non-zero and answers
+ * false for a zero buffer. Guard pages (below) catch reads further away. */
+static unsigned char arena[MAX_LEN + 4 * MAX_ALIGN] __attribute__((aligned(64)));
+
+static bool zero_fn_ok(const struct zc_cpu_variant *v)
+{
+    if (v->usable)
+        return true;
+    printf("skipping variant %s: %s\n", v->name, v->why_not);
+    return false;
+}
+
+static void check_one(const struct zc_cpu_variant *v, unsigned char *buf, size_t len,
+                      size_t align, size_t pos, unsigned char bit)
+{
+    buf[pos] = bit;
+    if (v->fn(buf, len))
+        fail_msg("%s: len %zu align %zu byte %zu = 0x%02x reported zero", v->name, len, align,
+                 pos, bit);
+    buf[pos] = 0;
+}
+
+/* Coverage: every length 0..1024 at every alignment 0..63 (a zero buffer
+ * must be zero with non-zero bytes on both sides). A non-zero byte at EVERY
+ * position for lengths up to 320 (the head/tail vectors, several aligned
+ * blocks of up to 256 B and the remainder loop all occur there). Above 320,
+ * the kernels treat the middle of the body identically block after block,
+ * so every position within 320 B of either end plus every 7th position in
+ * between (7 is coprime with every vector and block size, so all offsets
+ * within a vector and a block are hit). The bit rotates with position,
+ * length and alignment so each position sees all 8 bits over the sweep; the
+ * first, middle and last byte additionally get all 8 bits every time. */
+static void sweep_variant(const struct zc_cpu_variant *v)
+{
+    memset(arena, SENTINEL, sizeof arena);
+    for (size_t align = 0; align < MAX_ALIGN; align++) {
+        unsigned char *buf = arena + 2 * MAX_ALIGN + align;
+        for (size_t len = 0; len <= MAX_LEN; len++) {
+            memset(buf, 0, len);
+            if (!v->fn(buf, len))
+                fail_msg("%s: zero buffer len %zu align %zu reported non-zero", v->name, len,
+                         align);
+            for (size_t pos = 0; pos < len; pos++) {
+                bool edge = pos < 320 || len - pos <= 320;
+                if (!edge && pos % 7)
+                    continue;
+                check_one(v, buf, len, align, pos, (unsigned char)(1u << ((pos + len + align) & 7)));
+            }
+            for (unsigned b = 0; len && b < 8; b++) {
+                check_one(v, buf, len, align, 0, (unsigned char)(1u << b));
+                check_one(v, buf, len, align, len / 2, (unsigned char)(1u << b));
+                check_one(v, buf, len, align, len - 1, (unsigned char)(1u << b));
+            }
+            memset(buf, SENTINEL, len);
+        }
+    }
+}
+
+static void test_lengths_alignments_bits(void **unused)
+{
+    (void)unused;
+    for (size_t i = 0; i < zc_cpu_variant_count(); i++) {
+        const struct zc_cpu_variant *v = zc_cpu_variant_at(i);
+        if (zero_fn_ok(v))
+            sweep_variant(v);
+    }
+}
+
+/* PROT_NONE pages on both sides of `pages` read-write pages. */
+struct guarded {
+    unsigned char *map, *lo, *hi;
+    size_t map_len;
+};
+
+static struct guarded guarded_map(size_t pages)
+{
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+    struct guarded g = {.map_len = (pages + 2) * pg};
+    g.map = mmap(NULL, g.map_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(g.map != MAP_FAILED);
+    g.lo = g.map + pg;
+    g.hi = g.lo + pages * pg;
+    assert_int_equal(mprotect(g.lo, pages * pg, PROT_READ | PROT_WRITE), 0);
+    return g;
+}
+
+static void check_flush(const struct zc_cpu_variant *v, unsigned char *buf, size_t len)
+{
+    if (!v->fn(buf, len))
+        fail_msg("%s: guarded zero buffer of %zu reported non-zero", v->name, len);
+    if (!len)
+        return;
+    buf[0] = 1;
+    assert_false(v->fn(buf, len));
+    buf[0] = 0;
+    buf[len - 1] = 0x80;
+    assert_false(v->fn(buf, len));
+    buf[len - 1] = 0;
+}
+
+/* Flush against the guard after the buffer and against the one before it:
+ * lengths 0..4096+64 cover every offset of the start (or end) within a page
+ * for both placements, then a few large odd lengths. A read outside the
+ * buffer faults here. */
+static void test_guard_pages(void **unused)
+{
+    (void)unused;
+    const size_t pages = 300;
+    struct guarded g = guarded_map(pages);
+    static const size_t large[] = {65536 + 1, 1048576 - 3, 1048576 + 63};
+    for (size_t i = 0; i < zc_cpu_variant_count(); i++) {
+        const struct zc_cpu_variant *v = zc_cpu_variant_at(i);
+        if (!zero_fn_ok(v))
+            continue;
+        for (size_t len = 0; len <= 4096 + 64; len++) {
+            check_flush(v, g.hi - len, len);
+            check_flush(v, g.lo, len);
+        }
+        for (size_t k = 0; k < sizeof large / sizeof large[0]; k++) {
+            check_flush(v, g.hi - large[k], large[k]);
+            check_flush(v, g.lo, large[k]);
+        }
+    }
+    munmap(g.map, g.map_len);
+}
+
+static void test_large_buffer(void **unused)
+{
+    (void)unused;
+    const size_t len = 64u << 20;
+    unsigned char *buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(buf != MAP_FAILED);
+    for (size_t i = 0; i < zc_cpu_variant_count(); i++) {
+        const struct zc_cpu_variant *v = zc_cpu_variant_at(i);
+        if (!zero_fn_ok(v))
+            continue;
+        assert_true(v->fn(buf, len));
+        buf[len - 1] = 4;
+        assert_false(v->fn(buf, len));
+        assert_false(v->fn(buf + 1, len - 1));
+        buf[len - 1] = 0;
+        buf[len / 2 + 13] = 0x10;
+        assert_false(v->fn(buf, len));
+        buf[len / 2 + 13] = 0;
+    }
+    munmap(buf, len);
+}
+
+static void test_dispatch(void **unused)
+{
+    (void)unused;
+    zc_zero_fn best = zc_cpu_find("best");
+    assert_non_null(best);
+    const char *best_name = zc_cpu_best_name();
+    assert_ptr_equal(zc_cpu_find(best_name), best);
+    bool found = false;
+    for (size_t i = 0; i < zc_cpu_variant_count(); i++) {
+        const struct zc_cpu_variant *v = zc_cpu_variant_at(i);
+        assert_non_null(v->summary);
+        if (v->usable) {
+            assert_null(v->why_not);
+            assert_ptr_equal(zc_cpu_find(v->name), v->fn);
+        } else {
+            assert_non_null(v->why_not);
+            assert_null(zc_cpu_find(v->name));
+        }
+        if (strcmp(v->name, best_name) == 0)
+            found = v->usable;
+    }
+    assert_true(found);
+    assert_null(zc_cpu_variant_at(zc_cpu_variant_count()));
+    assert_null(zc_cpu_find("nonsense"));
+    assert_null(zc_cpu_find(""));
+    assert_null(zc_cpu_find(NULL));
+    assert_non_null(zc_cpu_find("byte"));
+
+    static unsigned char page[4096];
+    assert_true(zc_is_zero(page, sizeof page));
+    assert_true(zc_is_zero(page, 0));
+    page[4095] = 1;
+    assert_false(zc_is_zero(page, sizeof page));
+    assert_true(zc_is_zero(page, 4095));
+    page[4095] = 0;
+}
+
+static void check_read_or(const char *name, uint64_t (*fn)(const void *, size_t))
+{
+    memset(arena, SENTINEL, sizeof arena);
+    for (size_t align = 0; align < MAX_ALIGN; align += 7) {
+        unsigned char *buf = arena + 2 * MAX_ALIGN + align;
+        for (size_t len = 0; len <= MAX_LEN; len += len < 300 ? 1 : 37) {
+            memset(buf, 0, len);
+            if (fn(buf, len) != 0)
+                fail_msg("read_or %s: zero len %zu align %zu gave non-zero", name, len, align);
+            for (size_t pos = 0; pos < len; pos += len < 300 ? 1 : 5) {
+                buf[pos] = (unsigned char)(1u << (pos & 7));
+                if (fn(buf, len) == 0)
+                    fail_msg("read_or %s: len %zu byte %zu missed", name, len, pos);
+                buf[pos] = 0;
+            }
+            memset(buf, SENTINEL, len);
+        }
+    }
+}
+
+static void test_read_or(void **unused)
+{
+    (void)unused;
+    static const struct {
+        const char *name;
+        uint64_t (*fn)(const void *, size_t);
+    } refs[] = {{"u64", zc_read_or_u64},
+                {"sse2", zc_read_or_sse2},
+                {"avx2", zc_read_or_avx2},
+                {"avx512", zc_read_or_avx512}};
+    for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++) {
+        zc_zero_fn usable = zc_cpu_find(refs[i].name);
+        if (usable)
+            check_read_or(refs[i].name, refs[i].fn);
+        else
+            printf("skipping read_or %s: not usable here\n", refs[i].name);
+    }
+    check_read_or("dispatched", zc_cpu_read_or);
+
+    struct guarded g = guarded_map(2);
+    for (size_t len = 0; len <= 8192; len += 1 + len / 64) {
+        assert_int_equal(zc_cpu_read_or(g.hi - len, len), 0);
+        assert_int_equal(zc_cpu_read_or(g.lo, len), 0);
+    }
+    munmap(g.map, g.map_len);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dispatch),
+        cmocka_unit_test(test_lengths_alignments_bits),
+        cmocka_unit_test(test_guard_pages),
+        cmocka_unit_test(test_large_buffer),
+        cmocka_unit_test(test_read_or),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
