@@ -77,24 +77,29 @@ stage_live() {
   printf '[%4ds] %-10s ok\n' $((SECONDS - start)) "$name"
 }
 
+# Stage bodies run inside `if`, where set -e is off: every step is chained.
 build() {
-  cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF
-  cmake --build "$root/build" -j "$(nproc)"
+  cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF &&
+    cmake --build "$root/build" --target zcbench -j "$(nproc)"
 }
 zcbench=$root/build/bench/zcbench
 
 detect() {
-  echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
+  echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
   echo "CPU flags of interest: $(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' |
     grep -xE 'sse2|avx2|avx512f|avx512bw|movdir64b|enqcmd|waitpkg' | tr '\n' ' ')"
-  if [[ -d /sys/bus/dsa/devices ]]; then
-    echo "idxd: loaded; devices: $(ls /sys/bus/dsa/devices | tr '\n' ' ')"
-  else
-    echo "idxd: not loaded (no /sys/bus/dsa): DSA backends run on the emu device model (modeled)"
-  fi
+  local wqs=""
   if command -v accel-config >/dev/null && [[ -d /sys/bus/dsa/devices ]]; then
-    accel-config list || true
+    wqs=$(accel-config list 2>/dev/null | grep -o '"dev":"wq[0-9.]*"' | cut -d'"' -f4 | tr '\n' ' ')
   fi
+  if [[ -n $wqs ]]; then
+    echo "DSA: enabled work queues: $wqs"
+  elif [[ -d /sys/bus/dsa/devices ]]; then
+    echo "DSA: idxd loaded, no enabled work queue (./run_all.sh --configure-dsa): DSA rows are modeled (emu)"
+  else
+    echo "DSA: none (idxd not loaded): DSA backends run on the emu device model, rows labeled modeled"
+  fi
+  if [[ -n $wqs ]]; then accel-config list; fi
   "$zcbench" --list-backends
 }
 
@@ -102,8 +107,7 @@ configure_dsa() {
   [[ $(id -u) -eq 0 ]] || { echo "--configure-dsa needs root"; return 1; }
   [[ -d /sys/bus/dsa ]] || { echo "idxd is not loaded: modprobe idxd (and enable the IOMMU with SVA: intel_iommu=on,sm_on)"; return 1; }
   [[ -f $dsa_config ]] || { echo "no such config: $dsa_config (see configs/dsa-*.conf)"; return 1; }
-  accel-config load-config -c "$dsa_config" -e
-  accel-config list
+  accel-config load-config -c "$dsa_config" -e && accel-config list
 }
 
 run_sweeps() {
@@ -112,7 +116,8 @@ run_sweeps() {
     local name
     name=$(basename "$f" .conf)
     echo "== $f"
-    "$zcbench" --config "$f" --output "$results/$name.csv" --gbench-json "$results/$name.gbench.json"
+    "$zcbench" --config "$f" --output "$results/$name.csv" \
+      --gbench-json "$results/$name.gbench.json" || return 1
   done
 }
 
@@ -128,7 +133,7 @@ else
   sweeps=(configs/sweep-full.conf configs/sweep-seed-savevm.conf configs/sweep-seed-onegig.conf)
 fi
 stage_live sweeps run_sweeps "${sweeps[@]}"
-stage report python3 plots/report.py "$results"
+stage report python3 plots/report.py "$results" --profile "$profile"
 echo
 tail -n 4 "$logs/report.log"
 echo "run_all: done in $((SECONDS - start)) s"
