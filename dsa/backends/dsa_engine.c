@@ -445,8 +445,11 @@ static int submit_more(struct zc_dsa_engine *e)
             sl->batch->desc_count = sl->count;
             d = sl->batch;
         }
+        uint64_t t1 = zc_rdtsc();
         int rc = e->busy ? zc_dsa_wq_submit(e->wq[w], d) : submit_bounded(e, (unsigned)w, d);
-        e->stats->submit_cycles += zc_rdtsc() - t0;
+        uint64_t t2 = zc_rdtsc();
+        e->stats->submit_cycles += t2 - t0;
+        e->stats->portal_cycles += t2 - t1;
         if (rc == -EAGAIN && e->busy) { /* full: wait for one of ours, then retry */
             e->stats->retries++;
             e->next_page = page;

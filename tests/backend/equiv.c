@@ -80,19 +80,25 @@ static struct mark write_pattern(struct region *r, size_t gran, size_t i, uint64
     return m;
 }
 
-static struct zc_backend_stats add(struct zc_backend_stats a, const struct zc_backend *be)
+void equiv_add(struct zc_backend_stats *sum, const struct zc_backend_stats *s)
+{
+    sum->pages += s->pages;
+    sum->descriptors += s->descriptors;
+    sum->batches += s->batches;
+    sum->faults_recovered += s->faults_recovered;
+    sum->retries += s->retries;
+    sum->cpu_pages += s->cpu_pages;
+    sum->submit_cycles += s->submit_cycles;
+    sum->wait_cycles += s->wait_cycles;
+    sum->portal_cycles += s->portal_cycles;
+}
+
+static void add_and_reset(struct zc_backend_stats *sum, struct zc_backend *be)
 {
     struct zc_backend_stats s;
     zc_backend_get_stats(be, &s);
-    a.pages += s.pages;
-    a.descriptors += s.descriptors;
-    a.batches += s.batches;
-    a.faults_recovered += s.faults_recovered;
-    a.retries += s.retries;
-    a.cpu_pages += s.cpu_pages;
-    a.submit_cycles += s.submit_cycles;
-    a.wait_cycles += s.wait_cycles;
-    return a;
+    equiv_add(sum, &s);
+    zc_backend_reset_stats(be);
 }
 
 static void expect_answers(const char *what, const char *spec, size_t gran, const bool *got,
@@ -191,20 +197,22 @@ struct zc_backend_stats equiv_run(const char *spec, size_t gran, size_t n, uint6
     uint64_t rng = seed * 0x9E3779B97F4A7C15ull + gran + 1;
     struct zc_backend_stats sum = {0};
     run_check(be, spec, gran, n, &rng);
-    sum = add(sum, be);
-    zc_backend_reset_stats(be);
+    add_and_reset(&sum, be);
     run_checkv(be, spec, gran, n, &rng);
-    sum = add(sum, be);
-    zc_backend_reset_stats(be);
+    add_and_reset(&sum, be);
     run_compare(be, spec, gran, n, &rng);
-    sum = add(sum, be);
+    add_and_reset(&sum, be);
     zc_backend_close(be);
     assert_int_equal(sum.pages, 3 * n);
     return sum;
 }
 
-void equiv_all_sizes(const char *spec, uint64_t seed)
+struct zc_backend_stats equiv_all_sizes(const char *spec, uint64_t seed)
 {
-    for (size_t s = 0; s < equiv_n_sizes; s++)
-        equiv_run(spec, equiv_sizes[s].gran, equiv_sizes[s].n, seed + s);
+    struct zc_backend_stats sum = {0};
+    for (size_t s = 0; s < equiv_n_sizes; s++) {
+        struct zc_backend_stats one = equiv_run(spec, equiv_sizes[s].gran, equiv_sizes[s].n, seed + s);
+        equiv_add(&sum, &one);
+    }
+    return sum;
 }

@@ -23,7 +23,8 @@ struct equiv_size {
 extern const struct equiv_size equiv_sizes[];
 extern const size_t equiv_n_sizes;
 
-/* equiv_run over every equiv_sizes entry. */
-void equiv_all_sizes(const char *spec, uint64_t seed);
+/* equiv_run over every equiv_sizes entry; the statistics summed. */
+struct zc_backend_stats equiv_all_sizes(const char *spec, uint64_t seed);
+void equiv_add(struct zc_backend_stats *sum, const struct zc_backend_stats *s);
 
 #endif
