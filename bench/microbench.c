@@ -1,0 +1,254 @@
+/* zc-microbench: every usable CPU zero-check variant, the read-bandwidth
+ * ceilings and the peers (ISA-L, memcmp against a zero page, the
+ * memcmp(p, p+16) trick), side by side under Google Benchmark.
+ *
+ * Benchmark names: <mode>/<bytes>/<kernel>, so one filter such as
+ * 'hot/4096/' runs every kernel on the same case back to back. Modes:
+ *   hot       the same buffer every call (cache-resident up to the LLC)
+ *   cold      each call on the next buffer of a 1 GiB zero arena (32x the
+ *             LLC here), so data comes from DRAM as in a migration scan
+ *   pages4k   one iteration = every 4 KiB page of the first <bytes> of the
+ *             arena checked with its own call (QEMU's per-page pattern)
+ *   first_nonzero  a buffer whose first byte is 1 (the early exit)
+ * Hot cases below 64 KiB repeat the call in a batch per iteration so Google
+ * Benchmark's loop overhead does not dominate; items_per_second counts
+ * calls, bytes_per_second bytes checked. Every answer is verified (a wrong
+ * one fails the case with an error). */
+#include <isa-l/mem_routines.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <zc/cpu.h>
+
+#include "bench/gbench.h"
+#include "cpu/zero_kernels.h"
+
+#define ARENA_BYTES (1ull << 30)
+#define SLACK_BYTES 4096 /* ISA-L's zero detect may read past the end (ISA-L issue 413) */
+#define PAGE 4096
+#define HOT_BATCH_BYTES 65536
+#define EARLY_BATCH 256
+
+enum kind { ZERO_FN, READ_OR, ISAL };
+
+struct kernel {
+    char name[32];
+    enum kind kind;
+    zc_zero_fn zero;
+    uint64_t (*read_or)(const void *, size_t);
+};
+
+enum mode { HOT, COLD, PAGES4K, FIRST_NONZERO };
+static const char *const mode_names[] = {"hot", "cold", "pages4k", "first_nonzero"};
+
+struct bench_case {
+    const struct kernel *k;
+    enum mode mode;
+    size_t len;
+};
+
+static unsigned char *arena; /* ARENA_BYTES of zeros, prefaulted, then SLACK_BYTES */
+static unsigned char *early; /* ARENA_BYTES, first byte 1, the rest untouched */
+
+static const unsigned char zero_page[PAGE];
+
+/* Peer: memcmp against a static zero page, one page-sized chunk at a time. */
+static bool memcmp_zero_page(const void *buf, size_t len)
+{
+    const unsigned char *p = buf;
+    for (size_t off = 0; off < len; off += PAGE) {
+        size_t n = len - off < PAGE ? len - off : PAGE;
+        if (memcmp(p + off, zero_page, n) != 0)
+            return false;
+    }
+    return true;
+}
+
+/* Peer: the first 16 bytes are zero and the buffer equals itself shifted by
+ * 16, so every byte equals the one 16 before it, hence zero. */
+static bool memcmp_shift16(const void *buf, size_t len)
+{
+    const unsigned char *p = buf;
+    if (len < 16)
+        return zc_small_or(p, len) == 0;
+    return (zc_load64(p) | zc_load64(p + 8)) == 0 && memcmp(p, p + 16, len - 16) == 0;
+}
+
+/* True when the kernel gave the answer expected for buf. */
+static inline bool answer_ok(const struct kernel *k, const unsigned char *p, size_t len,
+                             bool expect_zero)
+{
+    switch (k->kind) {
+    case ZERO_FN:
+        return k->zero(p, len) == expect_zero;
+    case READ_OR:
+        return (k->read_or(p, len) == 0) == expect_zero;
+    case ISAL:
+        return (isal_zero_detect((void *)p, len) == 0) == expect_zero;
+    }
+    return false;
+}
+
+static bool run_batch(const struct kernel *k, const unsigned char *p, size_t len, int64_t n,
+                      bool expect_zero)
+{
+    for (int64_t i = 0; i < n; i++)
+        if (!answer_ok(k, p, len, expect_zero))
+            return false;
+    return true;
+}
+
+static void bench(zc_gb_state *st, void *ctx)
+{
+    const struct bench_case *c = ctx;
+    const struct kernel *k = c->k;
+    size_t len = c->len, cold_off = 0;
+    int64_t calls_per_iter = 1;
+    bool ok = true;
+    switch (c->mode) {
+    case HOT:
+        calls_per_iter = len < HOT_BATCH_BYTES ? (int64_t)(HOT_BATCH_BYTES / len) : 1;
+        while (ok && zc_gb_keep_running(st))
+            ok = run_batch(k, arena, len, calls_per_iter, true);
+        break;
+    case COLD:
+        while (ok && zc_gb_keep_running(st)) {
+            ok = answer_ok(k, arena + cold_off, len, true);
+            cold_off = cold_off + 2 * len <= ARENA_BYTES ? cold_off + len : 0;
+        }
+        break;
+    case PAGES4K:
+        calls_per_iter = (int64_t)(len / PAGE);
+        while (ok && zc_gb_keep_running(st))
+            for (size_t off = 0; ok && off < len; off += PAGE)
+                ok = answer_ok(k, arena + off, PAGE, true);
+        break;
+    case FIRST_NONZERO:
+        calls_per_iter = EARLY_BATCH;
+        while (ok && zc_gb_keep_running(st))
+            ok = run_batch(k, early, len, calls_per_iter, false);
+        break;
+    }
+    if (!ok) {
+        zc_gb_skip_with_error(st, "wrong answer");
+        return;
+    }
+    int64_t calls = zc_gb_iterations_done(st) * calls_per_iter;
+    zc_gb_set_items_processed(st, calls);
+    if (c->mode != FIRST_NONZERO)
+        zc_gb_set_bytes_processed(st, calls * (int64_t)(c->mode == PAGES4K ? PAGE : len));
+}
+
+static void *map_or_die(size_t len, int extra_flags)
+{
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | extra_flags,
+                   -1, 0);
+    if (p == MAP_FAILED) {
+        fprintf(stderr, "zc-microbench: cannot map %zu bytes\n", len);
+        exit(1);
+    }
+    return p;
+}
+
+static void map_buffers(void)
+{
+    arena = map_or_die(ARENA_BYTES + SLACK_BYTES, 0);
+    /* Guest RAM is usually THP-backed; all kernels get the same TLB reach. */
+    madvise(arena, ARENA_BYTES, MADV_HUGEPAGE);
+    memset(arena, 0, ARENA_BYTES + SLACK_BYTES); /* prefault with real pages */
+    early = map_or_die(ARENA_BYTES + SLACK_BYTES, MAP_NORESERVE);
+    early[0] = 1;
+}
+
+#define MAX_KERNELS 16
+static struct kernel kernels[MAX_KERNELS];
+static size_t n_kernels;
+
+static void add_kernel(const char *name, enum kind kind, zc_zero_fn zero,
+                       uint64_t (*read_or)(const void *, size_t))
+{
+    struct kernel *k = &kernels[n_kernels++];
+    snprintf(k->name, sizeof k->name, "%s", name);
+    k->kind = kind;
+    k->zero = zero;
+    k->read_or = read_or;
+}
+
+/* Our variants (unusable ones are listed and left out), "best", the read
+ * ceilings of every usable ISA (the dispatched one is "read_or") and the peers. */
+static void collect_kernels(void)
+{
+    static const struct {
+        const char *isa;
+        uint64_t (*fn)(const void *, size_t);
+    } ceilings[] = {{"avx512", zc_read_or_avx512}, {"avx2", zc_read_or_avx2}};
+    for (size_t i = 0; i < zc_cpu_variant_count(); i++) {
+        const struct zc_cpu_variant *v = zc_cpu_variant_at(i);
+        fprintf(stderr, "variant %-7s %s%s\n", v->name, v->usable ? "usable" : "unusable: ",
+                v->usable ? "" : v->why_not);
+        if (v->usable)
+            add_kernel(v->name, ZERO_FN, v->fn, NULL);
+    }
+    fprintf(stderr, "best = %s\n", zc_cpu_best_name());
+    add_kernel("best", ZERO_FN, zc_cpu_find("best"), NULL);
+    add_kernel("read_or", READ_OR, NULL, zc_cpu_read_or);
+    for (size_t i = 0; i < sizeof ceilings / sizeof ceilings[0]; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "read_or_%s", ceilings[i].isa);
+        if (zc_cpu_find(ceilings[i].isa))
+            add_kernel(name, READ_OR, NULL, ceilings[i].fn);
+    }
+    add_kernel("isal", ISAL, NULL, NULL);
+    add_kernel("memcmp_zero_page", ZERO_FN, memcmp_zero_page, NULL);
+    add_kernel("memcmp_shift16", ZERO_FN, memcmp_shift16, NULL);
+}
+
+#define N_SIZES 13 /* 64 B .. 1 GiB, powers of 4 */
+#define MAX_CASES (MAX_KERNELS * N_SIZES * 4)
+static struct bench_case cases[MAX_CASES];
+static size_t n_cases;
+
+static void add_case(enum mode mode, size_t len, const struct kernel *k)
+{
+    struct bench_case *c = &cases[n_cases++];
+    *c = (struct bench_case){.k = k, .mode = mode, .len = len};
+    char name[96];
+    snprintf(name, sizeof name, "%s/%zu/%.31s", mode_names[mode], len, k->name);
+    zc_gb_register(name, bench, c);
+}
+
+static void register_cases(void)
+{
+    for (enum mode m = HOT; m <= COLD; m++)
+        for (size_t len = 64; len <= ARENA_BYTES; len *= 4)
+            for (size_t i = 0; i < n_kernels; i++)
+                add_case(m, len, &kernels[i]);
+    for (size_t i = 0; i < n_kernels; i++)
+        add_case(PAGES4K, ARENA_BYTES, &kernels[i]);
+    static const size_t early_lens[] = {64, 4096, 1 << 20, ARENA_BYTES};
+    for (size_t j = 0; j < sizeof early_lens / sizeof early_lens[0]; j++)
+        for (size_t i = 0; i < n_kernels; i++)
+            if (kernels[i].kind != READ_OR) /* no early exit by design */
+                add_case(FIRST_NONZERO, early_lens[j], &kernels[i]);
+}
+
+int main(int argc, char **argv)
+{
+    if (!zc_gb_initialize(&argc, argv))
+        return 2;
+    if (argc > 1) {
+        fprintf(stderr,
+                "zc-microbench: unexpected argument '%s' (only Google Benchmark's "
+                "--benchmark_* flags are accepted)\n",
+                argv[1]);
+        return 2;
+    }
+    collect_kernels();
+    register_cases();
+    map_buffers();
+    long n = zc_gb_run(NULL, NULL, NULL, false, NULL);
+    zc_gb_clear();
+    return n > 0 ? 0 : 1;
+}
