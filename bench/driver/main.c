@@ -69,8 +69,7 @@ static int expand(const struct zcb_options *cli_opts, const struct zcb_assign *c
         if (!rc)
             rc = zcb_cases_expand(&o, sweep.sections[i].name, cases);
     }
-    if (!rc || sweep.text)
-        zcb_sweep_free(&sweep);
+    zcb_sweep_free(&sweep);
     return rc;
 }
 

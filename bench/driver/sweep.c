@@ -137,6 +137,7 @@ int zcb_sweep_parse(const char *text, size_t len, const char *filename, struct z
 
 int zcb_sweep_load(const char *path, struct zcb_sweep *out)
 {
+    memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "r");
     if (!f)
         return zc_fail(errno ? errno : EIO, "--config %s: %s (allowed: a readable sweep file, e.g. configs/sweep-quick.conf)",

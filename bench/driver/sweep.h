@@ -26,7 +26,8 @@ struct zcb_sweep {
     size_t n_sections;
 };
 
-/* 0, or -errno with zc_last_error() naming FILE:LINE and what is allowed. */
+/* 0, or -errno with zc_last_error() naming FILE:LINE and what is allowed;
+ * *out is always safe to pass to zcb_sweep_free. */
 int zcb_sweep_load(const char *path, struct zcb_sweep *out);
 /* The same on text in memory (len bytes, need not be NUL-terminated). */
 int zcb_sweep_parse(const char *text, size_t len, const char *filename, struct zcb_sweep *out);
