@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -36,6 +37,23 @@ struct zc_dsa_wq_info {
     bool timed;             /* model with a timing model configured */
 };
 const struct zc_dsa_wq_info *zc_dsa_wq_info(const struct zc_dsa_wq *wq);
+
+/* What happened to submitted descriptors. A dedicated WQ accepts every
+ * portal write; descriptors written while it is full are lost (no
+ * completion record, as on hardware). The model counts them in `dropped`;
+ * on hardware the loss is invisible to software and `dropped` stays 0. */
+struct zc_dsa_wq_stats {
+    uint64_t submitted;     /* descriptors accepted by the WQ */
+    uint64_t dropped;       /* dedicated WQ full: descriptor lost */
+    uint64_t rejected;      /* shared WQ full: -EAGAIN returned */
+    uint64_t swerr;         /* model: errors no completion record could carry
+                             * (CRAV clear, completion record unaligned or
+                             * unmapped); hardware logs these in SWERR */
+};
+void zc_dsa_wq_stats(const struct zc_dsa_wq *wq, struct zc_dsa_wq_stats *out);
+
+/* The keys of "emu:key=value,..." (and ZC_EMU), one line each. */
+void zc_dsa_emu_help(FILE *out);
 
 /* Waiting for a completion record's status byte (written last). */
 enum zc_dsa_wait_policy { ZC_WAIT_SPIN, ZC_WAIT_PAUSE, ZC_WAIT_UMWAIT, ZC_WAIT_YIELD };

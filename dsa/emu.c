@@ -1,0 +1,370 @@
+/* The emu device model's work queue: a ring of wq_size descriptor slots
+ * served by `engines` threads. A slot is freed when an engine takes its
+ * descriptor (as the device frees the entry at dispatch); engines sleep
+ * on a condition variable when the ring is empty, so an idle model burns
+ * no CPU. Completion records are written with the status byte last
+ * (release store); with a timing model they appear no earlier than the
+ * modeled completion time. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+
+#include "cpu/tsc.h"
+#include "dsa/emu_internal.h"
+#include "dsa/error.h"
+#include "dsa/spec.h"
+
+static const char *const mode_choices[] = {"dedicated", "shared", NULL};
+static const char *const fault_choices[] = {"unmapped", "nonresident", NULL};
+
+static const struct zc_opt emu_opts[] = {
+    {.name = "engines", .type = ZC_OPT_UINT, .offset = offsetof(struct zc_emu_cfg, engines),
+     .min = 1, .max = 16, .def = "1", .help = "engine threads serving the WQ"},
+    {.name = "wq_size", .type = ZC_OPT_UINT, .offset = offsetof(struct zc_emu_cfg, wq_size),
+     .min = 1, .max = 4096, .def = "128", .help = "WQ entries"},
+    {.name = "mode", .type = ZC_OPT_ENUM, .offset = offsetof(struct zc_emu_cfg, mode),
+     .choices = mode_choices, .def = "dedicated",
+     .help = "dedicated: overflow is dropped; shared: submit says -EAGAIN when full"},
+    {.name = "max_batch", .type = ZC_OPT_UINT, .offset = offsetof(struct zc_emu_cfg, max_batch),
+     .min = 2, .max = 4096, .def = "1024", .help = "largest BATCH descriptor count"},
+    {.name = "max_xfer", .type = ZC_OPT_SIZE, .offset = offsetof(struct zc_emu_cfg, max_xfer),
+     .min = 1, .max = 1ull << 31, .def = "2G", .help = "largest transfer size"},
+    {.name = "fault", .type = ZC_OPT_ENUM, .offset = offsetof(struct zc_emu_cfg, fault),
+     .choices = fault_choices, .def = "unmapped",
+     .help = "which pages fault without block-on-fault: inaccessible only, or also non-resident"},
+    {.name = "lat_ns", .type = ZC_OPT_U64, .offset = offsetof(struct zc_emu_cfg, lat_ns),
+     .min = 0, .max = 1000000000, .def = "0",
+     .help = "timing model: latency per descriptor (0 with no bandwidths = as fast as possible)"},
+    {.name = "engine_gbps", .type = ZC_OPT_DOUBLE, .offset = offsetof(struct zc_emu_cfg, engine_gbps),
+     .dmin = 0, .dmax = 10000, .def = "0", .help = "timing model: GB/s per engine, 0 = unlimited"},
+    {.name = "device_gbps", .type = ZC_OPT_DOUBLE, .offset = offsetof(struct zc_emu_cfg, device_gbps),
+     .dmin = 0, .dmax = 10000, .def = "0", .help = "timing model: GB/s per device, 0 = unlimited"},
+    {.name = NULL},
+};
+
+void zc_dsa_emu_help(FILE *out) { zc_opts_help(emu_opts, out); }
+
+struct slot {
+    struct dsa_hw_desc desc;
+    uint64_t submit_ns;
+    uint64_t seq;
+};
+
+/* A completion record waiting for its modeled time. */
+struct pending {
+    uint64_t due_ns, seq;
+    struct dsa_completion_record *where;
+    struct dsa_completion_record rec;
+};
+
+struct emu;
+
+struct engine {
+    struct zc_emu_sink sink; /* first: the executor's callbacks get the engine back */
+    struct emu *emu;
+    pthread_t thread;
+    unsigned id;
+    uint64_t seq;            /* descriptor being executed */
+    uint64_t submit_ns;
+    uint64_t free_ns;        /* modeled: busy until */
+    struct pending *pend;    /* FIFO, due times non-decreasing */
+    size_t pend_head, pend_n, pend_cap;
+    /* Oldest descriptor not yet completed (UINT64_MAX: none), for DRAIN. */
+    atomic_uint_least64_t oldest;
+};
+
+struct emu {
+    struct zc_emu_cfg cfg;
+    struct zc_dsa_wq *wq;
+    struct zc_emu_clock *clock;
+    pthread_mutex_t lock;
+    pthread_cond_t work;
+    struct slot *ring;
+    unsigned head, count;
+    uint64_t next_seq;
+    bool stop;
+    unsigned started;
+    struct engine engines[];
+};
+
+static void publish(struct dsa_completion_record *where, const struct dsa_completion_record *rec)
+{
+    memcpy((uint8_t *)where + 1, (const uint8_t *)rec + 1, sizeof *rec - 1);
+    __atomic_store_n((uint8_t *)&where->status, rec->status, __ATOMIC_RELEASE);
+}
+
+static void update_oldest(struct engine *e, bool executing)
+{
+    uint64_t v = e->pend_n ? e->pend[e->pend_head].seq : executing ? e->seq : UINT64_MAX;
+    if (executing && e->seq < v)
+        v = e->seq;
+    atomic_store_explicit(&e->oldest, v, memory_order_release);
+}
+
+static int pend_push(struct engine *e, const struct pending *p)
+{
+    if (e->pend_n == e->pend_cap) {
+        size_t cap = e->pend_cap ? 2 * e->pend_cap : 64;
+        struct pending *n = malloc(cap * sizeof *n);
+        if (!n)
+            return -ENOMEM;
+        for (size_t i = 0; i < e->pend_n; i++)
+            n[i] = e->pend[(e->pend_head + i) % e->pend_cap];
+        free(e->pend);
+        e->pend = n;
+        e->pend_head = 0;
+        e->pend_cap = cap;
+    }
+    e->pend[(e->pend_head + e->pend_n++) % e->pend_cap] = *p;
+    return 0;
+}
+
+/* Writes every pending record due by now (all of them with force). */
+static void publish_due(struct engine *e, bool force, bool executing)
+{
+    uint64_t now = e->pend_n ? zc_now_ns() : 0;
+    while (e->pend_n) {
+        struct pending *p = &e->pend[e->pend_head];
+        if (!force && p->due_ns > now)
+            break;
+        publish(p->where, &p->rec);
+        e->pend_head = (e->pend_head + 1) % e->pend_cap;
+        e->pend_n--;
+    }
+    update_oldest(e, executing);
+}
+
+static void sink_record(struct zc_emu_sink *s, struct dsa_completion_record *where,
+                        const struct dsa_completion_record *rec, uint64_t bytes)
+{
+    struct engine *e = (struct engine *)s;
+    struct emu *m = e->emu;
+    if (!m->clock) {
+        publish(where, rec);
+        return;
+    }
+    struct pending p = {.seq = e->seq, .where = where, .rec = *rec};
+    p.due_ns = zc_emu_clock_complete(m->clock, &e->free_ns, e->submit_ns, bytes);
+    if (pend_push(e, &p) != 0)
+        publish(where, rec); /* out of memory: late is better than lost */
+}
+
+/* DRAIN: every descriptor submitted before this one has completed. */
+static void sink_drain(struct zc_emu_sink *s)
+{
+    struct engine *e = (struct engine *)s;
+    struct emu *m = e->emu;
+    while (e->pend_n) {
+        zc_emu_sleep_until(e->pend[e->pend_head].due_ns);
+        publish_due(e, false, true);
+    }
+    for (unsigned i = 0; i < m->cfg.engines; i++) {
+        if (i == e->id)
+            continue;
+        while (atomic_load_explicit(&m->engines[i].oldest, memory_order_acquire) < e->seq) {
+            struct timespec ts = {0, 2000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    if (m->clock) /* the drain completes after everything it waited for */
+        e->submit_ns = zc_now_ns();
+}
+
+static void timed_wait(struct emu *m, uint64_t until_ns)
+{
+    struct timespec ts = {(time_t)(until_ns / 1000000000u), (long)(until_ns % 1000000000u)};
+    pthread_cond_timedwait(&m->work, &m->lock, &ts);
+}
+
+static void *engine_main(void *arg)
+{
+    struct engine *e = arg;
+    struct emu *m = e->emu;
+    char name[16];
+    snprintf(name, sizeof name, "zc-emu-e%u", e->id);
+    pthread_setname_np(pthread_self(), name);
+    prctl(PR_SET_TIMERSLACK, 1000UL); /* modeled deadlines: wake within ~1 us */
+    struct zc_emu_exec x = {.cfg = &m->cfg, .wq = m->wq, .sink = &e->sink};
+
+    pthread_mutex_lock(&m->lock);
+    for (;;) {
+        uint64_t now = m->clock ? zc_now_ns() : 0;
+        /* A timed engine takes the next descriptor only when it could start
+         * it, so the WQ fills up under load as on the device. */
+        bool ready = !m->clock || e->free_ns <= now;
+        if (m->count && ready) {
+            struct slot s = m->ring[m->head];
+            m->head = (m->head + 1) % m->cfg.wq_size;
+            m->count--;
+            e->seq = s.seq;
+            e->submit_ns = s.submit_ns;
+            update_oldest(e, true);
+            pthread_mutex_unlock(&m->lock);
+            zc_emu_execute(&x, &s.desc);
+            publish_due(e, false, false);
+            pthread_mutex_lock(&m->lock);
+            continue;
+        }
+        if (m->stop)
+            break;
+        if (e->pend_n || (m->count && !ready)) {
+            uint64_t until = m->count && !ready ? e->free_ns : UINT64_MAX;
+            if (e->pend_n && e->pend[e->pend_head].due_ns < until)
+                until = e->pend[e->pend_head].due_ns;
+            if (until > now + 20000) {
+                timed_wait(m, until);
+            } else {
+                pthread_mutex_unlock(&m->lock);
+                zc_emu_sleep_until(until);
+                publish_due(e, false, false);
+                pthread_mutex_lock(&m->lock);
+            }
+            continue;
+        }
+        pthread_cond_wait(&m->work, &m->lock);
+    }
+    pthread_mutex_unlock(&m->lock);
+    publish_due(e, true, false); /* closing: what was executed completes now */
+    return NULL;
+}
+
+static int emu_submit(struct zc_dsa_wq *wq, const struct dsa_hw_desc *desc)
+{
+    struct emu *m = wq->impl;
+    uint64_t now = m->clock ? zc_now_ns() : 0;
+    pthread_mutex_lock(&m->lock);
+    if (m->count == m->cfg.wq_size) {
+        pthread_mutex_unlock(&m->lock);
+        return m->cfg.mode == ZC_DSA_DEDICATED ? ZC_DSA_SUBMIT_DROPPED : -EAGAIN;
+    }
+    struct slot *s = &m->ring[(m->head + m->count) % m->cfg.wq_size];
+    memcpy(&s->desc, desc, sizeof *desc); /* the portal write copies 64 bytes */
+    s->submit_ns = now;
+    s->seq = m->next_seq++;
+    m->count++;
+    pthread_cond_signal(&m->work);
+    pthread_mutex_unlock(&m->lock);
+    return 0;
+}
+
+static void emu_stop(struct emu *m)
+{
+    pthread_mutex_lock(&m->lock);
+    m->stop = true;
+    pthread_cond_broadcast(&m->work);
+    pthread_mutex_unlock(&m->lock);
+    for (unsigned i = 0; i < m->started; i++)
+        pthread_join(m->engines[i].thread, NULL);
+}
+
+static void emu_free(struct emu *m)
+{
+    for (unsigned i = 0; i < m->cfg.engines; i++)
+        free(m->engines[i].pend);
+    zc_emu_clock_free(m->clock);
+    pthread_cond_destroy(&m->work);
+    pthread_mutex_destroy(&m->lock);
+    free(m->ring);
+    free(m);
+}
+
+static void emu_close(struct zc_dsa_wq *wq)
+{
+    struct emu *m = wq->impl;
+    emu_stop(m);
+    emu_free(m);
+}
+
+/* Defaults, then ZC_EMU from the environment, then the spec's own keys. */
+static int emu_config(const char *spec, struct zc_emu_cfg *cfg)
+{
+    struct zc_spec s, env = {0};
+    int rc = zc_spec_parse(spec, &s);
+    if (rc)
+        return rc;
+    struct zc_spec none = {0};
+    rc = zc_opts_apply(emu_opts, &none, cfg, "emu");
+    const char *env_text = getenv("ZC_EMU");
+    if (!rc && env_text && *env_text) {
+        rc = zc_spec_parse_kv(env_text, &env);
+        if (!rc) {
+            rc = zc_opts_apply_keys(emu_opts, &env, cfg, "ZC_EMU");
+            zc_spec_free(&env);
+        }
+    }
+    if (!rc)
+        rc = zc_opts_apply_keys(emu_opts, &s, cfg, "emu");
+    zc_spec_free(&s);
+    return rc;
+}
+
+static int emu_open(struct zc_dsa_wq *wq, const char *spec)
+{
+    struct zc_emu_cfg cfg;
+    memset(&cfg, 0, sizeof cfg);
+    int rc = emu_config(spec, &cfg);
+    if (rc)
+        return rc;
+    struct emu *m = calloc(1, sizeof *m + cfg.engines * sizeof m->engines[0]);
+    struct slot *ring = calloc(cfg.wq_size, sizeof *ring);
+    if (!m || !ring) {
+        free(m);
+        free(ring);
+        return zc_fail(ENOMEM, "emu: out of memory for a WQ of %u entries", cfg.wq_size);
+    }
+    m->cfg = cfg;
+    m->wq = wq;
+    m->ring = ring;
+    pthread_mutex_init(&m->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&m->work, &ca);
+    pthread_condattr_destroy(&ca);
+    if (zc_emu_timed(&cfg) && (rc = zc_emu_clock_new(&cfg, &m->clock)) != 0) {
+        emu_free(m);
+        return rc;
+    }
+    for (unsigned i = 0; i < cfg.engines; i++) {
+        struct engine *e = &m->engines[i];
+        e->sink.record = sink_record;
+        e->sink.drain = sink_drain;
+        e->emu = m;
+        e->id = i;
+        atomic_init(&e->oldest, UINT64_MAX);
+    }
+    for (; m->started < cfg.engines; m->started++) {
+        rc = pthread_create(&m->engines[m->started].thread, NULL, engine_main,
+                            &m->engines[m->started]);
+        if (rc) {
+            emu_stop(m);
+            emu_free(m);
+            return zc_fail(rc, "emu: cannot start engine thread %u: %s", m->started, strerror(rc));
+        }
+    }
+    wq->impl = m;
+    struct zc_dsa_wq_info *info = &wq->info;
+    snprintf(info->device, sizeof info->device, "emu");
+    snprintf(info->name, sizeof info->name, "emu");
+    info->mode = (enum zc_dsa_mode)cfg.mode;
+    info->size = cfg.wq_size;
+    info->max_batch = cfg.max_batch;
+    info->max_xfer = cfg.max_xfer;
+    info->numa_node = -1;
+    info->engines = cfg.engines;
+    info->is_model = true;
+    info->timed = m->clock != NULL;
+    return 0;
+}
+
+const struct zc_dsa_wq_ops zc_dsa_emu_ops = {
+    .name = "emu",
+    .open = emu_open,
+    .submit = emu_submit,
+    .close = emu_close,
+};

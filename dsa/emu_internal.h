@@ -1,0 +1,89 @@
+/* Internal to the emu device model (dsa/emu*.c): configuration, the
+ * executor of one descriptor, page probing and the timing model. */
+#ifndef ZC_DSA_EMU_INTERNAL_H
+#define ZC_DSA_EMU_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <zc/dsa.h>
+
+#include "dsa/wq_internal.h"
+
+enum zc_emu_fault_mode { ZC_EMU_FAULT_UNMAPPED, ZC_EMU_FAULT_NONRESIDENT };
+
+struct zc_emu_cfg {
+    unsigned engines;
+    unsigned wq_size;
+    int mode;           /* enum zc_dsa_mode */
+    unsigned max_batch;
+    uint64_t max_xfer;
+    int fault;          /* enum zc_emu_fault_mode */
+    uint64_t lat_ns;    /* timing model: fixed latency per descriptor */
+    double engine_gbps; /* timing model: per engine, 0 = unlimited */
+    double device_gbps; /* timing model: shared by the engines, 0 = unlimited */
+};
+
+static inline bool zc_emu_timed(const struct zc_emu_cfg *c)
+{
+    return c->lat_ns || c->engine_gbps > 0 || c->device_gbps > 0;
+}
+
+/* --- page probing (emu_fault.c) --------------------------------------- */
+
+enum zc_emu_access { ZC_EMU_READ, ZC_EMU_WRITE };
+
+/* Where the device would stop touching [addr, addr + len). */
+struct zc_emu_fault {
+    uint64_t offset;    /* first byte not processed; len when no fault */
+    bool irrecoverable; /* BOF set but the page cannot be made accessible */
+};
+
+/* Probes each page of the range once (no signals: process_vm_readv /
+ * process_vm_writev on this process, mincore for fault=nonresident). With
+ * bof, non-resident pages are not faults (the device waits for the OS). */
+struct zc_emu_fault zc_emu_probe(int fault_mode, uint64_t addr, uint64_t len,
+                                 enum zc_emu_access access, bool bof);
+
+/* --- execution (emu_ops.c) -------------------------------------------- */
+
+/* Receives every completion record the executor produces, in order, with
+ * the bytes the device moved for it (for the timing model). The engine
+ * decides when the record becomes visible. */
+struct zc_emu_sink {
+    void (*record)(struct zc_emu_sink *s, struct dsa_completion_record *where,
+                   const struct dsa_completion_record *rec, uint64_t bytes);
+    /* A DRAIN: returns once every earlier descriptor of the WQ completed. */
+    void (*drain)(struct zc_emu_sink *s);
+};
+
+struct zc_emu_exec {
+    const struct zc_emu_cfg *cfg;
+    struct zc_dsa_wq *wq;   /* counters (swerr) */
+    struct zc_emu_sink *sink;
+};
+
+/* Runs one descriptor as the device would and hands its completion
+ * record(s) to the sink. */
+void zc_emu_execute(struct zc_emu_exec *x, const struct dsa_hw_desc *d);
+
+/* CRC-32C as DSA computes it by default (seed inverted on entry and the
+ * result on exit, reflected data): crc(A||B, 0) == crc(B, crc(A, 0)). */
+uint32_t zc_emu_crc32c(uint32_t seed, const uint8_t *p, uint64_t len);
+
+/* --- timing model (emu_timing.c) -------------------------------------- */
+
+struct zc_emu_clock; /* per WQ: the device's bandwidth budget */
+
+int  zc_emu_clock_new(const struct zc_emu_cfg *cfg, struct zc_emu_clock **out);
+void zc_emu_clock_free(struct zc_emu_clock *c);
+/* When the engine (busy until *engine_free_ns) completes `bytes` that it
+ * starts no earlier than now_ns; advances *engine_free_ns and the device
+ * budget. Returns the CLOCK_MONOTONIC ns at which the record may appear. */
+uint64_t zc_emu_clock_complete(struct zc_emu_clock *c, uint64_t *engine_free_ns, uint64_t now_ns,
+                               uint64_t bytes);
+/* Sleeps (or, for the last microseconds, spins) until CLOCK_MONOTONIC
+ * reaches deadline_ns. */
+void zc_emu_sleep_until(uint64_t deadline_ns);
+
+#endif

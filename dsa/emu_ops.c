@@ -1,0 +1,514 @@
+/* The model's execution of one descriptor: validation, the page walk and
+ * the operation itself, producing the completion record the device would.
+ *
+ * Where the public material is silent the choice is documented here:
+ * - Check result (CR) flag: status DSA_COMP_SUCCESS when the result equals
+ *   expected_res, DSA_COMP_SUCCESS_PRED otherwise (Intel DML, sources/core/
+ *   src/compare.cpp, the software path of the same descriptors). For
+ *   CR_DELTA expected_res_mask has one bit per result value (bit r set:
+ *   result r expected), which agrees with DML's create_delta.cpp for every
+ *   one-bit mask, 0 and 0b111.
+ * - CRC: CRC-32C, seed inverted on entry and result inverted on exit with
+ *   reflected data (DML crc.cpp without the bypass flags), so a CRC over
+ *   A||B equals the CRC of B seeded with the CRC of A.
+ * - Batch: every member runs and writes its own record; the batch record
+ *   says DSA_COMP_BATCH_FAIL when any member's status is not SUCCESS (DML
+ *   batch.cpp compares with SUCCESS) and DSA_COMP_BATCH_PAGE_FAULT only
+ *   when the descriptor list itself cannot be read (accel-config's batch
+ *   test: bytes_completed = descriptors completed before the list fault).
+ *   A member with FENCE after a member whose status was not SUCCESS is
+ *   abandoned with the rest of the list (no records), the batch fails.
+ *   A BATCH or DRAIN inside a batch: that member fails DSA_COMP_BAD_OPCODE.
+ * - xfer_size 0: DSA_COMP_XFER_ERANGE (DML validates null sizes away; the
+ *   model refuses them rather than guess).
+ * - Errors no record can carry (CRAV clear, completion record not 32-byte
+ *   aligned: DSA_COMP_CRA_ALIGN, or not writable: DSA_COMP_CRA_XLAT) go
+ *   to the device's software error register on hardware; the model counts
+ *   them in zc_dsa_wq_stats().swerr.
+ * - Page faults set DSA_COMP_STATUS_WRITE in the status when the faulting
+ *   access was a write. A descending (overlapping, dst > src) MEMMOVE that
+ *   faults reports bytes_completed 0 with result 1: nothing was copied, so
+ *   software resumes from the start after touching fault_addr.
+ * - DIF opcodes are not modeled: DSA_COMP_BAD_OPCODE. */
+#include <pthread.h>
+#include <string.h>
+
+#include "dsa/emu_internal.h"
+
+#define DELTA_ENTRY 10u             /* 2-byte word offset + 8-byte data */
+#define DELTA_MAX_XFER (65536u * 8) /* 16-bit offsets of 8-byte words */
+#define CRC_FLAG_READ_SEED 0x10000u /* op-specific flag bit 16: seed at seed_addr */
+
+#define COMMON_FLAGS                                                                      \
+    (IDXD_OP_FLAG_FENCE | IDXD_OP_FLAG_BOF | IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR |      \
+     IDXD_OP_FLAG_RCI | IDXD_OP_FLAG_CRSTS | IDXD_OP_FLAG_CC | IDXD_OP_FLAG_ADDR1_TCS |   \
+     IDXD_OP_FLAG_ADDR2_TCS | IDXD_OP_FLAG_ADDR3_TCS | IDXD_OP_FLAG_CR_TCS |              \
+     IDXD_OP_FLAG_STORD | IDXD_OP_FLAG_DRDBK | IDXD_OP_FLAG_DSTS)
+
+typedef struct dsa_completion_record rec_t;
+
+static void *ptr(uint64_t a) { return (void *)(uintptr_t)a; }
+
+static bool overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+    return a < b + blen && b < a + alen;
+}
+
+/* The flags an opcode accepts on top of the common ones; CR only where a
+ * result can be checked. */
+static uint32_t allowed_flags(unsigned op)
+{
+    switch (op) {
+    case DSA_OPCODE_COMPARE:
+    case DSA_OPCODE_COMPVAL:
+    case DSA_OPCODE_CR_DELTA:
+        return COMMON_FLAGS | IDXD_OP_FLAG_CR;
+    case DSA_OPCODE_CRCGEN:
+    case DSA_OPCODE_COPY_CRC:
+        return COMMON_FLAGS | CRC_FLAG_READ_SEED;
+    default:
+        return COMMON_FLAGS;
+    }
+}
+
+static bool known_opcode(unsigned op)
+{
+    switch (op) {
+    case DSA_OPCODE_NOOP: case DSA_OPCODE_BATCH: case DSA_OPCODE_DRAIN:
+    case DSA_OPCODE_MEMMOVE: case DSA_OPCODE_MEMFILL: case DSA_OPCODE_COMPARE:
+    case DSA_OPCODE_COMPVAL: case DSA_OPCODE_CR_DELTA: case DSA_OPCODE_AP_DELTA:
+    case DSA_OPCODE_DUALCAST: case DSA_OPCODE_CRCGEN: case DSA_OPCODE_COPY_CRC:
+    case DSA_OPCODE_CFLUSH:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* --- the page walk over the buffers of one descriptor ------------------ */
+
+struct buf {
+    uint64_t addr;
+    enum zc_emu_access access;
+};
+
+/* Bytes [0, return) of every buffer (all len long) are accessible; on a
+ * shorter prefix the fault is recorded in r. */
+static uint64_t walk(const struct zc_emu_exec *x, const struct dsa_hw_desc *d, const struct buf *b,
+                     int n, uint64_t len, rec_t *r)
+{
+    bool bof = d->flags & IDXD_OP_FLAG_BOF;
+    uint64_t limit = len;
+    for (int i = 0; i < n; i++) {
+        struct zc_emu_fault f = zc_emu_probe(x->cfg->fault, b[i].addr, limit, b[i].access, bof);
+        if (f.offset < limit) {
+            limit = f.offset;
+            r->fault_addr = b[i].addr + f.offset;
+            r->status = (f.irrecoverable ? DSA_COMP_PAGE_FAULT_IR : DSA_COMP_PAGE_FAULT_NOBOF) |
+                        (b[i].access == ZC_EMU_WRITE ? DSA_COMP_STATUS_WRITE : 0);
+            r->bytes_completed = (uint32_t)limit;
+        }
+    }
+    return limit;
+}
+
+static bool faulted(const rec_t *r) { return r->status != 0; }
+
+/* --- operations --------------------------------------------------------- */
+
+/* Offset of the first difference, rounded down to its 8-byte word; len
+ * when none. pat: compare with the repeating 8-byte pattern instead. */
+static uint64_t first_difference(const uint8_t *a, const uint8_t *b, uint64_t pattern, uint64_t len)
+{
+    uint8_t pat[8];
+    memcpy(pat, &pattern, 8);
+    for (uint64_t off = 0; off < len; off += 8) {
+        uint64_t n = len - off < 8 ? len - off : 8;
+        int diff = b ? memcmp(a + off, b + off, n) : memcmp(a + off, pat, n);
+        if (diff)
+            return off;
+    }
+    return len;
+}
+
+static void check_result(const struct dsa_hw_desc *d, rec_t *r)
+{
+    if ((d->flags & IDXD_OP_FLAG_CR) && r->result != d->expected_res)
+        r->status = DSA_COMP_SUCCESS_PRED;
+}
+
+static void op_compare(const struct zc_emu_exec *x, const struct dsa_hw_desc *d, rec_t *r)
+{
+    bool two = d->opcode == DSA_OPCODE_COMPARE;
+    struct buf b[2] = {{d->src_addr, ZC_EMU_READ}, {d->src2_addr, ZC_EMU_READ}};
+    uint64_t limit = walk(x, d, b, two ? 2 : 1, d->xfer_size, r);
+    uint64_t at = first_difference(ptr(d->src_addr), two ? ptr(d->src2_addr) : NULL,
+                                   d->comp_pattern, limit);
+    if (at < limit) { /* the difference is seen before the fault */
+        r->status = DSA_COMP_SUCCESS;
+        r->fault_addr = 0;
+        r->result = 1;
+        r->bytes_completed = (uint32_t)at;
+    } else if (faulted(r)) {
+        return;
+    } else {
+        r->status = DSA_COMP_SUCCESS;
+    }
+    check_result(d, r);
+}
+
+static void op_memmove(const struct zc_emu_exec *x, const struct dsa_hw_desc *d, rec_t *r)
+{
+    struct buf b[2] = {{d->src_addr, ZC_EMU_READ}, {d->dst_addr, ZC_EMU_WRITE}};
+    uint64_t limit = walk(x, d, b, 2, d->xfer_size, r);
+    bool descending = d->dst_addr > d->src_addr && overlap(d->src_addr, d->xfer_size, d->dst_addr,
+                                                           d->xfer_size);
+    if (faulted(r) && descending) {
+        r->bytes_completed = 0;
+        r->result = 1;
+        return;
+    }
+    memmove(ptr(d->dst_addr), ptr(d->src_addr), limit);
+    if (!faulted(r))
+        r->status = DSA_COMP_SUCCESS;
+}
+
+static void op_memfill(const struct zc_emu_exec *x, const struct dsa_hw_desc *d, rec_t *r)
+{
+    struct buf b = {d->dst_addr, ZC_EMU_WRITE};
+    uint64_t limit = walk(x, d, &b, 1, d->xfer_size, r);
+    uint8_t *dst = ptr(d->dst_addr);
+    for (uint64_t off = 0; off < limit; off += 8)
+        memcpy(dst + off, &d->pattern, limit - off < 8 ? limit - off : 8);
+    if (!faulted(r))
+        r->status = DSA_COMP_SUCCESS;
+}
+
+static void op_dualcast(const struct zc_emu_exec *x, const struct dsa_hw_desc *d, rec_t *r)
+{
+    uint64_t len = d->xfer_size;
+    if ((d->dst_addr ^ d->dest2) & 0xfff) {
+        r->status = DSA_COMP_DCAST_ERR;
+        return;
+    }
+    if (overlap(d->src_addr, len, d->dst_addr, len) || overlap(d->src_addr, len, d->dest2, len) ||
+        overlap(d->dst_addr, len, d->dest2, len)) {
+        r->status = DSA_COMP_OVERLAP_BUFFERS;
+        return;
+    }
+    struct buf b[3] = {{d->src_addr, ZC_EMU_READ}, {d->dst_addr, ZC_EMU_WRITE},
+                       {d->dest2, ZC_EMU_WRITE}};
+    uint64_t limit = walk(x, d, b, 3, len, r);
+    memcpy(ptr(d->dst_addr), ptr(d->src_addr), limit);
+    memcpy(ptr(d->dest2), ptr(d->src_addr), limit);
+    if (!faulted(r))
+        r->status = DSA_COMP_SUCCESS;
+}
+
+static void op_crc(const struct zc_emu_exec *x, const struct dsa_hw_desc *d, rec_t *r)
+{
+    bool copy = d->opcode == DSA_OPCODE_COPY_CRC;
+    uint64_t len = d->xfer_size;
+    if (copy && overlap(d->src_addr, len, d->dst_addr, len)) {
+        r->status = DSA_COMP_OVERLAP_BUFFERS;
+        return;
+    }
+    uint32_t seed = d->crc_seed;
+    if (d->flags & CRC_FLAG_READ_SEED) {
+        struct buf s = {d->seed_addr, ZC_EMU_READ};
+        if (walk(x, d, &s, 1, sizeof seed, r) < sizeof seed) {
+            r->bytes_completed = 0;
+            return;
+        }
+        memcpy(&seed, ptr(d->seed_addr), sizeof seed);
+    }
+    struct buf b[2] = {{d->src_addr, ZC_EMU_READ}, {d->dst_addr, ZC_EMU_WRITE}};
+    uint64_t limit = walk(x, d, b, copy ? 2 : 1, len, r);
+    if (copy)
+        memcpy(ptr(d->dst_addr), ptr(d->src_addr), limit);
+    /* On a fault, the CRC of the completed part: the seed to resume with. */
+    r->crc_val = zc_emu_crc32c(seed, ptr(d->src_addr), limit);
+    if (!faulted(r))
+        r->status = DSA_COMP_SUCCESS;
+}
+
+static void op_cflush(const struct zc_emu_exec *x, const struct dsa_hw_desc *d, rec_t *r)
+{
+    struct buf b = {d->dst_addr, ZC_EMU_READ};
+    walk(x, d, &b, 1, d->xfer_size, r);
+    if (!faulted(r))
+        r->status = DSA_COMP_SUCCESS; /* coherent memory: nothing to write back */
+}
+
+static bool delta_shape_ok(uint64_t len, uint64_t a, uint64_t b, rec_t *r)
+{
+    if (len % 8 || len > DELTA_MAX_XFER) {
+        r->status = DSA_COMP_XFER_ERANGE;
+        return false;
+    }
+    if ((a | b) & 7) {
+        r->status = DSA_COMP_ADDR_ALIGN;
+        return false;
+    }
+    return true;
+}
+
+/* Result 0: equal; 1: delta record written; 2: the differences do not fit
+ * in max_delta_size (bytes_completed = source bytes covered). */
+static void op_create_delta(const struct zc_emu_exec *x, const struct dsa_hw_desc *d, rec_t *r)
+{
+    uint64_t len = d->xfer_size, max = d->max_delta_size;
+    if (!delta_shape_ok(len, d->src_addr | d->src2_addr, d->delta_addr, r))
+        return;
+    if (max % DELTA_ENTRY || max < 8 * DELTA_ENTRY) {
+        r->status = DSA_COMP_DR_ERANGE;
+        return;
+    }
+    if (overlap(d->delta_addr, max, d->src_addr, len) || overlap(d->delta_addr, max, d->src2_addr, len)) {
+        r->status = DSA_COMP_OVERLAP_BUFFERS;
+        return;
+    }
+    struct buf b[2] = {{d->src_addr, ZC_EMU_READ}, {d->src2_addr, ZC_EMU_READ}};
+    uint64_t limit = walk(x, d, b, 2, len, r) & ~7ull;
+    rec_t dr = {0};
+    struct buf db = {d->delta_addr, ZC_EMU_WRITE};
+    uint64_t delta_ok = walk(x, d, &db, 1, max, &dr);
+    const uint64_t *s1 = ptr(d->src_addr), *s2 = ptr(d->src2_addr);
+    uint8_t *out = ptr(d->delta_addr);
+    uint32_t size = 0;
+    for (uint64_t w = 0; w < limit / 8; w++) {
+        if (s1[w] == s2[w])
+            continue;
+        if (size + DELTA_ENTRY > max) {
+            r->status = DSA_COMP_SUCCESS;
+            r->result = 2;
+            r->bytes_completed = (uint32_t)(w * 8);
+            r->delta_rec_size = size;
+            check_result(d, r);
+            return;
+        }
+        if (size + DELTA_ENTRY > delta_ok) {
+            *r = dr;
+            r->bytes_completed = (uint32_t)(w * 8);
+            r->delta_rec_size = size;
+            return;
+        }
+        uint16_t off = (uint16_t)w;
+        memcpy(out + size, &off, 2);
+        memcpy(out + size + 2, &s2[w], 8);
+        size += DELTA_ENTRY;
+    }
+    r->delta_rec_size = size;
+    if (faulted(r))
+        return;
+    r->status = DSA_COMP_SUCCESS;
+    r->result = size ? 1 : 0;
+    if ((d->flags & IDXD_OP_FLAG_CR) && !(d->expected_res_mask & (1u << r->result)))
+        r->status = DSA_COMP_SUCCESS_PRED;
+}
+
+/* Validates the whole delta record before writing (hardware reports the
+ * same status codes; the model does not leave half-applied records). */
+static void op_apply_delta(const struct zc_emu_exec *x, const struct dsa_hw_desc *d, rec_t *r)
+{
+    uint64_t len = d->xfer_size, size = d->delta_rec_size;
+    if (!delta_shape_ok(len, d->dst_addr, d->src_addr, r))
+        return;
+    if (size == 0 || size % DELTA_ENTRY) {
+        r->status = DSA_COMP_DR_ERANGE;
+        return;
+    }
+    if (overlap(d->src_addr, size, d->dst_addr, len)) {
+        r->status = DSA_COMP_OVERLAP_BUFFERS;
+        return;
+    }
+    struct buf db = {d->src_addr, ZC_EMU_READ};
+    if (walk(x, d, &db, 1, size, r) < size) {
+        r->bytes_completed = 0;
+        return;
+    }
+    struct buf b = {d->dst_addr, ZC_EMU_WRITE};
+    uint64_t limit = walk(x, d, &b, 1, len, r);
+    const uint8_t *in = ptr(d->src_addr);
+    int64_t prev = -1;
+    for (uint64_t e = 0; e < size; e += DELTA_ENTRY) {
+        uint16_t off;
+        memcpy(&off, in + e, 2);
+        if ((int64_t)off <= prev) {
+            r->status = DSA_COMP_DR_OFFSET_NOINC;
+            return;
+        }
+        if ((uint64_t)off * 8 >= len) {
+            r->status = DSA_COMP_DR_OFFSET_ERANGE;
+            return;
+        }
+        prev = off;
+    }
+    uint8_t *dst = ptr(d->dst_addr);
+    for (uint64_t e = 0; e < size; e += DELTA_ENTRY) {
+        uint16_t off;
+        memcpy(&off, in + e, 2);
+        if ((uint64_t)off * 8 + 8 > limit)
+            break; /* faulted page: recorded by walk */
+        memcpy(dst + (uint64_t)off * 8, in + e + 2, 8);
+    }
+    if (!faulted(r))
+        r->status = DSA_COMP_SUCCESS;
+}
+
+/* --- records and dispatch ---------------------------------------------- */
+
+static uint64_t bytes_moved(const struct dsa_hw_desc *d)
+{
+    switch (d->opcode) {
+    case DSA_OPCODE_COMPARE: case DSA_OPCODE_CR_DELTA:
+        return 2ull * d->xfer_size;
+    case DSA_OPCODE_MEMMOVE: case DSA_OPCODE_COPY_CRC:
+        return 2ull * d->xfer_size;
+    case DSA_OPCODE_DUALCAST:
+        return 3ull * d->xfer_size;
+    case DSA_OPCODE_NOOP: case DSA_OPCODE_DRAIN: case DSA_OPCODE_BATCH:
+        return 0;
+    default:
+        return d->xfer_size;
+    }
+}
+
+/* Hands the record to the sink when the descriptor asked for one (RCR) or
+ * failed, and the record address can take it. */
+static void emit(struct zc_emu_exec *x, const struct dsa_hw_desc *d, const rec_t *r, uint64_t bytes)
+{
+    bool wanted = (d->flags & IDXD_OP_FLAG_RCR) || r->status != DSA_COMP_SUCCESS;
+    if (!wanted)
+        return;
+    if (!(d->flags & IDXD_OP_FLAG_CRAV) || d->completion_addr % 32) {
+        if (r->status != DSA_COMP_SUCCESS || (d->flags & IDXD_OP_FLAG_CRAV))
+            zc_dsa_wq_count(&x->wq->swerr);
+        return;
+    }
+    if (zc_emu_probe(ZC_EMU_FAULT_UNMAPPED, d->completion_addr, sizeof *r, ZC_EMU_WRITE, false)
+            .offset < sizeof *r) {
+        zc_dsa_wq_count(&x->wq->swerr); /* DSA_COMP_CRA_XLAT */
+        return;
+    }
+    x->sink->record(x->sink, ptr(d->completion_addr), r, bytes);
+}
+
+/* Validation common to every descriptor; false when r carries an error. */
+static bool valid(const struct zc_emu_exec *x, const struct dsa_hw_desc *d, bool in_batch, rec_t *r)
+{
+    if (!known_opcode(d->opcode) ||
+        (in_batch && (d->opcode == DSA_OPCODE_BATCH || d->opcode == DSA_OPCODE_DRAIN))) {
+        r->status = DSA_COMP_BAD_OPCODE;
+        return false;
+    }
+    uint32_t bad = d->flags & ~allowed_flags(d->opcode);
+    if (bad) {
+        r->status = DSA_COMP_INVALID_FLAGS;
+        r->invalid_flags = bad;
+        return false;
+    }
+    if (d->rsvd || d->rsvd1) {
+        r->status = DSA_COMP_NOZERO_RESERVE;
+        return false;
+    }
+    bool sized = d->opcode != DSA_OPCODE_NOOP && d->opcode != DSA_OPCODE_DRAIN &&
+                 d->opcode != DSA_OPCODE_BATCH;
+    if (sized && (d->xfer_size == 0 || d->xfer_size > x->cfg->max_xfer)) {
+        r->status = DSA_COMP_XFER_ERANGE;
+        return false;
+    }
+    return true;
+}
+
+static uint8_t run(struct zc_emu_exec *x, const struct dsa_hw_desc *d, bool in_batch);
+
+static void op_batch(struct zc_emu_exec *x, const struct dsa_hw_desc *d, rec_t *r)
+{
+    uint32_t n = d->desc_count;
+    if (d->desc_list_addr % 64) {
+        r->status = DSA_COMP_DESCLIST_ALIGN;
+        return;
+    }
+    if (n < 2 || n > x->cfg->max_batch) {
+        r->status = DSA_COMP_DESC_CNT_ERANGE;
+        return;
+    }
+    struct buf list = {d->desc_list_addr, ZC_EMU_READ};
+    rec_t lr = {0};
+    uint64_t readable = walk(x, d, &list, 1, (uint64_t)n * 64, &lr) / 64;
+    const struct dsa_hw_desc *members = ptr(d->desc_list_addr);
+    bool all_ok = true;
+    uint32_t done = 0;
+    for (; done < readable; done++) {
+        struct dsa_hw_desc m;
+        memcpy(&m, &members[done], sizeof m); /* the device reads each descriptor once */
+        if ((m.flags & IDXD_OP_FLAG_FENCE) && !all_ok)
+            break; /* abandoned with every later member */
+        all_ok &= run(x, &m, true) == DSA_COMP_SUCCESS;
+    }
+    r->bytes_completed = done; /* descriptors completed */
+    if (done == readable && readable < n) {
+        r->status = DSA_COMP_BATCH_PAGE_FAULT;
+        r->fault_addr = lr.fault_addr;
+    } else {
+        r->status = all_ok && done == n ? DSA_COMP_SUCCESS : DSA_COMP_BATCH_FAIL;
+    }
+}
+
+static void execute(struct zc_emu_exec *x, const struct dsa_hw_desc *d, rec_t *r)
+{
+    switch (d->opcode) {
+    case DSA_OPCODE_NOOP: r->status = DSA_COMP_SUCCESS; break;
+    case DSA_OPCODE_DRAIN:
+        x->sink->drain(x->sink);
+        r->status = DSA_COMP_SUCCESS;
+        break;
+    case DSA_OPCODE_BATCH: op_batch(x, d, r); break;
+    case DSA_OPCODE_MEMMOVE: op_memmove(x, d, r); break;
+    case DSA_OPCODE_MEMFILL: op_memfill(x, d, r); break;
+    case DSA_OPCODE_COMPARE:
+    case DSA_OPCODE_COMPVAL: op_compare(x, d, r); break;
+    case DSA_OPCODE_CR_DELTA: op_create_delta(x, d, r); break;
+    case DSA_OPCODE_AP_DELTA: op_apply_delta(x, d, r); break;
+    case DSA_OPCODE_DUALCAST: op_dualcast(x, d, r); break;
+    case DSA_OPCODE_CRCGEN:
+    case DSA_OPCODE_COPY_CRC: op_crc(x, d, r); break;
+    case DSA_OPCODE_CFLUSH: op_cflush(x, d, r); break;
+    }
+}
+
+static uint8_t run(struct zc_emu_exec *x, const struct dsa_hw_desc *d, bool in_batch)
+{
+    rec_t r;
+    memset(&r, 0, sizeof r);
+    if (valid(x, d, in_batch, &r))
+        execute(x, d, &r);
+    uint8_t status = r.status;
+    emit(x, d, &r, status == DSA_COMP_SUCCESS ? bytes_moved(d) : 0);
+    return status & DSA_COMP_STATUS_MASK;
+}
+
+void zc_emu_execute(struct zc_emu_exec *x, const struct dsa_hw_desc *d) { run(x, d, false); }
+
+static uint32_t crc_table[256];
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+
+static void crc_table_init(void)
+{
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++)
+            c = (c >> 1) ^ (0x82f63b78u & (0u - (c & 1))); /* reflected Castagnoli */
+        crc_table[i] = c;
+    }
+}
+
+uint32_t zc_emu_crc32c(uint32_t seed, const uint8_t *p, uint64_t len)
+{
+    pthread_once(&crc_once, crc_table_init);
+    uint32_t crc = ~seed;
+    for (uint64_t i = 0; i < len; i++)
+        crc = (crc >> 8) ^ crc_table[(crc ^ p[i]) & 0xff];
+    return ~crc;
+}
