@@ -21,8 +21,11 @@ const char *const zc_dsa_recover_choices[] = {"cpu", "resubmit", NULL};
 #define MAX_ENQCMD_RETRIES 1024
 #define PAGE 4096u
 
-/* One completion record per cache line: the device's partial-line writes
- * never share a line with another record being polled. */
+/* A polled completion record (a BATCH's, a resubmission's) gets its own
+ * cache line, so the device's write never lands in a line another record
+ * is polled in. Member records of a batch are read once, after the
+ * batch's record says done: packed two per line (32-byte aligned), half
+ * the lines to pull in per page. */
 struct cr_line {
     struct dsa_completion_record cr;
     uint8_t pad[64 - sizeof(struct dsa_completion_record)];
@@ -33,7 +36,7 @@ _Static_assert(sizeof(struct dsa_hw_desc) == 64, "64-byte descriptors");
 /* Preallocated at open, reused: descriptor list, records, page of each member. */
 struct slot {
     struct dsa_hw_desc *list;   /* batch entries, 64-byte aligned */
-    struct cr_line *crs;        /* one per list entry */
+    struct dsa_completion_record *crs; /* one per list entry, 32-byte aligned */
     struct dsa_hw_desc *batch;  /* the BATCH descriptor pointing at list */
     struct cr_line *batch_cr;
     size_t *page;               /* page index of each member */
@@ -182,17 +185,19 @@ static int alloc_slots(struct zc_dsa_engine *e)
     e->redo->completion_addr = (uintptr_t)&e->redo_cr->cr;
     for (unsigned s = 0; s < e->qd; s++) {
         struct slot *sl = &e->slots[s];
-        sl->mem = alloc_zeroed((size_t)e->batch * 128 + 128);
+        sl->mem = alloc_zeroed((size_t)e->batch * (64 + 32) + 128 + 64);
         sl->page = calloc(e->batch, sizeof *sl->page);
         if (!sl->mem || !sl->page)
             return zc_fail(ENOMEM, "%s: out of memory for %u x %u descriptors", e->who, e->qd,
                            e->batch);
         sl->list = sl->mem;
-        sl->crs = (struct cr_line *)(sl->list + e->batch);
-        sl->batch = (struct dsa_hw_desc *)(sl->crs + e->batch);
+        sl->crs = (struct dsa_completion_record *)(sl->list + e->batch);
+        /* after the records, rounded up to a line */
+        sl->batch = (struct dsa_hw_desc *)((char *)sl->list + (size_t)e->batch * 64 +
+                                           ((size_t)e->batch * 32 + 63) / 64 * 64);
         sl->batch_cr = (struct cr_line *)(sl->batch + 1);
         for (unsigned m = 0; m < e->batch; m++)
-            sl->list[m].completion_addr = (uintptr_t)&sl->crs[m].cr;
+            sl->list[m].completion_addr = (uintptr_t)&sl->crs[m];
         sl->batch->opcode = DSA_OPCODE_BATCH;
         sl->batch->flags = IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR;
         sl->batch->completion_addr = (uintptr_t)&sl->batch_cr->cr;
@@ -381,7 +386,7 @@ static void prepare(struct zc_dsa_engine *e, struct slot *sl)
         d->src_addr = (uintptr_t)(zc_be_page(job, p) + off);
         d->src2_addr = cmp ? (uintptr_t)(zc_be_page2(job, p) + off) : 0; /* COMPVAL: pattern 0 */
         d->xfer_size = len;
-        clear_status(&sl->crs[m].cr);
+        clear_status(&sl->crs[m]);
         sl->page[m++] = p;
         off += len;
         if (off == job->gran) {
@@ -396,7 +401,7 @@ static void prepare(struct zc_dsa_engine *e, struct slot *sl)
 
 static const struct dsa_completion_record *watched(const struct slot *sl)
 {
-    return sl->count == 1 ? &sl->crs[0].cr : &sl->batch_cr->cr;
+    return sl->count == 1 ? &sl->crs[0] : &sl->batch_cr->cr;
 }
 
 static int pick_wq(struct zc_dsa_engine *e)
@@ -488,7 +493,7 @@ static int complete(struct zc_dsa_engine *e, struct slot *sl, unsigned status)
         return failed_status(e, "BATCH descriptor", status);
     uint64_t t0 = zc_rdtsc();
     for (unsigned m = 0; m < n; m++) {
-        const struct dsa_completion_record *cr = &sl->crs[m].cr;
+        const struct dsa_completion_record *cr = &sl->crs[m];
         unsigned st = status_of(cr);
         if (st == DSA_COMP_SUCCESS) {
             if (cr->result)
