@@ -4,6 +4,7 @@
 #
 #   ./run_all.sh [--quick] [--results DIR] [--configure-dsa] [--dsa-config FILE]
 #   ./run_all.sh --test        the test suite (README's test command, CI)
+# ZC_BUILD_DIR chooses the build directory (default build/).
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$PWD
@@ -70,19 +71,19 @@ stage() {
 stage_live() {
   local name=$1; shift
   printf '[%4ds] %s\n' $((SECONDS - start)) "$name"
-  if ! "$@" 2> >(tee -a "$logs/$name.log" >&2) >>"$logs/$name.log"; then
+  if ! { "$@" 2>&1 >>"$logs/$name.log" | tee -a "$logs/$name.log" >&2; }; then
     echo "run_all: stage '$name' failed; full log: $logs/$name.log" >&2
     exit 1
   fi
   printf '[%4ds] %-10s ok\n' $((SECONDS - start)) "$name"
 }
 
-# Stage bodies run inside `if`, where set -e is off: every step is chained.
+build_dir=${ZC_BUILD_DIR:-$root/build}
 build() {
-  cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF &&
-    cmake --build "$root/build" --target zcbench -j "$(nproc)"
+  cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF &&
+    cmake --build "$build_dir" --target zcbench -j "$(nproc)"
 }
-zcbench=$root/build/bench/zcbench
+zcbench=$build_dir/bench/zcbench
 
 detect() {
   echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
@@ -110,29 +111,35 @@ configure_dsa() {
   accel-config load-config -c "$dsa_config" -e && accel-config list
 }
 
-run_sweeps() {
-  local files=("$@")
-  for f in "${files[@]}"; do
-    local name
-    name=$(basename "$f" .conf)
-    echo "== $f"
-    "$zcbench" --config "$f" --output "$results/$name.csv" \
-      --gbench-json "$results/$name.gbench.json" || return 1
-  done
+# sweep FILE [zcbench options...]: one sweep file into RESULTS/NAME.csv
+# (+ .samples.csv, .gbench.json and the run's metadata).
+sweep() {
+  local f=$1; shift
+  local name
+  name=$(basename "$f" .conf)
+  echo "== zcbench --config $f $*"
+  "$zcbench" --config "$f" --output "$results/$name.csv" \
+    --gbench-json "$results/$name.gbench.json" "$@"
 }
 
 echo "zcbench run_all: profile $profile, results in $results"
 stage deps scripts/deps.sh
 stage build build
+if ((configure_dsa)); then stage dsa-config configure_dsa; fi
 stage detect detect
 sed -n '1,3p' "$logs/detect.log" | sed 's/^/    /'
-if ((configure_dsa)); then stage dsa-config configure_dsa; fi
+# savevm writes non-zero pages to an image file as QEMU does (removed after).
+image=$results/savevm-image.bin
 if [[ $profile == quick ]]; then
-  sweeps=(configs/sweep-quick.conf)
+  stage_live sweep-quick sweep configs/sweep-quick.conf
+  stage_live seed-onegig sweep configs/sweep-seed-onegig.conf --size 64M --reps 3
+  stage_live seed-savevm sweep configs/sweep-seed-savevm.conf --mem 64M,256M --sink "file:$image"
 else
-  sweeps=(configs/sweep-full.conf configs/sweep-seed-savevm.conf configs/sweep-seed-onegig.conf)
+  stage_live sweep-full sweep configs/sweep-full.conf
+  stage_live seed-onegig sweep configs/sweep-seed-onegig.conf
+  stage_live seed-savevm sweep configs/sweep-seed-savevm.conf --sink "file:$image"
 fi
-stage_live sweeps run_sweeps "${sweeps[@]}"
+rm -f "$image"
 stage report python3 plots/report.py "$results" --profile "$profile"
 echo
 tail -n 4 "$logs/report.log"

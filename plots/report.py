@@ -326,13 +326,13 @@ def main():
             series_by(base, "buf_bytes", latency_us),
             "Median time to check the whole buffer, per backend (log-log).", logy=1)
     p.lines("throughput_vs_size", "Zero-check throughput (4 KiB pages, all zero, hot cache)",
-            "buffer size (bytes)", "throughput (GB/s, 10^9 B/s)",
+            "buffer size (bytes)", "throughput (GB/s, 10^9 B/s, log scale)",
             series_by(base, "buf_bytes", lambda r: fnum(r, "throughput_gbps")),
-            "Buffer bytes checked per second; ref:read is the read-bandwidth ceiling kernel.")
+            "Buffer bytes checked per second; ref:read is the read-bandwidth ceiling kernel.", logy=1)
     p.lines("throughput_vs_size_cold", "Zero-check throughput (cold cache: buffer flushed before each pass)",
-            "buffer size (bytes)", "throughput (GB/s, 10^9 B/s)",
+            "buffer size (bytes)", "throughput (GB/s, 10^9 B/s, log scale)",
             series_by(cold, "buf_bytes", lambda r: fnum(r, "throughput_gbps")),
-            "As above with the buffer evicted from the caches before every pass.")
+            "As above with the buffer evicted from the caches before every pass.", logy=1)
     p.lines("cpu_cost_per_gb", "CPU cost of checking 1 GB (calling thread)",
             "buffer size (bytes)", "CPU cycles per GB checked (TSC cycles, log scale)",
             series_by([r for r in base if r["op"] != "read"], "buf_bytes",
@@ -425,8 +425,11 @@ def scope_note(rows):
     notes = []
     mems = sizes("savevm", "mem_bytes")
     if mems:
+        sinks = sorted({r.get("sink", "?") for r in rows if r["workload"] == "savevm"})
         notes.append(f"savevm ran here on {', '.join(mems)} of guest memory (the letter: 64, 128 and "
-                     "256 GB VMs): compare the share and the cycles per GiB, not the totals.")
+                     "256 GB VMs): compare the share and the cycles per GiB, not the totals. "
+                     f"Pages went to the sink {', '.join(sinks)} (file: an image file, as QEMU "
+                     "writes; null: nothing written, the zero check alone).")
     og = sizes("onegig", "buf_bytes")
     if og and og != ["1G"]:
         notes.append(f"The 1 GB table was measured here at {', '.join(og)} and scaled linearly to "
