@@ -49,7 +49,7 @@ static int parse_name(const char *spec, char *name, size_t len)
     return 0;
 }
 
-static int cpu_can_submit(const struct zc_dsa_wq_info *info)
+int zc_dsa_hw_check_cpu(const struct zc_dsa_wq_info *info)
 {
     enum zc_cpu_feature need = info->mode == ZC_DSA_SHARED ? ZC_CPU_ENQCMD : ZC_CPU_MOVDIR64B;
     if (!zc_cpu_has(need))
@@ -61,7 +61,7 @@ static int cpu_can_submit(const struct zc_dsa_wq_info *info)
     return 0;
 }
 
-static int open_device(const char *path)
+int zc_dsa_hw_open_device(const char *path)
 {
     int fd = open(path, O_RDWR | O_CLOEXEC);
     if (fd >= 0)
@@ -86,27 +86,17 @@ static int hw_open(struct zc_dsa_wq *wq, const char *spec)
             return rc;
     }
     struct zc_dsa_hw_wq found;
-    int cpu = sched_getcpu();
-    int node = -1;
-    if (cpu >= 0) {
-        char p[96];
-        snprintf(p, sizeof p, "/sys/devices/system/cpu/cpu%d", cpu);
-        for (int n = 0; n < 64 && node < 0; n++) {
-            char link[128];
-            snprintf(link, sizeof link, "%s/node%d", p, n);
-            if (access(link, F_OK) == 0)
-                node = n;
-        }
-    }
-    int rc = zc_dsa_hw_find(any ? NULL : name, node, &found);
+    unsigned cpu, node;
+    bool local = getcpu(&cpu, &node) == 0; /* prefer a WQ on the caller's node */
+    int rc = zc_dsa_hw_find(any ? NULL : name, local ? (int)node : -1, &found);
     if (rc)
         return rc;
-    if ((rc = cpu_can_submit(&found.info)) != 0)
+    if ((rc = zc_dsa_hw_check_cpu(&found.info)) != 0)
         return rc;
     struct hw *h = calloc(1, sizeof *h);
     if (!h)
         return zc_fail(ENOMEM, "out of memory opening %s", found.path);
-    h->fd = open_device(found.path);
+    h->fd = zc_dsa_hw_open_device(found.path);
     if (h->fd < 0) {
         rc = h->fd;
         free(h);

@@ -51,16 +51,14 @@ static void fill_info(struct accfg_device *dev, struct accfg_wq *wq, struct zc_d
     info->engines = group_engines(dev, accfg_wq_get_group_id(wq));
 }
 
-/* Why DSA cannot be reached at all, or 0. */
+/* Whether idxd is there at all (else the error that says how to load it). */
 static int check_driver(void)
 {
     struct stat st;
-    if (stat("/sys/bus/dsa", &st) != 0)
-        return zc_fail(ENODEV, "idxd module not loaded (no /sys/bus/dsa): run 'modprobe idxd' "
-                               "(needs a Xeon with DSA, VT-d on and intel_iommu=on,sm_on)%s",
-                       zc_cpu_has(ZC_CPU_MOVDIR64B) ? "" : "; note: this CPU also lacks MOVDIR64B, "
-                                                          "so no DSA is reachable from it");
-    return 0;
+    if (stat("/sys/bus/dsa", &st) == 0)
+        return 0;
+    struct zc_dsa_hw_scan none = {.cpu_lacks_movdir64b = !zc_cpu_has(ZC_CPU_MOVDIR64B)};
+    return zc_dsa_hw_explain(NULL, &none);
 }
 
 static int open_ctx(struct accfg_ctx **ctx)
@@ -107,67 +105,71 @@ int zc_dsa_discover(zc_dsa_wq_visit_fn fn, void *ctx)
     return count;
 }
 
+int zc_dsa_hw_explain(const char *want, const struct zc_dsa_hw_scan *s)
+{
+    if (!s->driver)
+        return zc_fail(ENODEV, "idxd module not loaded (no /sys/bus/dsa): run 'modprobe idxd' "
+                               "(needs a Xeon with DSA, VT-d on and intel_iommu=on,sm_on)%s",
+                       s->cpu_lacks_movdir64b ? "; note: this CPU also lacks MOVDIR64B, so no DSA "
+                                                "is reachable from it" : "");
+    if (s->devices == 0)
+        return zc_fail(ENODEV, "no DSA device found (idxd is loaded but /sys/bus/dsa/devices has "
+                               "no dsaN): check that DSA is enabled in the BIOS and the kernel "
+                               "booted with intel_iommu=on,sm_on");
+    if (want && !s->named_seen)
+        return zc_fail(ENODEV, "no WQ named %s on this host: list them with 'accel-config list', "
+                               "or configure one with '%s'", want, LOAD_CONFIG_HINT);
+    if (want && !s->named_enabled)
+        return zc_fail(ENODEV, "%s is not enabled: enable it with '%s'", want, LOAD_CONFIG_HINT);
+    if (want && !s->named_user)
+        return zc_fail(EINVAL, "%s is a kernel-type WQ (owned by the kernel's dmaengine driver), "
+                               "not a user WQ: reconfigure it with '%s'", want, LOAD_CONFIG_HINT);
+    return zc_fail(ENODEV, "no enabled user WQ on %d DSA device(s)%s: configure one with '%s'",
+                   s->devices, s->kernel_wqs ? " (only kernel-type WQs are enabled)" : "",
+                   LOAD_CONFIG_HINT);
+}
+
 /* want: "wqD.Q", or NULL for the first enabled user WQ, preferring numa. */
 int zc_dsa_hw_find(const char *want, int numa, struct zc_dsa_hw_wq *out)
 {
+    struct zc_dsa_hw_scan scan = {.cpu_lacks_movdir64b = !zc_cpu_has(ZC_CPU_MOVDIR64B)};
+    struct stat st;
+    scan.driver = stat("/sys/bus/dsa", &st) == 0;
     struct accfg_ctx *ac;
+    if (!scan.driver)
+        return zc_dsa_hw_explain(want, &scan);
     int rc = open_ctx(&ac);
     if (rc)
         return rc;
-    int devices = 0, found = 0;
+    bool found = false;
     struct accfg_device *dev;
-    rc = -1;
     accfg_device_foreach(ac, dev) {
         if (!is_dsa(dev))
             continue;
-        devices++;
+        scan.devices++;
+        bool dev_on = accfg_device_get_state(dev) == ACCFG_DEVICE_ENABLED;
         struct accfg_wq *wq;
         accfg_wq_foreach(dev, wq) {
             bool named = want && strcmp(accfg_wq_get_devname(wq), want) == 0;
             if (want && !named)
                 continue;
-            if (named && (accfg_device_get_state(dev) != ACCFG_DEVICE_ENABLED ||
-                          accfg_wq_get_state(wq) != ACCFG_WQ_ENABLED)) {
-                rc = zc_fail(ENODEV, "%s is %s (device %s %s): enable it with '%s'", want,
-                             state_name(accfg_wq_get_state(wq)), accfg_device_get_devname(dev),
-                             accfg_device_get_state(dev) == ACCFG_DEVICE_ENABLED ? "enabled"
-                                                                                 : "disabled",
-                             LOAD_CONFIG_HINT);
-                goto out;
-            }
-            if (accfg_wq_get_state(wq) != ACCFG_WQ_ENABLED)
+            bool on = dev_on && accfg_wq_get_state(wq) == ACCFG_WQ_ENABLED;
+            bool user = accfg_wq_get_type(wq) == ACCFG_WQT_USER;
+            scan.named_seen |= named;
+            scan.named_enabled |= named && on;
+            scan.named_user |= named && user;
+            scan.kernel_wqs += on && !user;
+            if (!on || !user)
                 continue;
-            if (accfg_wq_get_type(wq) != ACCFG_WQT_USER) {
-                if (named) {
-                    rc = zc_fail(EINVAL, "%s is a %s-type WQ (owned by the kernel's dmaengine "
-                                         "driver), not a user WQ: reconfigure it with '%s'",
-                                 want, type_name(accfg_wq_get_type(wq)), LOAD_CONFIG_HINT);
-                    goto out;
-                }
-                continue;
-            }
             int node = accfg_device_get_numa_node(dev);
             if (found && !(numa >= 0 && node == numa && out->info.numa_node != numa))
                 continue;
             fill_info(dev, wq, &out->info);
             if (accfg_wq_get_user_dev_path(wq, out->path, sizeof out->path) < 0)
                 snprintf(out->path, sizeof out->path, "/dev/dsa/%s", accfg_wq_get_devname(wq));
-            found = 1;
+            found = true;
         }
     }
-    if (found)
-        rc = 0;
-    else if (devices == 0)
-        rc = zc_fail(ENODEV, "no DSA device found (idxd is loaded but /sys/bus/dsa/devices has no "
-                             "dsaN): check that DSA is enabled in the BIOS and the kernel booted "
-                             "with intel_iommu=on,sm_on");
-    else if (want)
-        rc = zc_fail(ENODEV, "no WQ named %s on this host: list them with 'accel-config list', "
-                             "or configure one with '%s'", want, LOAD_CONFIG_HINT);
-    else
-        rc = zc_fail(ENODEV, "no enabled user WQ on %d DSA device(s): configure one with '%s'",
-                     devices, LOAD_CONFIG_HINT);
-out:
     accfg_unref(ac);
-    return rc;
+    return found ? 0 : zc_dsa_hw_explain(want, &scan);
 }

@@ -2,6 +2,8 @@
 #ifndef ZC_DSA_HW_INTERNAL_H
 #define ZC_DSA_HW_INTERNAL_H
 
+#include <stdbool.h>
+
 #include <zc/dsa.h>
 
 struct zc_dsa_hw_wq {
@@ -13,5 +15,21 @@ struct zc_dsa_hw_wq {
  * preferring NUMA node `numa` (-1: any). -errno with an actionable message
  * (the command that fixes it) when there is none. */
 int zc_dsa_hw_find(const char *want, int numa, struct zc_dsa_hw_wq *out);
+
+/* What discovery saw, for the message that names the fix. */
+struct zc_dsa_hw_scan {
+    bool driver;              /* /sys/bus/dsa exists (idxd loaded) */
+    bool cpu_lacks_movdir64b;
+    int devices;              /* DSA devices, enabled or not */
+    int kernel_wqs;           /* enabled WQs of kernel type */
+    bool named_seen, named_enabled, named_user; /* the WQ asked for by name */
+};
+/* The -errno and message for a failed search (want NULL: "auto"). */
+int zc_dsa_hw_explain(const char *want, const struct zc_dsa_hw_scan *s);
+
+/* The CPU instruction the WQ's mode needs, or -ENOTSUP naming it. */
+int zc_dsa_hw_check_cpu(const struct zc_dsa_wq_info *info);
+/* open() of the WQ device with actionable errors (permission, missing). */
+int zc_dsa_hw_open_device(const char *path);
 
 #endif

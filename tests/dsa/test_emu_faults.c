@@ -1,0 +1,241 @@
+/* Page faults in the emu model: inaccessible and unmapped pages, untouched
+ * memory with fault=nonresident, block-on-fault, write faults, batch
+ * members and descriptor lists. Never a crash. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <cmocka.h>
+
+#include "dsa_test_util.h"
+
+static struct zc_dsa_wq *open_emu(const char *spec)
+{
+    struct zc_dsa_wq *wq;
+    if (zc_dsa_wq_open(spec, &wq) != 0)
+        fail_msg("open %s: %s", spec, zc_last_error());
+    return wq;
+}
+
+static void compval(struct job *j, const uint8_t *src, uint32_t len, uint32_t flags)
+{
+    job_init(j, DSA_OPCODE_COMPVAL, flags);
+    j->d.src_addr = addr(src);
+    j->d.xfer_size = len;
+}
+
+static void prot_none_page_faults_with_progress(void **state)
+{
+    (void)state;
+    struct zc_dsa_wq *wq = open_emu("emu");
+    uint8_t *p = pages(3);
+    mprotect(p + PAGE, PAGE, PROT_NONE);
+    struct job j;
+    compval(&j, p + 100, 3 * PAGE - 100, 0);
+    assert_int_equal(run_job(wq, &j), DSA_COMP_PAGE_FAULT_NOBOF);
+    assert_int_equal(j.cr.bytes_completed, PAGE - 100);
+    assert_int_equal(j.cr.fault_addr, addr(p + PAGE));
+    assert_int_equal(j.cr.status & DSA_COMP_STATUS_WRITE, 0);
+
+    /* A difference before the fault is the answer: no fault reported. */
+    p[200] = 1;
+    assert_int_equal(run_job(wq, &j), DSA_COMP_SUCCESS);
+    assert_int_equal(j.cr.result, 1);
+    assert_int_equal(j.cr.bytes_completed, 96);
+
+    /* Block on fault cannot resolve an inaccessible page. */
+    p[200] = 0;
+    compval(&j, p, 3 * PAGE, IDXD_OP_FLAG_BOF);
+    assert_int_equal(run_job(wq, &j), DSA_COMP_PAGE_FAULT_IR);
+    assert_int_equal(j.cr.fault_addr, addr(p + PAGE));
+    zc_dsa_wq_close(wq);
+    unpages(p, 3);
+}
+
+static void unmapped_page_faults(void **state)
+{
+    (void)state;
+    struct zc_dsa_wq *wq = open_emu("emu:engines=2");
+    uint8_t *p = pages(4);
+    munmap(p + 2 * PAGE, PAGE);
+    struct job j;
+    compval(&j, p, 4 * PAGE, 0);
+    assert_int_equal(run_job(wq, &j), DSA_COMP_PAGE_FAULT_NOBOF);
+    assert_int_equal(j.cr.bytes_completed, 2 * PAGE);
+    assert_int_equal(j.cr.fault_addr, addr(p + 2 * PAGE));
+    /* Resuming after the fault, as recovery code does. */
+    compval(&j, p + 3 * PAGE, PAGE, 0);
+    assert_int_equal(run_job(wq, &j), DSA_COMP_SUCCESS);
+    zc_dsa_wq_close(wq);
+    munmap(p, 2 * PAGE);
+    munmap(p + 3 * PAGE, PAGE);
+}
+
+static void write_fault_on_read_only_destination(void **state)
+{
+    (void)state;
+    struct zc_dsa_wq *wq = open_emu("emu");
+    uint8_t *src = pages(2), *dst = pages(2);
+    memset(src, 0x42, 2 * PAGE);
+    mprotect(dst + PAGE, PAGE, PROT_READ);
+    struct job j;
+    job_init(&j, DSA_OPCODE_MEMMOVE, 0);
+    j.d.src_addr = addr(src);
+    j.d.dst_addr = addr(dst);
+    j.d.xfer_size = 2 * PAGE;
+    int st = run_job(wq, &j);
+    assert_int_equal(st, DSA_COMP_PAGE_FAULT_NOBOF);
+    assert_int_not_equal(j.cr.status & DSA_COMP_STATUS_WRITE, 0);
+    assert_int_equal(j.cr.bytes_completed, PAGE);
+    assert_int_equal(j.cr.fault_addr, addr(dst + PAGE));
+    assert_memory_equal(dst, src, PAGE); /* the completed part was written */
+    assert_int_equal(dst[PAGE], 0);      /* and nothing beyond it */
+    zc_dsa_wq_close(wq);
+    unpages(src, 2);
+    unpages(dst, 2);
+}
+
+static void nonresident_pages_fault_only_when_asked(void **state)
+{
+    (void)state;
+    uint8_t *p = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(p != MAP_FAILED);
+    p[0] = 0; /* page 0 resident, pages 1..3 untouched */
+    struct zc_dsa_wq *wq = open_emu("emu:fault=nonresident");
+    struct job j;
+    compval(&j, p, 4 * PAGE, 0);
+    assert_int_equal(run_job(wq, &j), DSA_COMP_PAGE_FAULT_NOBOF);
+    assert_int_equal(j.cr.bytes_completed, PAGE);
+    assert_int_equal(j.cr.fault_addr, addr(p + PAGE));
+    /* Block on fault: the device waits for the page, then succeeds. */
+    compval(&j, p, 4 * PAGE, IDXD_OP_FLAG_BOF);
+    assert_int_equal(run_job(wq, &j), DSA_COMP_SUCCESS);
+    assert_int_equal(j.cr.result, 0);
+    zc_dsa_wq_close(wq);
+    munmap(p, 4 * PAGE);
+
+    /* ZC_EMU switches every emu WQ to faulting without touching its spec. */
+    p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    setenv("ZC_EMU", "fault=nonresident", 1);
+    wq = open_emu("emu:engines=2");
+    unsetenv("ZC_EMU");
+    compval(&j, p, 2 * PAGE, 0);
+    assert_int_equal(run_job(wq, &j), DSA_COMP_PAGE_FAULT_NOBOF);
+    assert_int_equal(j.cr.bytes_completed, 0);
+    zc_dsa_wq_close(wq);
+    /* The default model reads untouched memory as zeros. */
+    wq = open_emu("emu");
+    assert_int_equal(run_job(wq, &j), DSA_COMP_SUCCESS);
+    zc_dsa_wq_close(wq);
+    munmap(p, 2 * PAGE);
+}
+
+struct batch {
+    _Alignas(64) struct dsa_hw_desc list[4];
+    _Alignas(32) struct dsa_completion_record cr[4];
+};
+
+static void batch_member_fault_fails_the_batch(void **state)
+{
+    (void)state;
+    struct zc_dsa_wq *wq = open_emu("emu:mode=shared,engines=2");
+    uint8_t *ok = pages(1), *bad = pages(1);
+    mprotect(bad, PAGE, PROT_NONE);
+    struct batch *b = aligned_alloc(64, sizeof *b);
+    memset(b, 0, sizeof *b);
+    for (int i = 0; i < 3; i++) {
+        b->list[i].opcode = DSA_OPCODE_COMPVAL;
+        b->list[i].flags = IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR;
+        b->list[i].completion_addr = addr(&b->cr[i]);
+        b->list[i].src_addr = addr(i == 1 ? bad : ok);
+        b->list[i].xfer_size = PAGE;
+    }
+    struct job j;
+    job_init(&j, DSA_OPCODE_BATCH, 0);
+    j.d.desc_list_addr = addr(b->list);
+    j.d.desc_count = 3;
+    assert_int_equal(run_job(wq, &j), DSA_COMP_BATCH_FAIL);
+    assert_int_equal(b->cr[0].status, DSA_COMP_SUCCESS);
+    assert_int_equal(b->cr[1].status, DSA_COMP_PAGE_FAULT_NOBOF);
+    assert_int_equal(b->cr[1].fault_addr, addr(bad));
+    assert_int_equal(b->cr[2].status, DSA_COMP_SUCCESS);
+
+    /* A fenced member after a failed one is abandoned with the rest. */
+    memset(b->cr, 0, sizeof b->cr);
+    b->list[2].flags |= IDXD_OP_FLAG_FENCE;
+    assert_int_equal(run_job(wq, &j), DSA_COMP_BATCH_FAIL);
+    assert_int_equal(j.cr.bytes_completed, 2);
+    assert_int_equal(b->cr[2].status, 0);
+    free(b);
+    zc_dsa_wq_close(wq);
+    unpages(ok, 1);
+    mprotect(bad, PAGE, PROT_READ | PROT_WRITE);
+    unpages(bad, 1);
+}
+
+static void unreadable_descriptor_list_is_a_batch_page_fault(void **state)
+{
+    (void)state;
+    struct zc_dsa_wq *wq = open_emu("emu");
+    uint8_t *p = pages(2);
+    /* Two NOOPs at the end of page 0, two more on PROT_NONE page 1. */
+    struct dsa_hw_desc *list = (struct dsa_hw_desc *)(p + PAGE - 2 * 64);
+    _Alignas(32) struct dsa_completion_record cr[2];
+    memset(cr, 0, sizeof cr);
+    for (int i = 0; i < 2; i++) {
+        list[i].opcode = DSA_OPCODE_NOOP;
+        list[i].flags = IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR;
+        list[i].completion_addr = addr(&cr[i]);
+    }
+    mprotect(p + PAGE, PAGE, PROT_NONE);
+    struct job j;
+    job_init(&j, DSA_OPCODE_BATCH, 0);
+    j.d.desc_list_addr = addr(list);
+    j.d.desc_count = 4;
+    assert_int_equal(run_job(wq, &j), DSA_COMP_BATCH_PAGE_FAULT);
+    assert_int_equal(j.cr.bytes_completed, 2);
+    assert_int_equal(j.cr.fault_addr, addr(p + PAGE));
+    assert_int_equal(cr[0].status, DSA_COMP_SUCCESS);
+    assert_int_equal(cr[1].status, DSA_COMP_SUCCESS);
+    zc_dsa_wq_close(wq);
+    mprotect(p + PAGE, PAGE, PROT_READ | PROT_WRITE);
+    unpages(p, 2);
+}
+
+static void bad_completion_records_go_to_swerr(void **state)
+{
+    (void)state;
+    struct zc_dsa_wq *wq = open_emu("emu");
+    uint8_t *p = pages(2);
+    struct job j;
+    job_init(&j, DSA_OPCODE_NOOP, 0);
+    j.d.completion_addr = addr(p + 16); /* not 32-byte aligned: CRA_ALIGN */
+    assert_int_equal(submit(wq, &j.d), 0);
+    mprotect(p + PAGE, PAGE, PROT_READ);
+    j.d.completion_addr = addr(p + PAGE); /* not writable: CRA_XLAT */
+    assert_int_equal(submit(wq, &j.d), 0);
+    job_init(&j, DSA_OPCODE_DRAIN, 0);
+    assert_int_equal(run_job(wq, &j), DSA_COMP_SUCCESS);
+    struct zc_dsa_wq_stats st;
+    zc_dsa_wq_stats(wq, &st);
+    assert_int_equal(st.swerr, 2);
+    assert_int_equal(p[16], 0);
+    zc_dsa_wq_close(wq);
+    unpages(p, 2);
+}
+
+int main(void)
+{
+    unsetenv("ZC_EMU");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(prot_none_page_faults_with_progress),
+        cmocka_unit_test(unmapped_page_faults),
+        cmocka_unit_test(write_fault_on_read_only_destination),
+        cmocka_unit_test(nonresident_pages_fault_only_when_asked),
+        cmocka_unit_test(batch_member_fault_fails_the_batch),
+        cmocka_unit_test(unreadable_descriptor_list_is_a_batch_page_fault),
+        cmocka_unit_test(bad_completion_records_go_to_swerr),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
