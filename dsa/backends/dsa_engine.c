@@ -539,9 +539,13 @@ static int wait_oldest(struct zc_dsa_engine *e)
     if (zc_dsa_wait(&e->waiter, watched(oldest)) >= 0)
         return 0;
     e->broken = true;
-    return zc_fail(ETIMEDOUT, "%s: no completion from WQ %s within %llu ms (device hung?)", e->who,
-                   zc_dsa_wq_info(e->wq[oldest->wq])->name,
-                   (unsigned long long)(e->waiter.timeout_ns / 1000000));
+    struct zc_dsa_wq_stats ws;
+    zc_dsa_wq_stats(e->wq[oldest->wq], &ws);
+    return zc_fail(ETIMEDOUT,
+                   "%s: no completion from WQ %s within %llu ms (device hung? %llu descriptors "
+                   "dropped by a full dedicated WQ)", e->who, zc_dsa_wq_info(e->wq[oldest->wq])->name,
+                   (unsigned long long)(e->waiter.timeout_ns / 1000000),
+                   (unsigned long long)ws.dropped);
 }
 
 int zc_dsa_engine_start(struct zc_dsa_engine *e, const struct zc_be_job *job, size_t first,

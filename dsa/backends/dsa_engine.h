@@ -40,12 +40,14 @@ extern const char *const zc_dsa_wait_choices[];
 extern const char *const zc_dsa_recover_choices[];
 
 /* Option table entries for the common keys of a config type T whose
- * struct zc_dsa_common_cfg member is named `field`. */
-#define ZC_DSA_COMMON_OPTS(T, field)                                                            \
+ * struct zc_dsa_common_cfg member is named `field`: the WQ key (first in
+ * canonical specs), then the rest (after the backend's own keys). */
+#define ZC_DSA_WQ_OPT(T, field)                                                                 \
     {.name = "wq", .type = ZC_OPT_STRING, .offset = offsetof(T, field.wq),                     \
      .size = ZC_DSA_WQ_SPEC_MAX, .def = "emu",                                                  \
      .help = "work queue(s): emu[:k=v,...], wqD.Q, /dev/dsa/wqD.Q or auto; join with '+', "    \
-             "brace specs with commas: {emu:engines=2}+{emu}"},                                \
+             "brace specs with commas: {emu:engines=2}+{emu}"}
+#define ZC_DSA_COMMON_OPTS(T, field)                                                            \
     {.name = "wait", .type = ZC_OPT_ENUM, .offset = offsetof(T, field.wait),                   \
      .choices = zc_dsa_wait_choices, .def = "pause", .help = "how to wait for completions"},   \
     {.name = "recover", .type = ZC_OPT_ENUM, .offset = offsetof(T, field.recover),             \

@@ -21,7 +21,7 @@ struct hybrid_cfg {
 _Static_assert(offsetof(struct hybrid_cfg, pipe) == 0, "pipe keys at the pipe's offsets");
 
 static const struct zc_opt hybrid_opts[] = {
-    ZC_DSA_COMMON_OPTS(struct hybrid_cfg, pipe.common),
+    ZC_DSA_WQ_OPT(struct hybrid_cfg, pipe.common),
     ZC_DSA_BATCH_OPT("32"),
     ZC_DSA_QD_OPT("4"),
     {.name = "cpu_share", .type = ZC_OPT_STRING, .offset = offsetof(struct hybrid_cfg, cpu_share),
@@ -29,6 +29,7 @@ static const struct zc_opt hybrid_opts[] = {
      .help = "share of the pages checked on the calling thread: 0..1 or auto"},
     {.name = "variant", .type = ZC_OPT_STRING, .offset = offsetof(struct hybrid_cfg, variant),
      .size = ZC_BE_VARIANT_MAX, .def = "best", .help = "<zc/cpu.h> kernel of the CPU share"},
+    ZC_DSA_COMMON_OPTS(struct hybrid_cfg, pipe.common),
     {0},
 };
 

@@ -116,6 +116,22 @@ static void statistics_count_descriptors_and_batches(void **state)
     zc_backend_close(be);
 }
 
+/* A device that does not answer in time is an error, never a hang, and the
+ * backend refuses further work (the device may still write its records). */
+static void a_hung_device_times_out(void **state)
+{
+    (void)state;
+    struct zc_backend *be;
+    assert_int_equal(zc_backend_open("dsa-batch:wq={emu:lat_ns=300000000},batch=4,timeout_ms=20", &be), 0);
+    static uint8_t buf[8 * 4096];
+    bool zero[8];
+    assert_int_equal(zc_backend_check(be, buf, sizeof buf, 4096, zero), -ETIMEDOUT);
+    assert_non_null(strstr(zc_last_error(), "within 20 ms"));
+    assert_int_equal(zc_backend_check(be, buf, sizeof buf, 4096, zero), -EIO);
+    assert_non_null(strstr(zc_last_error(), "reopen"));
+    zc_backend_close(be);
+}
+
 static void describe_names_the_model(void **state)
 {
     (void)state;
@@ -127,8 +143,8 @@ static void describe_names_the_model(void **state)
     assert_int_equal(d->batch, 32);
     assert_int_equal(d->queue_depth, 8);
     assert_int_equal(d->n_wq, 2);
-    assert_string_equal(d->spec, "dsa-multi:wq={emu:engines=2}+{emu:engines=2},wait=pause,"
-                                 "recover=cpu,bof=0,timeout_ms=1000,batch=32,qd=8");
+    assert_string_equal(d->spec, "dsa-multi:wq={emu:engines=2}+{emu:engines=2},batch=32,qd=8,"
+                                 "wait=pause,recover=cpu,bof=0,timeout_ms=1000");
     zc_backend_close(be);
     assert_int_equal(zc_backend_open("dsa-single:wq={emu:engines=2,mode=shared}", &be), 0);
     assert_string_equal(zc_backend_describe(be)->spec,
@@ -186,6 +202,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(bad_dsa_specs_name_the_bad_part),
         cmocka_unit_test(describe_names_the_model),
+        cmocka_unit_test(a_hung_device_times_out),
         cmocka_unit_test(canonical_specs_round_trip),
         cmocka_unit_test(statistics_count_descriptors_and_batches),
         cmocka_unit_test(untouched_pages_fault_and_are_recovered),
