@@ -308,26 +308,45 @@ static void write_case(struct current *cur)
     }
 }
 
+/* Google Benchmark's name of a case: stable across runs (no index), so its
+ * JSON compares across sweeps; "SWEEP/workload/op/backend/...". */
+static void gb_name(const struct zcb_case *c, char *buf, size_t len)
+{
+    char key[512];
+    zcb_case_key(c, NULL, key, sizeof key);
+    snprintf(buf, len, "%s/%s", c->sweep, key);
+}
+
+/* Whether a reported run belongs to case c (Google Benchmark appends
+ * "/iterations:1/repeats:N/manual_time" and the like). */
+static bool run_of(const struct zc_gb_result *r, const struct zcb_case *c)
+{
+    char name[640];
+    gb_name(c, name, sizeof name);
+    size_t n = strlen(name);
+    return strncmp(r->run_name, name, n) == 0 && (r->run_name[n] == '/' || !r->run_name[n]);
+}
+
+/* Repetitions arrive while their case is current: the harness measures one
+ * case at a time, and Google Benchmark reports a case's runs before it starts
+ * the next. */
 static void on_report(const struct zc_gb_result *r, void *ctx)
 {
     (void)ctx;
     struct current *cur = &run.cur;
-    unsigned idx;
-    if (r->aggregate[0] || sscanf(r->run_name, "c%u/", &idx) != 1 || idx >= run.h->cases->n)
+    if (r->aggregate[0])
         return;
-    const struct zcb_case *c = &run.h->cases->v[idx];
     if (r->error) {
         bool quiet = strcmp(r->error_message, MSG_INTERRUPTED) == 0 ||
                      strcmp(r->error_message, MSG_SKIPPED) == 0;
         if (!quiet && !run.status) {
-            char key[512];
-            zcb_case_key(c, NULL, key, sizeof key);
-            fprintf(stderr, "zcbench: case %u (%s) failed: %s\n", idx, key, r->error_message);
+            fprintf(stderr, "zcbench: case %s failed: %s\n", r->run_name, r->error_message);
             run.status = 1;
         }
         return;
     }
-    if (cur->c != c || cur->n_samples >= c->reps)
+    const struct zcb_case *c = cur->c;
+    if (!c || !run_of(r, c) || cur->n_samples >= c->reps)
         return;
     unsigned i = cur->n_samples++;
     cur->latency[i] = r->real_time_ns;
@@ -343,9 +362,8 @@ static int register_cases(const struct zcb_case_list *cases)
 {
     for (size_t i = 0; i < cases->n; i++) {
         const struct zcb_case *c = &cases->v[i];
-        char name[640], key[512];
-        zcb_case_key(c, NULL, key, sizeof key);
-        snprintf(name, sizeof name, "c%05zu/%s", i, key);
+        char name[640];
+        gb_name(c, name, sizeof name);
         zc_gb_bench *b = zc_gb_register(name, bench_fn, (void *)c);
         if (!b)
             return zc_fail(EINVAL, "Google Benchmark refused case %zu", i);

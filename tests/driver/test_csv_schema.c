@@ -125,4 +125,19 @@ static void appending_keeps_one_header(void **state)
     assert_non_null(strstr(r.err, "different header"));
 }
 
-ZCB_TEST_MAIN(cmocka_unit_test(done_when_command_writes_verified_rows_under_the_documented_header), cmocka_unit_test(appending_keeps_one_header))
+static void gbench_json_holds_every_case(void **state)
+{
+    (void)state;
+    unlink("schema-gb.json");
+    run_zcbench(bin, ARGS("--size", "4K,8K", "--reps", "2", "--min-time", "0", "--gbench-json",
+                          "schema-gb.json", "--output", "schema-gb.csv"), &r);
+    assert_int_equal(r.status, 0);
+    char *json = read_file("schema-gb.json", NULL);
+    assert_non_null(json);
+    assert_non_null(strstr(json, "\"benchmarks\""));
+    assert_non_null(strstr(json, "\"cli/zerocheck/compval/cpu:best/8192/4096/1/hot/"));
+    assert_non_null(strstr(json, "\"cli/zerocheck/read/ref:read/4096/4096/1/hot/"));
+    free(json);
+}
+
+ZCB_TEST_MAIN(cmocka_unit_test(done_when_command_writes_verified_rows_under_the_documented_header), cmocka_unit_test(appending_keeps_one_header), cmocka_unit_test(gbench_json_holds_every_case))
