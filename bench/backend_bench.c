@@ -7,8 +7,9 @@
  *                     cpu:best's cost per page
  *   multi/W/E         dsa-multi over W emu WQs of E engines with the timing
  *                     model on (MODELED): GB/s next to the model's prediction
- *   cpu_mt            cpu-mt:threads=2 against two threads reading the same
- *                     buffer with zc_cpu_read_or (the bandwidth ceiling)
+ *   cpu_mt/SPEC       cpu-mt:threads=2 (pinned and not) against two unpinned
+ *                     threads reading the same buffer with zc_cpu_read_or
+ *                     (the bandwidth ceiling), alternating pass by pass
  * Google Benchmark flags (--benchmark_filter, --benchmark_repetitions...)
  * apply. */
 #include <errno.h>
@@ -197,11 +198,12 @@ static void *reader_main(void *arg)
 
 static void bm_cpu_mt(zc_gb_state *st, void *ctx)
 {
-    size_t len = *(const size_t *)ctx, pages = len / PAGE;
+    const char *spec = ctx;
+    size_t len = 256u << 20, pages = len / PAGE;
     uint8_t *buf = zero_buffer(len);
     bool *zero = calloc(pages, sizeof *zero);
     struct zc_backend *be = NULL;
-    if (!buf || !zero || zc_backend_open("cpu-mt:threads=2", &be)) {
+    if (!buf || !zero || zc_backend_open(spec, &be)) {
         zc_gb_skip_with_error(st, zc_last_error());
         free(zero);
         if (buf)
@@ -216,10 +218,12 @@ static void bm_cpu_mt(zc_gb_state *st, void *ctx)
         r[i] = (struct reader){.start = &start, .done = &done, .p = buf + i * len / 2, .len = len / 2};
         pthread_create(&r[i].tid, NULL, reader_main, &r[i]);
     }
-    double read_s = 0;
+    double read_s = 0, check_s = 0;
     int rc = 0;
     while (zc_gb_keep_running(st) && !rc) {
-        zc_gb_set_iteration_time(st, timed_check(be, buf, len, PAGE, zero, &rc));
+        double s = timed_check(be, buf, len, PAGE, zero, &rc);
+        check_s += s;
+        zc_gb_set_iteration_time(st, s);
         uint64_t t0 = zc_now_ns();
         pthread_barrier_wait(&start);
         pthread_barrier_wait(&done);
@@ -233,8 +237,11 @@ static void bm_cpu_mt(zc_gb_state *st, void *ctx)
         zc_gb_skip_with_error(st, zc_last_error());
     double iters = (double)zc_gb_iterations_done(st);
     zc_gb_set_bytes_processed(st, (int64_t)(iters * (double)len));
+    zc_gb_counter(st, "GBps", iters * (double)len / check_s * 1e-9, 0);
     zc_gb_counter(st, "read2_GBps", iters * (double)len / read_s * 1e-9, 0);
-    zc_gb_set_label(st, zc_backend_describe(be)->note[0] ? zc_backend_describe(be)->note : "pinned");
+    zc_gb_counter(st, "of_read2", read_s / check_s, 0);
+    zc_gb_set_label(st, zc_backend_describe(be)->note[0] ? zc_backend_describe(be)->note
+                                                        : zc_backend_describe(be)->spec);
     pthread_barrier_destroy(&start);
     pthread_barrier_destroy(&done);
     zc_backend_close(be);
@@ -281,7 +288,11 @@ int main(int argc, char **argv)
         zc_gb_use_manual_time(zc_gb_register(name, bm_multi, m));
     }
 
-    static const size_t cpu_mt_len = 256u << 20;
-    zc_gb_use_manual_time(zc_gb_register("cpu_mt/threads:2/256MiB", bm_cpu_mt, (void *)&cpu_mt_len));
+    static const char *const cpu_mt[] = {"cpu-mt:threads=2,pin=core", "cpu-mt:threads=2,pin=none"};
+    for (size_t i = 0; i < 2; i++) {
+        char name[128];
+        snprintf(name, sizeof name, "cpu_mt/%s/256MiB", cpu_mt[i]);
+        zc_gb_use_manual_time(zc_gb_register(name, bm_cpu_mt, (void *)cpu_mt[i]));
+    }
     return zc_gb_run(NULL, NULL, NULL, false, NULL) < 0;
 }
