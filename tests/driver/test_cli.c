@@ -121,4 +121,9 @@ static void list_backends_says_what_is_usable(void **state)
     assert_non_null(strstr(r.out, "DSA hardware"));
 }
 
-ZCB_TEST_MAIN(cmocka_unit_test(bad_input_exits_2_naming_the_value), cmocka_unit_test(bad_input_writes_no_file), cmocka_unit_test(malformed_sweep_file_exits_2_with_file_line), cmocka_unit_test(help_lists_every_option), cmocka_unit_test(dry_run_prints_the_cases), cmocka_unit_test(list_backends_says_what_is_usable))
+ZCB_TEST_MAIN(cmocka_unit_test(bad_input_exits_2_naming_the_value),
+              cmocka_unit_test(bad_input_writes_no_file),
+              cmocka_unit_test(malformed_sweep_file_exits_2_with_file_line),
+              cmocka_unit_test(help_lists_every_option),
+              cmocka_unit_test(dry_run_prints_the_cases),
+              cmocka_unit_test(list_backends_says_what_is_usable))

@@ -140,4 +140,6 @@ static void gbench_json_holds_every_case(void **state)
     free(json);
 }
 
-ZCB_TEST_MAIN(cmocka_unit_test(done_when_command_writes_verified_rows_under_the_documented_header), cmocka_unit_test(appending_keeps_one_header), cmocka_unit_test(gbench_json_holds_every_case))
+ZCB_TEST_MAIN(cmocka_unit_test(done_when_command_writes_verified_rows_under_the_documented_header),
+              cmocka_unit_test(appending_keeps_one_header),
+              cmocka_unit_test(gbench_json_holds_every_case))

@@ -44,4 +44,5 @@ static void savevm_256m_streams_without_copying(void **state)
     check_bound("savevm 256M", 256 * MIB);
 }
 
-ZCB_TEST_MAIN(cmocka_unit_test(zerocheck_256m_stays_within_the_bound), cmocka_unit_test(savevm_256m_streams_without_copying))
+ZCB_TEST_MAIN(cmocka_unit_test(zerocheck_256m_stays_within_the_bound),
+              cmocka_unit_test(savevm_256m_streams_without_copying))

@@ -146,4 +146,9 @@ static void config_runs_every_section_into_one_file(void **state)
     unlink("wl.sweep");
 }
 
-ZCB_TEST_MAIN(cmocka_unit_test(onegig_compares_and_checks), cmocka_unit_test(savevm_reports_the_cycle_split), cmocka_unit_test(savevm_file_sink_holds_the_stream), cmocka_unit_test(migrate_reports_sender_cpu_time), cmocka_unit_test(cold_cache_and_nonzero_positions), cmocka_unit_test(config_runs_every_section_into_one_file))
+ZCB_TEST_MAIN(cmocka_unit_test(onegig_compares_and_checks),
+              cmocka_unit_test(savevm_reports_the_cycle_split),
+              cmocka_unit_test(savevm_file_sink_holds_the_stream),
+              cmocka_unit_test(migrate_reports_sender_cpu_time),
+              cmocka_unit_test(cold_cache_and_nonzero_positions),
+              cmocka_unit_test(config_runs_every_section_into_one_file))
