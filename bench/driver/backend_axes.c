@@ -9,13 +9,13 @@
 
 struct axis {
     const char *key, *option;
-    const char *const kinds[3];
+    const char *const kinds[4];
     size_t field; /* offset of the zcb_u64_list in zcb_options */
 };
 
 static const struct axis axes[] = {
-    {"batch", "--batch", {"dsa-batch", "dsa-multi", NULL}, offsetof(struct zcb_options, batches)},
-    {"qd", "--qd", {"dsa-multi", NULL}, offsetof(struct zcb_options, qds)},
+    {"batch", "--batch", {"dsa-batch", "dsa-multi", "hybrid", NULL}, offsetof(struct zcb_options, batches)},
+    {"qd", "--qd", {"dsa-multi", "hybrid", NULL}, offsetof(struct zcb_options, qds)},
     {"threads", "--cpu-threads", {"cpu-mt", NULL}, offsetof(struct zcb_options, cpu_threads)},
 };
 

@@ -34,7 +34,7 @@ static const struct column results_columns[] = {
     COL(sweep, C_STR), COL(sink, C_STR), COL(numa, C_STR), COL(cpu, C_I64),
     COL(packet_pages, C_MIG_U64), COL(sender_cpu_ns, C_MIG_DBL), COL(sender_cpu_ns_max, C_MIG_DBL),
     COL(descriptors_per_page, C_DBL), COL(batches_per_pass, C_DBL), COL(retries_per_pass, C_DBL),
-    COL(cpu_pages_per_pass, C_DBL), COL(faults_per_pass, C_DBL),
+    COL(cpu_pages_per_pass, C_DBL), COL(faults_per_pass, C_DBL), COL(note, C_STR),
 };
 #define N_RESULTS (sizeof results_columns / sizeof results_columns[0])
 

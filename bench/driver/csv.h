@@ -31,6 +31,7 @@ struct zcb_row {
     double sender_cpu_ns, sender_cpu_ns_max;
     double descriptors_per_page, batches_per_pass, retries_per_pass, cpu_pages_per_pass,
         faults_per_pass;
+    const char *note; /* what the backend degraded at open, "" when nothing */
 };
 
 struct zcb_csv {

@@ -38,6 +38,7 @@ struct current {
     bool prepared;
     char backend[ZCB_SPEC_MAX]; /* canonical spec */
     char device[16], wait[16];
+    char note[256];             /* what the backend degraded at open */
     unsigned batch, queue_depth, n_wq, threads;
     unsigned n_samples;
     double *latency;            /* [reps] */
@@ -88,6 +89,9 @@ static void describe(struct current *cur)
         return;
     }
     snprintf(cur->backend, sizeof cur->backend, "%s", d->spec);
+    snprintf(cur->note, sizeof cur->note, "%s", d->note ? d->note : "");
+    if (cur->note[0]) /* never a silent fallback: say what ran */
+        fprintf(stderr, "zcbench: note: %s: %s\n", d->spec, cur->note);
     snprintf(cur->device, sizeof cur->device, "%s", d->device);
     cur->batch = d->batch;
     cur->queue_depth = d->queue_depth;
@@ -275,6 +279,7 @@ static void fill_row(const struct current *cur, struct zcb_row *r)
     r->retries_per_pass = med[M_RETRIES];
     r->cpu_pages_per_pass = med[M_CPU_PAGES];
     r->faults_per_pass = med[M_FAULTS];
+    r->note = cur->note;
 }
 
 static double counter(const struct zc_gb_result *r, const char *name)

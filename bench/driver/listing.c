@@ -24,6 +24,7 @@ void zcb_list_backends(FILE *out)
         bool usable = zc_backend_kind_usable(k, &why);
         fprintf(out, "  %-11s %-6s %s\n  %11s e.g. %s%s%s\n", k->name, usable ? "yes" : "no", k->summary,
                 "", k->example, usable ? "" : "  -- not usable: ", usable ? "" : (why ? why : "?"));
+        zc_backend_kind_help(k, out);
     }
     fprintf(out, "\nCPU variants (cpu:VARIANT; best = %s):\n", zc_cpu_best_name());
     for (size_t i = 0; i < zc_cpu_variant_count(); i++) {

@@ -55,8 +55,8 @@ struct zcb_options {
     double min_time;
     struct zcb_u64_list mems;     /* savevm/migrate guest memory sizes */
     /* Sweep axes applied to the backend specs that take the key. */
-    struct zcb_u64_list batches;  /* batch= of dsa-batch, dsa-multi */
-    struct zcb_u64_list qds;      /* qd= of dsa-multi */
+    struct zcb_u64_list batches;  /* batch= of dsa-batch, dsa-multi, hybrid */
+    struct zcb_u64_list qds;      /* qd= of dsa-multi, hybrid */
     struct zcb_u64_list cpu_threads; /* threads= of cpu-mt */
     char sink[ZCB_PATH_MAX];      /* null | file:PATH | mem */
     unsigned senders;             /* migrate sender threads */
