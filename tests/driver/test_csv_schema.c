@@ -129,6 +129,8 @@ static void gbench_json_holds_every_case(void **state)
 {
     (void)state;
     unlink("schema-gb.json");
+    unlink("schema-gb.csv");
+    unlink("schema-gb.samples.csv");
     run_zcbench(bin, ARGS("--size", "4K,8K", "--reps", "2", "--min-time", "0", "--gbench-json",
                           "schema-gb.json", "--output", "schema-gb.csv"), &r);
     assert_int_equal(r.status, 0);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -30,6 +31,8 @@ static void check_bound(const char *what, double buffers)
 static void zerocheck_256m_stays_within_the_bound(void **state)
 {
     (void)state;
+    unlink("mem-zc.csv");
+    unlink("mem-zc.samples.csv");
     run_zcbench(bin, ARGS("--size", "256M", "--zero-ratio", "0.5", "--reps", "2", "--min-time", "0",
                           "--backend", "cpu:best", "--output", "mem-zc.csv"), &r);
     check_bound("zerocheck 256M", 256 * MIB);
@@ -38,6 +41,8 @@ static void zerocheck_256m_stays_within_the_bound(void **state)
 static void savevm_256m_streams_without_copying(void **state)
 {
     (void)state;
+    unlink("mem-savevm.csv");
+    unlink("mem-savevm.samples.csv");
     run_zcbench(bin, ARGS("--workload", "savevm", "--mem", "256M", "--zero-ratio", "0.5", "--reps", "2",
                           "--min-time", "0", "--sink", "mem", "--backend", "cpu:best", "--output",
                           "mem-savevm.csv"), &r);
