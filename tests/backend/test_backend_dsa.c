@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 #include <zc/backend.h>
+#include <zc/dsa.h>
 #include <zc/error.h>
 
 #include "equiv.h"
@@ -194,6 +195,16 @@ static void bad_dsa_specs_name_the_bad_part(void **state)
             fail_msg("open '%s': rc %d, message '%s'; want -EINVAL naming '%s'", cases[i].spec, rc,
                      zc_last_error(), cases[i].needle);
         assert_null(be);
+    }
+    /* umwait needs WAITPKG: refused at open, not at the first wait */
+    struct zc_backend *be = NULL;
+    int rc = zc_backend_open("dsa-single:wq=emu,wait=umwait", &be);
+    if (zc_dsa_cpu_has_waitpkg()) {
+        assert_int_equal(rc, 0);
+        zc_backend_close(be);
+    } else {
+        assert_int_equal(rc, -ENOTSUP);
+        assert_non_null(strstr(zc_last_error(), "wait=umwait"));
     }
 }
 
