@@ -14,6 +14,7 @@ enum { MIN_SAMPLES_FOR_U_TEST = 9 };
 
 struct gate {
     bool ratios;
+    bool best;        /* --stat min: the fastest repetition instead of the median */
     double threshold; /* relative change that counts as a regression */
     double alpha;     /* U-test significance */
     bool quiet;
@@ -22,7 +23,8 @@ struct gate {
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: zcbench compare [--ratios] [--threshold F] [--alpha A] [--quiet] BASE NEW\n"
+            "usage: zcbench compare [--ratios] [--stat median|min] [--threshold F] [--alpha A] [--quiet]\n"
+            "                       BASE NEW\n"
             "  BASE, NEW      zcbench results CSV (with FILE.samples.csv beside it when present)\n"
             "                 or Google Benchmark JSON\n"
             "  --threshold F  relative slowdown that fails, 0 < F < 10 (default 0.10)\n"
@@ -30,6 +32,8 @@ static void usage(FILE *out)
             "                 0 < A < 1 (default 0.05)\n"
             "  --ratios       compare each case's throughput relative to the read-ceiling\n"
             "                 reference (ref:read) of the same run: machine independent (CSV only)\n"
+            "  --stat S       median (default) or min: the fastest repetition of the samples\n"
+            "                 (least disturbed by other load; cases without samples use the median)\n"
             "  --quiet        print only regressions\n"
             "exit status: 0 no regression, 1 regression (cases named), 2 bad input\n",
             MIN_SAMPLES_FOR_U_TEST);
@@ -49,17 +53,29 @@ static int parse_fraction(const char *opt, const char *text, double lo, double h
     return 0;
 }
 
-/* Higher is better for ratios, lower for latencies; change > 0 = slower. */
-static bool metric(const struct zc_run *run, const struct zc_case *c, bool ratios, double *out)
+static double latency(const struct zc_case *c, bool best)
 {
-    if (!ratios) {
-        *out = c->latency_ns;
+    if (!best || c->n_samples == 0)
+        return c->latency_ns;
+    double m = c->samples[0];
+    for (size_t i = 1; i < c->n_samples; i++)
+        m = c->samples[i] < m ? c->samples[i] : m;
+    return m;
+}
+
+/* Higher is better for ratios, lower for latencies; change > 0 = slower.
+ * A case and its reference check the same bytes, so the throughput ratio
+ * is the inverse latency ratio. */
+static bool metric(const struct gate *g, const struct zc_run *run, const struct zc_case *c, double *out)
+{
+    if (!g->ratios) {
+        *out = latency(c, g->best);
         return true;
     }
     const struct zc_case *ref = c->ref_key ? zc_run_find(run, c->ref_key) : NULL;
     if (!ref || !(ref->throughput > 0) || !(c->throughput > 0))
         return false;
-    *out = c->throughput / ref->throughput;
+    *out = g->best ? latency(ref, true) / latency(c, true) : c->throughput / ref->throughput;
     return true;
 }
 
@@ -80,7 +96,7 @@ static int compare_runs(const struct gate *g, const struct zc_run *base, const s
         }
         if (g->ratios && !b->ref_key)
             continue; /* the reference rows themselves, and workloads without one */
-        if (!metric(base, b, g->ratios, &mb) || !metric(next, n, g->ratios, &mn)) {
+        if (!metric(g, base, b, &mb) || !metric(g, next, n, &mn)) {
             if (!g->quiet)
                 printf("%-70s no ref:read row to divide by: skipped\n", b->key);
             continue;
@@ -108,20 +124,28 @@ static int compare_runs(const struct gate *g, const struct zc_run *base, const s
                 next->path, g->ratios ? " (--ratios needs ref:read rows in both)" : "");
         return 2;
     }
-    printf("compare: %zu cases compared, %zu regressions (threshold %.0f%%%s)\n", compared, regressions,
-           100 * g->threshold, g->ratios ? ", ratios to ref:read" : "");
+    printf("compare: %zu cases compared, %zu regressions (threshold %.0f%%, %s%s)\n", compared,
+           regressions, 100 * g->threshold, g->best ? "fastest repetition" : "medians",
+           g->ratios ? ", ratios to ref:read" : "");
     return regressions ? 1 : 0;
 }
 
 int zc_compare_main(int argc, char **argv)
 {
-    struct gate g = {.ratios = false, .threshold = 0.10, .alpha = 0.05, .quiet = false};
+    struct gate g = {.ratios = false, .best = false, .threshold = 0.10, .alpha = 0.05, .quiet = false};
     const char *paths[2];
     int n_paths = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--ratios")) {
             g.ratios = true;
+        } else if (!strcmp(a, "--stat")) {
+            const char *v = i + 1 < argc ? argv[++i] : "(missing)";
+            if (strcmp(v, "median") != 0 && strcmp(v, "min") != 0) {
+                fprintf(stderr, "zcbench compare: bad value '%s' for --stat (allowed: median, min)\n", v);
+                return 2;
+            }
+            g.best = !strcmp(v, "min");
         } else if (!strcmp(a, "--quiet")) {
             g.quiet = true;
         } else if (!strcmp(a, "--threshold")) {
@@ -134,7 +158,7 @@ int zc_compare_main(int argc, char **argv)
             usage(stdout);
             return 0;
         } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "zcbench compare: unknown option '%s' (allowed: --ratios, --threshold F, --alpha A, --quiet, --help)\n", a);
+            fprintf(stderr, "zcbench compare: unknown option '%s' (allowed: --ratios, --stat median|min, --threshold F, --alpha A, --quiet, --help)\n", a);
             return 2;
         } else if (n_paths < 2) {
             paths[n_paths++] = a;

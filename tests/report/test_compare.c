@@ -205,6 +205,37 @@ static void u_test_gates_noisy_medians(void **state)
     free(d);
 }
 
+static void stat_min_uses_the_fastest_repetition(void **state)
+{
+    (void)state;
+    /* Load slowed most repetitions of NEW, not the fastest one. */
+    const double base[] = {100, 101, 102, 103, 104}, loaded[] = {100, 150, 151, 152, 153};
+    const double slow[] = {150, 151, 152, 153, 154};
+    char *a = write_samples_run("mbase", base, 5), *b = write_samples_run("mloaded", loaded, 5);
+    char *c = write_samples_run("mslow", slow, 5);
+    char out[4096];
+    char *argv[] = {"compare", "--stat", "min", a, b, NULL};
+    assert_int_equal(run_compare(a, b, NULL, out, sizeof out), 1);
+    assert_int_equal(run_compare(a, b, "--stat", out, sizeof out), 2); /* needs a value */
+    fflush(stdout);
+    assert_int_equal(zc_compare_main(5, argv), 0);
+    argv[4] = c;
+    assert_int_equal(zc_compare_main(5, argv), 1);
+    char *bad[] = {"compare", "--stat", "mean", a, b, NULL};
+    assert_int_equal(zc_compare_main(5, bad), 2);
+    /* --ratios with the fastest repetitions still catches a planted slowdown. */
+    char *r0 = write_run("a", -1, 1, 0.02, false), *r1 = write_run("slow", 1, 1.5, 0.02, false);
+    char *ratios[] = {"compare", "--ratios", "--stat", "min", r0, r1, NULL};
+    assert_int_equal(zc_compare_main(6, ratios), 1);
+    ratios[5] = r0;
+    assert_int_equal(zc_compare_main(6, ratios), 0);
+    free(a);
+    free(b);
+    free(c);
+    free(r0);
+    free(r1);
+}
+
 static void second_series_of_a_key_is_ignored(void **state)
 {
     (void)state;
@@ -298,6 +329,7 @@ int main(void)
         cmocka_unit_test(ratios_hold_across_machine_speed),
         cmocka_unit_test(u_test_matches_known_values),
         cmocka_unit_test(u_test_gates_noisy_medians),
+        cmocka_unit_test(stat_min_uses_the_fastest_repetition),
         cmocka_unit_test(second_series_of_a_key_is_ignored),
         cmocka_unit_test(gbench_json_is_read),
         cmocka_unit_test(bad_input_exits_2),
