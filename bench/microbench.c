@@ -183,7 +183,9 @@ static void collect_kernels(void)
     static const struct {
         const char *isa;
         uint64_t (*fn)(const void *, size_t);
-    } ceilings[] = {{"avx512", zc_read_or_avx512}, {"avx2", zc_read_or_avx2}};
+    } ceilings[] = {{"avx512", zc_read_or_avx512},
+                    {"avx512_256", zc_read_or_avx512_256},
+                    {"avx2", zc_read_or_avx2}};
     for (size_t i = 0; i < zc_cpu_variant_count(); i++) {
         const struct zc_cpu_variant *v = zc_cpu_variant_at(i);
         fprintf(stderr, "variant %-7s %s%s\n", v->name, v->usable ? "usable" : "unusable: ",

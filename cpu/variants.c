@@ -16,24 +16,26 @@ struct variant_def {
     uint64_t (*read_or)(const void *, size_t);
 };
 
-/* Lowest preference first. The 8-, 16- and 32-byte kernels share one layout
- * (cpu/zero_template.h); see docs/PERFORMANCE.md for why "best" is what it is. */
+/* Lowest preference first; "best" is the last usable one. Every kernel but
+ * "byte" shares one layout (cpu/zero_template.h): first vector tested alone,
+ * aligned body in unrolled blocks tested once each, last vector. Why
+ * avx512_256 ranks above avx512: docs/PERFORMANCE.md, "CPU kernels". */
 static struct variant_def variants[] = {
     {{"byte", "one byte per step, exits at the first non-zero byte", zc_zero_byte, false, NULL},
      NO_FEATURE, zc_read_or_u64},
-    {{"u64", "64-bit words: unaligned first/last word, aligned blocks of 4 words", zc_zero_u64,
-      false, NULL},
+    {{"u64", "64-bit words, aligned blocks of 4 words tested once", zc_zero_u64, false, NULL},
      NO_FEATURE, zc_read_or_u64},
-    {{"sse2", "16-byte vectors: unaligned first/last, aligned blocks of 8 tested once", zc_zero_sse2,
-      false, NULL},
+    {{"sse2", "16-byte vectors, aligned blocks of 8 tested once", zc_zero_sse2, false, NULL},
      ZC_CPU_SSE2, zc_read_or_sse2},
-    {{"avx2", "32-byte vectors: unaligned first/last, aligned blocks of 8 tested once (VPTEST)",
-      zc_zero_avx2, false, NULL},
+    {{"avx2", "32-byte vectors, aligned blocks of 8 tested once with VPTEST", zc_zero_avx2, false,
+      NULL},
      ZC_CPU_AVX2, zc_read_or_avx2},
-    {{"avx512",
-      "64-byte vectors: masked load below 64 B, unaligned first/last, aligned blocks of 4",
+    {{"avx512", "64-byte vectors, aligned blocks of 4; one masked load below 64 B",
       zc_zero_avx512, false, NULL},
      ZC_CPU_AVX512BW, zc_read_or_avx512},
+    {{"avx512_256", "32-byte vectors as avx2; one AVX-512BW masked load below 32 B",
+      zc_zero_avx512_256, false, NULL},
+     ZC_CPU_AVX512BW, zc_read_or_avx512_256},
 };
 #define N_VARIANTS (sizeof variants / sizeof variants[0])
 

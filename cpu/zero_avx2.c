@@ -6,12 +6,6 @@
 
 #define ZK_TARGET __attribute__((target("avx2")))
 
-ZK_TARGET static inline uint64_t fold256(__m256i v)
-{
-    __m128i x = _mm_or_si128(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    return zc_fold128(x);
-}
-
 ZK_TARGET static inline uint64_t short_or32(const unsigned char *p, size_t len)
 {
     if (len < 16)
@@ -30,6 +24,6 @@ ZK_TARGET static inline uint64_t short_or32(const unsigned char *p, size_t len)
 #define ZK_LOADA(p) _mm256_load_si256((const __m256i *)(p))
 #define ZK_OR(a, b) _mm256_or_si256(a, b)
 #define ZK_TESTZ(v) _mm256_testz_si256(v, v)
-#define ZK_FOLD(v) fold256(v)
+#define ZK_FOLD(v) zc_fold256(v)
 #define ZK_SHORT_OR(p, len) short_or32(p, len)
 #include "cpu/zero_template.h"

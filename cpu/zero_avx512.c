@@ -1,17 +1,9 @@
-/* "avx512": 64-byte vectors; below one vector a single masked load (the
- * masked-off bytes are never accessed, so it cannot fault). */
+/* "avx512": 64-byte vectors; below one vector a single masked load. */
 #include <immintrin.h>
 
 #include "cpu/zero_kernels.h"
 
 #define ZK_TARGET __attribute__((target("avx512f,avx512bw")))
-
-ZK_TARGET static inline __m512i masked_load(const unsigned char *p, size_t len)
-{
-    return _mm512_maskz_loadu_epi8(len ? ~0ULL >> (64 - len) : 0, p);
-}
-
-ZK_TARGET static inline bool testz512(__m512i v) { return _mm512_test_epi64_mask(v, v) == 0; }
 
 #define ZK_ISA avx512
 #define ZK_VEC __m512i
@@ -21,8 +13,8 @@ ZK_TARGET static inline bool testz512(__m512i v) { return _mm512_test_epi64_mask
 #define ZK_LOADU(p) _mm512_loadu_si512((const void *)(p))
 #define ZK_LOADA(p) _mm512_load_si512((const void *)(p))
 #define ZK_OR(a, b) _mm512_or_si512(a, b)
-#define ZK_TESTZ(v) testz512(v)
+#define ZK_TESTZ(v) zc_testz512(v)
 #define ZK_FOLD(v) ((uint64_t)_mm512_reduce_or_epi64(v))
-#define ZK_SHORT_OR(p, len) ZK_FOLD(masked_load(p, len))
-#define ZK_SHORT_ZERO(p, len) testz512(masked_load(p, len))
+#define ZK_SHORT_OR(p, len) ZK_FOLD(zc_masked_load(p, len))
+#define ZK_SHORT_ZERO(p, len) zc_testz512(zc_masked_load(p, len))
 #include "cpu/zero_template.h"

@@ -5,7 +5,7 @@
 #ifndef ZC_CPU_ZERO_KERNELS_H
 #define ZC_CPU_ZERO_KERNELS_H
 
-#include <emmintrin.h> /* SSE2 is baseline x86-64 */
+#include <immintrin.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,6 +20,7 @@ ZC_DECLARE_KERNELS(u64)
 ZC_DECLARE_KERNELS(sse2)
 ZC_DECLARE_KERNELS(avx2)
 ZC_DECLARE_KERNELS(avx512)
+ZC_DECLARE_KERNELS(avx512_256)
 #undef ZC_DECLARE_KERNELS
 
 static inline uint64_t zc_load64(const unsigned char *p)
@@ -39,6 +40,24 @@ static inline uint32_t zc_load32(const unsigned char *p)
 static inline uint64_t zc_fold128(__m128i v)
 {
     return (uint64_t)_mm_cvtsi128_si64(_mm_or_si128(v, _mm_unpackhi_epi64(v, v)));
+}
+
+__attribute__((target("avx2"))) static inline uint64_t zc_fold256(__m256i v)
+{
+    return zc_fold128(_mm_or_si128(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1)));
+}
+
+/* The first len < 64 bytes at p; the masked-off bytes are never accessed,
+ * so this cannot fault whatever lies after the buffer. */
+__attribute__((target("avx512f,avx512bw"))) static inline __m512i zc_masked_load(
+    const unsigned char *p, size_t len)
+{
+    return _mm512_maskz_loadu_epi8(len ? ~0ULL >> (64 - len) : 0, p);
+}
+
+__attribute__((target("avx512f"))) static inline bool zc_testz512(__m512i v)
+{
+    return _mm512_test_epi64_mask(v, v) == 0;
 }
 
 /* OR of every byte of a buffer shorter than 16 bytes, from two overlapping

@@ -10,12 +10,14 @@
  *   ZK_SHORT_OR(p, len) OR of a buffer shorter than ZK_BYTES, in bounds
  *   ZK_SHORT_ZERO(p, len) optional, defaults to ZK_SHORT_OR(p, len) == 0
  *
- * Layout of a buffer of at least one vector: the first and the last vector
- * are loaded unaligned (overlapping the body if need be, never outside the
- * buffer) and tested first, so a page whose first or last bytes are non-zero
- * returns after two loads. The rest is covered by aligned loads in blocks of
- * ZK_UNROLL vectors ORed as a tree and tested once per block; a short
- * remainder of single vectors ends it. */
+ * Layout of a buffer of at least one vector, read strictly front to back so
+ * the hardware stream prefetchers see one ascending stream (loading the last
+ * vector early cost 15-20% from DRAM): the first vector, loaded unaligned
+ * and tested alone so a non-zero start returns after one load; then the
+ * aligned body from the first aligned address on, in blocks of ZK_UNROLL
+ * vectors ORed as a tree and tested once per block, and single vectors for
+ * the remainder; then the last vector, unaligned (it overlaps the body and is
+ * in L1 by then). Every load lies inside the buffer. */
 #include "cpu/zero_kernels.h"
 
 #ifndef ZK_SHORT_ZERO
@@ -39,14 +41,14 @@ ZK_TARGET static inline ZK_VEC ZK_FN(zk_block_)(const unsigned char *s)
     return ZK_OR(a, b);
 }
 
-/* The aligned body [*s, *e) of a buffer of at least one vector whose first
- * and last vector the caller loads unaligned. */
+/* The aligned body [*s, *e) of a buffer of at least one vector: the first
+ * and last vector, loaded unaligned, cover what lies outside it. */
 static inline void ZK_FN(zk_body_)(const unsigned char *p, size_t len, const unsigned char **s,
                                    const unsigned char **e)
 {
     const uintptr_t mask = ZK_BYTES - 1;
-    *s = (const unsigned char *)(((uintptr_t)p + ZK_BYTES) & ~mask);
-    *e = (const unsigned char *)(((uintptr_t)p + len - ZK_BYTES + mask) & ~mask);
+    *s = (const unsigned char *)(((uintptr_t)p + mask) & ~mask);
+    *e = (const unsigned char *)(((uintptr_t)p + len) & ~mask);
 }
 
 ZK_TARGET bool ZK_FN(zc_zero_)(const void *buf, size_t len)
@@ -54,7 +56,7 @@ ZK_TARGET bool ZK_FN(zc_zero_)(const void *buf, size_t len)
     const unsigned char *p = buf;
     if (len < ZK_BYTES)
         return ZK_SHORT_ZERO(p, len);
-    if (!ZK_TESTZ(ZK_OR(ZK_LOADU(p), ZK_LOADU(p + len - ZK_BYTES))))
+    if (!ZK_TESTZ(ZK_LOADU(p)))
         return false;
     const unsigned char *s, *e;
     ZK_FN(zk_body_)(p, len, &s, &e);
@@ -64,7 +66,7 @@ ZK_TARGET bool ZK_FN(zc_zero_)(const void *buf, size_t len)
     ZK_VEC acc = ZK_ZERO();
     for (; s < e; s += ZK_BYTES)
         acc = ZK_OR(acc, ZK_LOADA(s));
-    return ZK_TESTZ(acc);
+    return ZK_TESTZ(ZK_OR(acc, ZK_LOADU(p + len - ZK_BYTES)));
 }
 
 ZK_TARGET uint64_t ZK_FN(zc_read_or_)(const void *buf, size_t len)
@@ -72,14 +74,14 @@ ZK_TARGET uint64_t ZK_FN(zc_read_or_)(const void *buf, size_t len)
     const unsigned char *p = buf;
     if (len < ZK_BYTES)
         return ZK_SHORT_OR(p, len);
-    ZK_VEC acc = ZK_OR(ZK_LOADU(p), ZK_LOADU(p + len - ZK_BYTES));
+    ZK_VEC acc = ZK_LOADU(p);
     const unsigned char *s, *e;
     ZK_FN(zk_body_)(p, len, &s, &e);
     for (; e - s >= ZK_UNROLL * ZK_BYTES; s += ZK_UNROLL * ZK_BYTES)
         acc = ZK_OR(acc, ZK_FN(zk_block_)(s));
     for (; s < e; s += ZK_BYTES)
         acc = ZK_OR(acc, ZK_LOADA(s));
-    return ZK_FOLD(acc);
+    return ZK_FOLD(ZK_OR(acc, ZK_LOADU(p + len - ZK_BYTES)));
 }
 
 #undef ZK_SHORT_ZERO

@@ -14,8 +14,8 @@ extern "C" {
  * alignment; never reads a byte outside the buffer. */
 typedef bool (*zc_zero_fn)(const void *buf, size_t len);
 
-/* "byte", "u64", "sse2", "avx2", "avx512" or "best"; NULL if the name is
- * unknown or the variant is not supported by this CPU and OS. */
+/* "byte", "u64", "sse2", "avx2", "avx512", "avx512_256" or "best"; NULL if
+ * the name is unknown or the variant is not supported by this CPU and OS. */
 zc_zero_fn zc_cpu_find(const char *name);
 
 /* The "best" variant. */

@@ -235,7 +235,8 @@ static void test_read_or(void **unused)
     } refs[] = {{"u64", zc_read_or_u64},
                 {"sse2", zc_read_or_sse2},
                 {"avx2", zc_read_or_avx2},
-                {"avx512", zc_read_or_avx512}};
+                {"avx512", zc_read_or_avx512},
+                {"avx512_256", zc_read_or_avx512_256}};
     for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++) {
         zc_zero_fn usable = zc_cpu_find(refs[i].name);
         if (usable)

@@ -1,0 +1,18 @@
+#!/bin/sh
+# cmake --install the build into a temporary prefix, build an outside C
+# program with `pkg-config --static --libs zc` from that prefix, run it.
+# usage: install_test.sh <build dir> <C compiler> <program source>
+set -eu
+build=$1 cc=$2 src=$3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cmake --install "$build" --prefix "$tmp/prefix" >"$tmp/install.log"
+pc=$(find "$tmp/prefix" -name zc.pc)
+[ -n "$pc" ] || { echo "install_test: zc.pc was not installed" >&2; exit 1; }
+# zc.pc carries the configured prefix; point it at the temporary one.
+pkg() { PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --define-variable=prefix="$tmp/prefix" "$@" zc; }
+flags="$(pkg --cflags) $(pkg --static --libs)"
+echo "cc prog.c $flags"
+# shellcheck disable=SC2086 # the flags are a word list
+"$cc" -std=c17 -Wall -Wextra -Werror -o "$tmp/prog" "$src" $flags
+"$tmp/prog"
