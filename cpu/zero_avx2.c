@@ -16,14 +16,6 @@ ZK_TARGET static inline uint64_t short_or32(const unsigned char *p, size_t len)
 }
 
 #define ZK_ISA avx2
-#define ZK_VEC __m256i
-#define ZK_BYTES 32
-#define ZK_UNROLL 8
-#define ZK_ZERO() _mm256_setzero_si256()
-#define ZK_LOADU(p) _mm256_loadu_si256((const __m256i *)(p))
-#define ZK_LOADA(p) _mm256_load_si256((const __m256i *)(p))
-#define ZK_OR(a, b) _mm256_or_si256(a, b)
-#define ZK_TESTZ(v) _mm256_testz_si256(v, v)
-#define ZK_FOLD(v) zc_fold256(v)
+#include "cpu/zero_ymm.h"
 #define ZK_SHORT_OR(p, len) short_or32(p, len)
 #include "cpu/zero_template.h"

@@ -10,15 +10,7 @@
 #define ZK_TARGET __attribute__((target("avx2,avx512f,avx512bw")))
 
 #define ZK_ISA avx512_256
-#define ZK_VEC __m256i
-#define ZK_BYTES 32
-#define ZK_UNROLL 8
-#define ZK_ZERO() _mm256_setzero_si256()
-#define ZK_LOADU(p) _mm256_loadu_si256((const __m256i *)(p))
-#define ZK_LOADA(p) _mm256_load_si256((const __m256i *)(p))
-#define ZK_OR(a, b) _mm256_or_si256(a, b)
-#define ZK_TESTZ(v) _mm256_testz_si256(v, v)
-#define ZK_FOLD(v) zc_fold256(v)
+#include "cpu/zero_ymm.h"
 #define ZK_SHORT_OR(p, len) ((uint64_t)_mm512_reduce_or_epi64(zc_masked_load(p, len)))
 #define ZK_SHORT_ZERO(p, len) zc_testz512(zc_masked_load(p, len))
 #include "cpu/zero_template.h"
