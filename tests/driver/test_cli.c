@@ -110,6 +110,23 @@ static void dry_run_prints_the_cases(void **state)
     unlink("cli-dry.sweep");
 }
 
+static void backend_all_is_every_usable_kind(void **state)
+{
+    (void)state;
+    run_zcbench(bin, ARGS("--dry-run", "--backend", "all", "--size", "4K", "--ref", "0"), &r);
+    assert_int_equal(r.status, 0);
+    static const char *const kinds[] = {"/cpu:", "/cpu-mt:", "/dsa-single:", "/dsa-batch:",
+                                        "/dsa-multi:", "/hybrid:"};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (!strstr(r.out, kinds[i]))
+            fail_msg("--backend all lacks %s in:\n%s", kinds[i], r.out);
+    run_zcbench(bin, ARGS("--dry-run", "--backend", "dsa-batch:wq=emu", "--batch", "8,16", "--size",
+                          "64K", "--ref", "0"), &r);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "# 2 cases"));
+    assert_non_null(strstr(r.out, "dsa-batch:wq=emu,batch=16/65536/"));
+}
+
 static void list_backends_says_what_is_usable(void **state)
 {
     (void)state;
@@ -126,4 +143,5 @@ ZCB_TEST_MAIN(cmocka_unit_test(bad_input_exits_2_naming_the_value),
               cmocka_unit_test(malformed_sweep_file_exits_2_with_file_line),
               cmocka_unit_test(help_lists_every_option),
               cmocka_unit_test(dry_run_prints_the_cases),
+              cmocka_unit_test(backend_all_is_every_usable_kind),
               cmocka_unit_test(list_backends_says_what_is_usable))

@@ -146,9 +146,26 @@ static void config_runs_every_section_into_one_file(void **state)
     unlink("wl.sweep");
 }
 
+static void placement_pins_and_binds(void **state)
+{
+    (void)state;
+    struct csv *c = run_ok(ARGS("--size", "64K", "--cpu", "0", "--numa", "0", "--reps", "1", "--min-time",
+                                "0", "--backend", "cpu:best", "--output", "wl-place.csv"),
+                           "wl-place.csv");
+    assert_int_equal(csv_count(c, "cpu", "0"), 2);
+    assert_int_equal(csv_count(c, "numa", "0"), 2);
+    csv_free(c);
+    c = run_ok(ARGS("--size", "64K", "--numa", "local", "--reps", "1", "--min-time", "0", "--backend",
+                    "dsa-batch:wq=emu,batch=4", "--output", "wl-place.csv"),
+               "wl-place.csv");
+    assert_int_equal(csv_count(c, "numa", "local"), 2);
+    csv_free(c);
+}
+
 ZCB_TEST_MAIN(cmocka_unit_test(onegig_compares_and_checks),
               cmocka_unit_test(savevm_reports_the_cycle_split),
               cmocka_unit_test(savevm_file_sink_holds_the_stream),
               cmocka_unit_test(migrate_reports_sender_cpu_time),
               cmocka_unit_test(cold_cache_and_nonzero_positions),
-              cmocka_unit_test(config_runs_every_section_into_one_file))
+              cmocka_unit_test(config_runs_every_section_into_one_file),
+              cmocka_unit_test(placement_pins_and_binds))
