@@ -132,7 +132,7 @@ sed -n '1,3p' "$logs/detect.log" | sed 's/^/    /'
 image=$results/savevm-image.bin
 if [[ $profile == quick ]]; then
   stage_live sweep-quick sweep configs/sweep-quick.conf
-  stage_live seed-onegig sweep configs/sweep-seed-onegig.conf --size 64M --reps 3
+  stage_live seed-onegig sweep configs/sweep-seed-onegig.conf --size 256M --reps 3
   stage_live seed-savevm sweep configs/sweep-seed-savevm.conf --mem 64M,256M --sink "file:$image"
 else
   stage_live sweep-full sweep configs/sweep-full.conf

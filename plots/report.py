@@ -107,6 +107,24 @@ def byte_tics(xs):
     return "(" + ", ".join(f'"{human_bytes(x)}" {x:.0f}' for x in sorted(set(xs))) + ")"
 
 
+SUFFIXES = (" (modeled)", " (DSA hw)")
+
+
+def shorten(labels):
+    """Drops the comma-separated spec parts every label shares (wait=pause,
+    timeout_ms=..., ...) and returns (short labels, the shared parts)."""
+    def split(label):
+        suffix = next((x for x in SUFFIXES if label.endswith(x)), "")
+        return label[:len(label) - len(suffix)].split(","), suffix
+    parts = [split(lab) for lab in labels]
+    keyed = [p for p in parts if len(p[0]) > 1]
+    if len(keyed) < 2:
+        return list(labels), ""
+    common = [t for t in keyed[0][0][1:] if all(t in p[0][1:] for p in keyed)]
+    short = [",".join([p[0][0]] + [t for t in p[0][1:] if t not in common]) + p[1] for p in parts]
+    return short, ",".join(common)
+
+
 class Plotter:
     def __init__(self, out_dir, host):
         self.out_dir = out_dir
@@ -123,14 +141,16 @@ class Plotter:
         if r.returncode != 0:
             fail(f"gnuplot failed for {params.get('out')}: {r.stderr.strip()}")
 
-    def _title(self, title):
-        return f"{title}\n{self.host}"
+    def _title(self, title, common=""):
+        return f"{title}\n{self.host}" + (f"\nevery spec with options also has: {common}" if common else "")
 
     def lines(self, name, title, xlabel, ylabel, series, caption, logx=1, logy=0, xbytes=1):
         """series: list of (label, modeled, [(x, y), ...]); skipped when empty."""
         series = [s for s in series if s[2]]
         if not series:
             return
+        short, common = shorten([lab for lab, _, _ in series])
+        series = [(lab, m, pts) for lab, (_, m, pts) in zip(short, series)]
         data = os.path.join(self.out_dir, name + ".dat")
         with open(data, "w") as f:
             for i, (lab, _, points) in enumerate(series):
@@ -140,7 +160,7 @@ class Plotter:
                 for x, y in sorted(points):
                     f.write(f"{x:.10g} {y:.10g}\n")
         params = {"data": data, "out": os.path.join(self.out_dir, name),
-                  "title": self._title(title), "xlabel": xlabel, "ylabel": ylabel,
+                  "title": self._title(title, common), "xlabel": xlabel, "ylabel": ylabel,
                   "logx": logx, "logy": logy, "n": len(series),
                   "modeled": " ".join("1" if m else "0" for _, m, _ in series)}
         if xbytes:
@@ -166,14 +186,15 @@ class Plotter:
             return
         data = os.path.join(self.out_dir, name + ".dat")
         # Labels wrapped to the width of a bar slot (about 7 px a character).
-        labels = [self._wrap(row[0], max(8, 900 // len(table) // 7)) for row in table]
+        short, common = shorten([row[0] for row in table])
+        labels = [self._wrap(lab, max(8, 900 // len(table) // 7)) for lab in short]
         with open(data, "w") as f:
             for lab, row in zip(labels, table):
                 f.write("\t".join([lab] + [f"{v:.10g}" for v in row[1:-1]] + [str(row[-1])]) + "\n")
         kinds = sorted({row[-1] for row in table})
         self._gnuplot("bars.gp", {
             "data": data, "out": os.path.join(self.out_dir, name),
-            "title": self._title(title), "ylabel": ylabel, "ncols": len(segments),
+            "title": self._title(title, common), "ylabel": ylabel, "ncols": len(segments),
             "label_lines": max(lab.count("|") + 1 for lab in labels),
             "segments": " ".join(f"'{s}'" for s in segments),
             "kinds": " ".join(str(k) for k in kinds)})
@@ -364,10 +385,10 @@ def main():
            [[label(r), fnum(r, "throughput_gbps", 0), kind_of(r)] for r in sweep_rows("scaling")],
            "Throughput with more work queues and engines per queue.")
     p.lines("zero_ratio", "Effect of the zero-page ratio", "fraction of zero pages (0..1)",
-            "throughput (GB/s, 10^9 B/s)",
+            "throughput (GB/s, 10^9 B/s, log scale)",
             series_by(sweep_rows("zero-ratio"), "zero_ratio", lambda r: fnum(r, "throughput_gbps")),
             "A non-zero page ends the CPU's check of that page early; throughput per backend "
-            "against the share of zero pages.", logx=0, xbytes=0)
+            "against the share of zero pages.", logx=0, logy=1, xbytes=0)
 
     sv_bars, sv_table = savevm_tables(rows, seed, host)
     p.bars("savevm_split", "savevm: cycles per GiB of guest memory, zero check vs the rest",
