@@ -67,15 +67,19 @@ stage() {
   fi
 }
 
-# Like stage, but the command's stderr (zcbench's progress) also shows live.
+# Like stage, but the command's stderr (zcbench's progress) also shows live,
+# and a failure is recorded, not fatal: every row written so far is kept and
+# the report is still made from it; run_all fails at the end naming the stage.
+failed=()
 stage_live() {
   local name=$1; shift
   printf '[%4ds] %s\n' $((SECONDS - start)) "$name"
-  if ! { "$@" 2>&1 >>"$logs/$name.log" | tee -a "$logs/$name.log" >&2; }; then
+  if { "$@" 2>&1 >>"$logs/$name.log" | tee -a "$logs/$name.log" >&2; }; then
+    printf '[%4ds] %-10s ok\n' $((SECONDS - start)) "$name"
+  else
     echo "run_all: stage '$name' failed; full log: $logs/$name.log" >&2
-    exit 1
+    failed+=("$name")
   fi
-  printf '[%4ds] %-10s ok\n' $((SECONDS - start)) "$name"
 }
 
 build_dir=${ZC_BUILD_DIR:-$root/build}
@@ -118,7 +122,7 @@ sweep() {
   local name
   name=$(basename "$f" .conf)
   echo "== zcbench --config $f $*"
-  "$zcbench" --config "$f" --output "$results/$name.csv" \
+  "${limit[@]}" "$zcbench" --config "$f" --output "$results/$name.csv" \
     --gbench-json "$results/$name.gbench.json" "$@"
 }
 
@@ -129,10 +133,14 @@ if ((configure_dsa)); then stage dsa-config configure_dsa; fi
 stage detect detect
 sed -n '1,3p' "$logs/detect.log" | sed 's/^/    /'
 # savevm writes non-zero pages to an image file as QEMU does (removed after).
+limit=()
 image=$results/savevm-image.bin
 if [[ $profile == quick ]]; then
+  # A quick sweep that hangs (a backend bug) is stopped rather than waited for:
+  # SIGINT first (zcbench keeps the finished rows), SIGKILL 10 s later.
+  limit=(timeout -s INT -k 10 120)
   stage_live sweep-quick sweep configs/sweep-quick.conf
-  stage_live seed-onegig sweep configs/sweep-seed-onegig.conf --size 256M --reps 3
+  stage_live seed-onegig sweep configs/sweep-seed-onegig.conf --size 64M --reps 3
   stage_live seed-savevm sweep configs/sweep-seed-savevm.conf --mem 64M,256M --sink "file:$image"
 else
   stage_live sweep-full sweep configs/sweep-full.conf
@@ -143,4 +151,8 @@ rm -f "$image"
 stage report python3 plots/report.py "$results" --profile "$profile"
 echo
 tail -n 4 "$logs/report.log"
+if ((${#failed[@]})); then
+  echo "run_all: done in $((SECONDS - start)) s, but stage(s) ${failed[*]} failed (logs in $logs): the report holds the rows that finished" >&2
+  exit 1
+fi
 echo "run_all: done in $((SECONDS - start)) s"
