@@ -22,6 +22,8 @@ static void release(struct zcb_buffer *b)
     memset(b, 0, sizeof *b);
 }
 
+void zcb_buffer_release_slot(int slot) { release(&slots[slot]); }
+
 void zcb_buffers_release(void)
 {
     for (int i = 0; i < ZCB_BUFFER_SLOTS; i++)

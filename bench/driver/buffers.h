@@ -29,6 +29,8 @@ struct zcb_buffer {
 enum { ZCB_SLOT_DATA, ZCB_SLOT_PARTNER, ZCB_BUFFER_SLOTS };
 const struct zcb_buffer *zcb_buffer_get(int slot, const struct zcb_fill *fill);
 void zcb_buffers_release(void);
+/* Frees one slot's buffer (a case that does not use it). */
+void zcb_buffer_release_slot(int slot);
 
 static inline bool zcb_oracle_zero(const struct zcb_buffer *b, size_t page)
 {
