@@ -540,15 +540,27 @@ def write_reports(results_dir, meta, host, cpu_model, profile, p, sv_table, og_t
     print_summary(report, host, sv_table, og_table, crossovers)
 
 
+def share_range(shares):
+    return f"{min(shares):.0%}..{max(shares):.0%}" if shares else "not measured"
+
+
 def print_summary(report, host, sv_table, og_table, crossovers):
-    share = [sh for src, _, _, _, _, sh, _ in sv_table if src == host]
-    og_cpu = [float(per) for op, b, sz, lat, per in og_table
-              if op == "compval" and "(modeled)" not in b and "DSA hw" not in b]
+    """The report's path and three lines: savevm share, the 1 GB latency,
+    the first crossover."""
+    cpu = [sh for src, _, b, _, _, sh, _ in sv_table if src == host and "(" not in b]
+    dsa = [sh for src, _, b, _, _, sh, _ in sv_table if src == host and "(" in b]
+    og_cpu = [(float(per), sz) for op, b, sz, lat, per in og_table
+              if op == "compval" and "(" not in b]
     print(f"report: {report}")
-    print(f"  savevm: the zero check is {min(share):.0%}..{max(share):.0%} of save-loop cycles here "
-          f"(letter: 25.8%..27.6%)" if share else "  savevm: not measured")
-    print(f"  1 GB at 4 KiB: best CPU zero check {min(og_cpu):.1f} ms per GB here (letter: CPU 80 ms, "
-          f"DSA 89 ms)" if og_cpu else "  1 GB: not measured")
+    print(f"  savevm: the zero check takes {share_range(cpu)} of save-loop cycles on the CPU here, "
+          f"{share_range(dsa)} with DSA (letter: 25.8%..27.6% on the CPU)")
+    if og_cpu:
+        per, size = min(og_cpu)
+        scaled = "" if size == "1G" else f", measured at {size} and scaled"
+        print(f"  1 GB at 4 KiB: best CPU zero check {per:.1f} ms per GB here{scaled} "
+              f"(letter: CPU 80 ms, DSA one engine 89 ms)")
+    else:
+        print("  1 GB at 4 KiB: not measured (letter: CPU 80 ms, DSA one engine 89 ms)")
     first = next((c for c in crossovers if c[1] != "none in range"), None)
     print(f"  crossover: {first[0]} beats one CPU thread from {first[1]}" if first
           else f"  crossover: no DSA mode beat one CPU thread in the measured range ({len(crossovers)} modes)")
