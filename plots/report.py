@@ -304,6 +304,16 @@ def crossover_and_savings(base, tsc_hz):
     return crossovers, saved
 
 
+def other_sweeps_table(rows):
+    """Sweeps without a plot of their own (wait policy, threads, position of
+    the non-zero byte): throughput and calling-thread CPU per page."""
+    shown = {"sizes", "cli", "zero-ratio", "batch", "qd", "scaling", "onegig", "savevm", "migrate", ""}
+    return [(r["sweep"], label(r), human_bytes(fnum(r, "buf_bytes", 0)), r["cache"], r["zero_ratio"],
+             r.get("nonzero_at", ""), r.get("wait", ""), r["threads"], f"{fnum(r, 'throughput_gbps', 0):.2f}",
+             f"{fnum(r, 'cpu_ns_per_page', 0):.1f}")
+            for r in rows if r.get("sweep", "") not in shown and r["op"] != "read"]
+
+
 def migrate_table(rows):
     out = []
     for r in sorted((r for r in rows if r["workload"] == "migrate"),
@@ -404,7 +414,7 @@ def main():
 
     crossovers, saved = crossover_and_savings(base, tsc_hz)
     write_reports(a.results_dir, meta, host, cpu_model, a.profile, p, sv_table, og_table,
-                  crossovers, saved, migrate_table(rows), rows)
+                  crossovers, saved, migrate_table(rows), other_sweeps_table(rows), rows)
 
 
 MODELED_NOTE = ("Rows and series labeled (modeled) come from zcbench's DSA device model "
@@ -471,7 +481,7 @@ def html_table(header, rows):
 
 
 def write_reports(results_dir, meta, host, cpu_model, profile, p, sv_table, og_table, crossovers,
-                  saved, migrate, rows):
+                  saved, migrate, others, rows):
     def has_modeled(table):
         return any("(modeled)" in str(c) for r in table for c in r)
 
@@ -508,6 +518,10 @@ def write_reports(results_dir, meta, host, cpu_model, profile, p, sv_table, og_t
                          "CPU time of the sender threads per pass over guest memory.",
                          ["backend", "memory", "threads", "zero ratio", "packet pages",
                           "sender CPU ms (all)", "busiest sender ms", "CPU ns per page"], migrate))
+    if others:
+        sections.append(("Other sweeps", "Wait policies, CPU threads and where the non-zero byte sits.",
+                         ["sweep", "backend", "size", "cache", "zero ratio", "non-zero at", "wait",
+                          "threads", "GB/s", "CPU ns per page"], others))
 
     md = [f"# zcbench report: {host}", "", f"_{MODELED_NOTE}_", ""]
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>zcbench report: "
