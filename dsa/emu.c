@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <time.h>
+#include <x86intrin.h>
 
 #include "cpu/tsc.h"
 #include "dsa/emu_internal.h"
@@ -37,6 +38,9 @@ static const struct zc_opt emu_opts[] = {
     {.name = "fault", .type = ZC_OPT_ENUM, .offset = offsetof(struct zc_emu_cfg, fault),
      .choices = fault_choices, .def = "unmapped",
      .help = "which pages fault without block-on-fault: inaccessible only, or also non-resident"},
+    {.name = "poll_us", .type = ZC_OPT_UINT, .offset = offsetof(struct zc_emu_cfg, poll_us),
+     .min = 0, .max = 10000, .def = "0",
+     .help = "an idle engine polls this long before it sleeps (saves the wake-up)"},
     {.name = "lat_ns", .type = ZC_OPT_U64, .offset = offsetof(struct zc_emu_cfg, lat_ns),
      .min = 0, .max = 1000000000, .def = "0",
      .help = "timing model: latency per descriptor (0 with no bandwidths = as fast as possible)"},
@@ -74,6 +78,7 @@ struct engine {
     uint64_t free_ns;        /* modeled: busy until */
     struct pending *pend;    /* FIFO, due times non-decreasing */
     size_t pend_head, pend_n, pend_cap;
+    struct zc_emu_tlb tlb;
     /* Oldest descriptor not yet completed (UINT64_MAX: none), for DRAIN. */
     atomic_uint_least64_t oldest;
 };
@@ -86,16 +91,19 @@ struct emu {
     pthread_cond_t work;
     struct slot *ring;
     unsigned head, count;
+    atomic_uint_least64_t submits; /* polled by idle engines without the lock */
     uint64_t next_seq;
     bool stop;
     unsigned started;
     struct engine engines[];
 };
 
-static void publish(struct dsa_completion_record *where, const struct dsa_completion_record *rec)
+/* t: the engine's translations, only while the descriptor still runs. */
+static void publish(struct emu *m, struct zc_emu_tlb *t, struct dsa_completion_record *where,
+                    const struct dsa_completion_record *rec)
 {
-    memcpy((uint8_t *)where + 1, (const uint8_t *)rec + 1, sizeof *rec - 1);
-    __atomic_store_n((uint8_t *)&where->status, rec->status, __ATOMIC_RELEASE);
+    if (!zc_emu_store_record(t, where, rec))
+        zc_dsa_wq_count(&m->wq->swerr); /* DSA_COMP_CRA_XLAT: no record to report it in */
 }
 
 static void update_oldest(struct engine *e, bool executing)
@@ -132,7 +140,7 @@ static void publish_due(struct engine *e, bool force, bool executing)
         struct pending *p = &e->pend[e->pend_head];
         if (!force && p->due_ns > now)
             break;
-        publish(p->where, &p->rec);
+        publish(e->emu, NULL, p->where, &p->rec);
         e->pend_head = (e->pend_head + 1) % e->pend_cap;
         e->pend_n--;
     }
@@ -145,13 +153,13 @@ static void sink_record(struct zc_emu_sink *s, struct dsa_completion_record *whe
     struct engine *e = (struct engine *)s;
     struct emu *m = e->emu;
     if (!m->clock) {
-        publish(where, rec);
+        publish(m, &e->tlb, where, rec);
         return;
     }
     struct pending p = {.seq = e->seq, .where = where, .rec = *rec};
     p.due_ns = zc_emu_clock_complete(m->clock, &e->free_ns, e->submit_ns, bytes);
     if (pend_push(e, &p) != 0)
-        publish(where, rec); /* out of memory: late is better than lost */
+        publish(m, NULL, where, rec); /* out of memory: late is better than lost */
 }
 
 /* DRAIN: every descriptor submitted before this one has completed. */
@@ -181,6 +189,27 @@ static void timed_wait(struct emu *m, uint64_t until_ns)
     pthread_cond_timedwait(&m->work, &m->lock, &ts);
 }
 
+/* Called and returns with the lock held: true when a submission arrived
+ * while polling (a wake-up from the condition variable costs tens of
+ * microseconds on a busy host; the device never sleeps). */
+static bool poll_for_work(struct emu *m)
+{
+    if (!m->cfg.poll_us)
+        return false;
+    uint64_t seen = atomic_load_explicit(&m->submits, memory_order_relaxed);
+    pthread_mutex_unlock(&m->lock);
+    uint64_t end = zc_now_ns() + 1000ull * m->cfg.poll_us;
+    bool more = false;
+    for (unsigned spins = 0; !more; spins++) {
+        more = atomic_load_explicit(&m->submits, memory_order_relaxed) != seen;
+        if ((spins & 255) == 255 && zc_now_ns() >= end)
+            break;
+        _mm_pause();
+    }
+    pthread_mutex_lock(&m->lock);
+    return more || m->count || m->stop; /* also what arrived while relocking */
+}
+
 static void *engine_main(void *arg)
 {
     struct engine *e = arg;
@@ -189,7 +218,7 @@ static void *engine_main(void *arg)
     snprintf(name, sizeof name, "zc-emu-e%u", e->id);
     pthread_setname_np(pthread_self(), name);
     prctl(PR_SET_TIMERSLACK, 1000UL); /* modeled deadlines: wake within ~1 us */
-    struct zc_emu_exec x = {.cfg = &m->cfg, .wq = m->wq, .sink = &e->sink};
+    struct zc_emu_exec x = {.cfg = &m->cfg, .tlb = &e->tlb, .wq = m->wq, .sink = &e->sink};
 
     pthread_mutex_lock(&m->lock);
     for (;;) {
@@ -226,6 +255,8 @@ static void *engine_main(void *arg)
             }
             continue;
         }
+        if (poll_for_work(m))
+            continue;
         pthread_cond_wait(&m->work, &m->lock);
     }
     pthread_mutex_unlock(&m->lock);
@@ -247,6 +278,7 @@ static int emu_submit(struct zc_dsa_wq *wq, const struct dsa_hw_desc *desc)
     s->submit_ns = now;
     s->seq = m->next_seq++;
     m->count++;
+    atomic_fetch_add_explicit(&m->submits, 1, memory_order_relaxed);
     pthread_cond_signal(&m->work);
     pthread_mutex_unlock(&m->lock);
     return 0;

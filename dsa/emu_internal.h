@@ -19,6 +19,7 @@ struct zc_emu_cfg {
     unsigned max_batch;
     uint64_t max_xfer;
     int fault;          /* enum zc_emu_fault_mode */
+    unsigned poll_us;   /* idle engines poll this long before sleeping */
     uint64_t lat_ns;    /* timing model: fixed latency per descriptor */
     double engine_gbps; /* timing model: per engine, 0 = unlimited */
     double device_gbps; /* timing model: shared by the engines, 0 = unlimited */
@@ -39,11 +40,34 @@ struct zc_emu_fault {
     bool irrecoverable; /* BOF set but the page cannot be made accessible */
 };
 
-/* Probes each page of the range once (no signals: process_vm_readv /
- * process_vm_writev on this process, mincore for fault=nonresident). With
- * bof, non-resident pages are not faults (the device waits for the OS). */
-struct zc_emu_fault zc_emu_probe(int fault_mode, uint64_t addr, uint64_t len,
+/* Pages found accessible while one descriptor runs (one per engine). */
+#define ZC_EMU_TLB_SLOTS 256
+struct zc_emu_tlb {
+    uint64_t gen;
+    uint64_t tag[ZC_EMU_TLB_SLOTS];
+    uint64_t gen_of[ZC_EMU_TLB_SLOTS];
+    bool writable[ZC_EMU_TLB_SLOTS];
+};
+void zc_emu_tlb_flush(struct zc_emu_tlb *t);
+
+/* Probes the pages of the range not already in t (NULL: no cache) with
+ * process_vm_readv / process_vm_writev on this process, and with
+ * fault=nonresident (unless bof) mincore first. With bof, non-resident
+ * pages are not faults (the device waits for the OS to bring them in). */
+struct zc_emu_fault zc_emu_probe(struct zc_emu_tlb *t, int fault_mode, uint64_t addr, uint64_t len,
                                  enum zc_emu_access access, bool bof);
+
+/* Writes a completion record, status byte last with a release store;
+ * false (nothing written) when its page is not writable. t may be NULL. */
+bool zc_emu_store_record(struct zc_emu_tlb *t, struct dsa_completion_record *where,
+                         const struct dsa_completion_record *rec);
+
+struct zc_emu_range {
+    uint64_t addr, len;
+};
+/* Reads the translations of many ranges into t in few system calls (a
+ * batch's sources before its members run). Faults are left to the walk. */
+void zc_emu_prefetch(struct zc_emu_tlb *t, const struct zc_emu_range *r, size_t n);
 
 /* --- execution (emu_ops.c) -------------------------------------------- */
 
@@ -59,6 +83,7 @@ struct zc_emu_sink {
 
 struct zc_emu_exec {
     const struct zc_emu_cfg *cfg;
+    struct zc_emu_tlb *tlb; /* the engine's */
     struct zc_dsa_wq *wq;   /* counters (swerr) */
     struct zc_emu_sink *sink;
 };

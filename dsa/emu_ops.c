@@ -100,7 +100,7 @@ static uint64_t walk(const struct zc_emu_exec *x, const struct dsa_hw_desc *d, c
     bool bof = d->flags & IDXD_OP_FLAG_BOF;
     uint64_t limit = len;
     for (int i = 0; i < n; i++) {
-        struct zc_emu_fault f = zc_emu_probe(x->cfg->fault, b[i].addr, limit, b[i].access, bof);
+        struct zc_emu_fault f = zc_emu_probe(x->tlb, x->cfg->fault, b[i].addr, limit, b[i].access, bof);
         if (f.offset < limit) {
             limit = f.offset;
             r->fault_addr = b[i].addr + f.offset;
@@ -117,16 +117,22 @@ static bool faulted(const rec_t *r) { return r->status != 0; }
 /* --- operations --------------------------------------------------------- */
 
 /* Offset of the first difference, rounded down to its 8-byte word; len
- * when none. pat: compare with the repeating 8-byte pattern instead. */
+ * when none. b NULL: compare with the repeating 8-byte pattern instead.
+ * Whole blocks first (memcmp is fast), words only inside a differing one. */
 static uint64_t first_difference(const uint8_t *a, const uint8_t *b, uint64_t pattern, uint64_t len)
 {
-    uint8_t pat[8];
-    memcpy(pat, &pattern, 8);
-    for (uint64_t off = 0; off < len; off += 8) {
-        uint64_t n = len - off < 8 ? len - off : 8;
-        int diff = b ? memcmp(a + off, b + off, n) : memcmp(a + off, pat, n);
-        if (diff)
-            return off;
+    enum { BLOCK = 256 };
+    uint8_t pat[BLOCK];
+    for (unsigned i = 0; !b && i < BLOCK; i += 8)
+        memcpy(pat + i, &pattern, 8);
+    for (uint64_t off = 0; off < len; off += BLOCK) {
+        uint64_t n = len - off < BLOCK ? len - off : BLOCK;
+        const uint8_t *other = b ? b + off : pat;
+        if (memcmp(a + off, other, n) == 0)
+            continue;
+        for (uint64_t w = 0; w < n; w += 8)
+            if (memcmp(a + off + w, other + w, n - w < 8 ? n - w : 8))
+                return off + w;
     }
     return len;
 }
@@ -375,7 +381,8 @@ static uint64_t bytes_moved(const struct dsa_hw_desc *d)
 }
 
 /* Hands the record to the sink when the descriptor asked for one (RCR) or
- * failed, and the record address can take it. */
+ * failed and has a usable record address (the sink counts a record it
+ * cannot write, DSA_COMP_CRA_XLAT, in swerr). */
 static void emit(struct zc_emu_exec *x, const struct dsa_hw_desc *d, const rec_t *r, uint64_t bytes)
 {
     bool wanted = (d->flags & IDXD_OP_FLAG_RCR) || r->status != DSA_COMP_SUCCESS;
@@ -384,11 +391,6 @@ static void emit(struct zc_emu_exec *x, const struct dsa_hw_desc *d, const rec_t
     if (!(d->flags & IDXD_OP_FLAG_CRAV) || d->completion_addr % 32) {
         if (r->status != DSA_COMP_SUCCESS || (d->flags & IDXD_OP_FLAG_CRAV))
             zc_dsa_wq_count(&x->wq->swerr);
-        return;
-    }
-    if (zc_emu_probe(ZC_EMU_FAULT_UNMAPPED, d->completion_addr, sizeof *r, ZC_EMU_WRITE, false)
-            .offset < sizeof *r) {
-        zc_dsa_wq_count(&x->wq->swerr); /* DSA_COMP_CRA_XLAT */
         return;
     }
     x->sink->record(x->sink, ptr(d->completion_addr), r, bytes);
@@ -423,6 +425,31 @@ static bool valid(const struct zc_emu_exec *x, const struct dsa_hw_desc *d, bool
 
 static uint8_t run(struct zc_emu_exec *x, const struct dsa_hw_desc *d, bool in_batch);
 
+/* Like the device's translation prefetch: the members' source pages in a
+ * few system calls instead of one per member. Not with fault=nonresident,
+ * where reading a page would make it resident before the walk sees it. */
+static void prefetch_sources(struct zc_emu_exec *x, const struct dsa_hw_desc *m, uint64_t n)
+{
+    if (x->cfg->fault == ZC_EMU_FAULT_NONRESIDENT)
+        return;
+    struct zc_emu_range r[2 * 64];
+    size_t k = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        bool reads = m[i].opcode != DSA_OPCODE_MEMFILL && m[i].opcode != DSA_OPCODE_CFLUSH &&
+                     m[i].opcode != DSA_OPCODE_AP_DELTA && known_opcode(m[i].opcode);
+        if (!reads || m[i].xfer_size > x->cfg->max_xfer)
+            continue;
+        r[k++] = (struct zc_emu_range){m[i].src_addr, m[i].xfer_size};
+        if (m[i].opcode == DSA_OPCODE_COMPARE || m[i].opcode == DSA_OPCODE_CR_DELTA)
+            r[k++] = (struct zc_emu_range){m[i].src2_addr, m[i].xfer_size};
+        if (k >= 2 * 64 - 1) {
+            zc_emu_prefetch(x->tlb, r, k);
+            k = 0;
+        }
+    }
+    zc_emu_prefetch(x->tlb, r, k);
+}
+
 static void op_batch(struct zc_emu_exec *x, const struct dsa_hw_desc *d, rec_t *r)
 {
     uint32_t n = d->desc_count;
@@ -438,6 +465,7 @@ static void op_batch(struct zc_emu_exec *x, const struct dsa_hw_desc *d, rec_t *
     rec_t lr = {0};
     uint64_t readable = walk(x, d, &list, 1, (uint64_t)n * 64, &lr) / 64;
     const struct dsa_hw_desc *members = ptr(d->desc_list_addr);
+    prefetch_sources(x, members, readable);
     bool all_ok = true;
     uint32_t done = 0;
     for (; done < readable; done++) {
@@ -489,7 +517,11 @@ static uint8_t run(struct zc_emu_exec *x, const struct dsa_hw_desc *d, bool in_b
     return status & DSA_COMP_STATUS_MASK;
 }
 
-void zc_emu_execute(struct zc_emu_exec *x, const struct dsa_hw_desc *d) { run(x, d, false); }
+void zc_emu_execute(struct zc_emu_exec *x, const struct dsa_hw_desc *d)
+{
+    zc_emu_tlb_flush(x->tlb);
+    run(x, d, false);
+}
 
 static uint32_t crc_table[256];
 static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
