@@ -111,17 +111,19 @@ SUFFIXES = (" (modeled)", " (DSA hw)")
 
 
 def shorten(labels):
-    """Drops the comma-separated spec parts every label shares (wait=pause,
-    timeout_ms=..., ...) and returns (short labels, the shared parts)."""
+    """Drops the comma-separated options every DSA spec among the labels
+    shares (wait=pause, timeout_ms=..., ...) and returns (short labels, the
+    shared options)."""
     def split(label):
         suffix = next((x for x in SUFFIXES if label.endswith(x)), "")
         return label[:len(label) - len(suffix)].split(","), suffix
     parts = [split(lab) for lab in labels]
-    keyed = [p for p in parts if len(p[0]) > 1]
-    if len(keyed) < 2:
+    dsa = [p for p in parts if len(p[0]) > 1 and not p[0][0].startswith(("cpu", "ref:", "letter"))]
+    if len(dsa) < 2:
         return list(labels), ""
-    common = [t for t in keyed[0][0][1:] if all(t in p[0][1:] for p in keyed)]
-    short = [",".join([p[0][0]] + [t for t in p[0][1:] if t not in common]) + p[1] for p in parts]
+    common = [t for t in dsa[0][0][1:] if all(t in p[0][1:] for p in dsa)]
+    short = [",".join([p[0][0]] + [t for t in p[0][1:] if p not in dsa or t not in common]) + p[1]
+             for p in parts]
     return short, ",".join(common)
 
 
@@ -142,7 +144,7 @@ class Plotter:
             fail(f"gnuplot failed for {params.get('out')}: {r.stderr.strip()}")
 
     def _title(self, title, common=""):
-        return f"{title}\n{self.host}" + (f"\nevery spec with options also has: {common}" if common else "")
+        return f"{title}\n{self.host}" + (f"\nevery DSA spec also has: {common}" if common else "")
 
     def lines(self, name, title, xlabel, ylabel, series, caption, logx=1, logy=0, xbytes=1):
         """series: list of (label, modeled, [(x, y), ...]); skipped when empty."""
@@ -185,9 +187,9 @@ class Plotter:
         if not table:
             return
         data = os.path.join(self.out_dir, name + ".dat")
-        # Labels wrapped to the width of a bar slot (about 7 px a character).
+        # Labels wrapped to the width of a bar slot (about 8 px a character).
         short, common = shorten([row[0] for row in table])
-        labels = [self._wrap(lab, max(8, 900 // len(table) // 7)) for lab in short]
+        labels = [self._wrap(lab, max(8, 850 // len(table) // 8)) for lab in short]
         with open(data, "w") as f:
             for lab, row in zip(labels, table):
                 f.write("\t".join([lab] + [f"{v:.10g}" for v in row[1:-1]] + [str(row[-1])]) + "\n")
