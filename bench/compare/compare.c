@@ -112,8 +112,11 @@ static int compare_runs(const struct gate *g, const struct zc_run *base, const s
             char ptext[16] = "-";
             if (use_u)
                 snprintf(ptext, sizeof ptext, "%.4f", p);
+            const char *verdict = regressed                  ? "REGRESSION"
+                                  : slowdown > g->threshold ? "ok (not significant)"
+                                                            : "ok";
             printf("%-70s %14.6g %14.6g %+7.1f%% %8s  %s\n", b->key, mb, mn, 100 * slowdown, ptext,
-                   regressed ? "REGRESSION" : "ok");
+                   verdict);
         }
     }
     for (size_t i = 0; i < next->n && !g->quiet; i++)

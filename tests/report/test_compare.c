@@ -194,6 +194,7 @@ static void u_test_gates_noisy_medians(void **state)
     char out[4096];
     assert_int_equal(run_compare(a, b, NULL, out, sizeof out), 0);
     assert_non_null(strstr(out, "+20.0%"));
+    assert_non_null(strstr(out, "ok (not significant)"));
     assert_int_equal(run_compare(a, c, NULL, out, sizeof out), 1);
     /* Fewer than 9 repetitions: the threshold on the medians alone decides. */
     char *d = write_samples_run("ufew", noisy + 1, 8); /* median 120 */
