@@ -22,6 +22,7 @@
 
 static const char *const mode_choices[] = {"dedicated", "shared", NULL};
 static const char *const fault_choices[] = {"unmapped", "nonresident", NULL};
+static const char *const timing_choices[] = {"off", "spr", NULL};
 
 static const struct zc_opt emu_opts[] = {
     {.name = "engines", .type = ZC_OPT_UINT, .offset = offsetof(struct zc_emu_cfg, engines),
@@ -41,6 +42,10 @@ static const struct zc_opt emu_opts[] = {
     {.name = "poll_us", .type = ZC_OPT_UINT, .offset = offsetof(struct zc_emu_cfg, poll_us),
      .min = 0, .max = 10000, .def = "0",
      .help = "an idle engine polls this long before it sleeps (saves the wake-up)"},
+    {.name = "timing", .type = ZC_OPT_ENUM, .offset = offsetof(struct zc_emu_cfg, timing),
+     .choices = timing_choices, .def = "off",
+     .help = "spr: lat_ns=140, engine_gbps=20, device_gbps=30 for the keys left at 0 "
+             "(fitted to published Sapphire Rapids numbers, docs/PERFORMANCE.md)"},
     {.name = "lat_ns", .type = ZC_OPT_U64, .offset = offsetof(struct zc_emu_cfg, lat_ns),
      .min = 0, .max = 1000000000, .def = "0",
      .help = "timing model: latency per descriptor (0 with no bandwidths = as fast as possible)"},
@@ -332,6 +337,11 @@ static int emu_config(const char *spec, struct zc_emu_cfg *cfg)
     if (!rc)
         rc = zc_opts_apply_keys(emu_opts, &s, cfg, "emu");
     zc_spec_free(&s);
+    if (!rc && cfg->timing == ZC_EMU_TIMING_SPR) {
+        cfg->lat_ns = cfg->lat_ns ? cfg->lat_ns : 140;
+        cfg->engine_gbps = cfg->engine_gbps > 0 ? cfg->engine_gbps : 20;
+        cfg->device_gbps = cfg->device_gbps > 0 ? cfg->device_gbps : 30;
+    }
     return rc;
 }
 

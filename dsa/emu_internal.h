@@ -11,6 +11,7 @@
 #include "dsa/wq_internal.h"
 
 enum zc_emu_fault_mode { ZC_EMU_FAULT_UNMAPPED, ZC_EMU_FAULT_NONRESIDENT };
+enum zc_emu_timing { ZC_EMU_TIMING_OFF, ZC_EMU_TIMING_SPR };
 
 struct zc_emu_cfg {
     unsigned engines;
@@ -20,6 +21,7 @@ struct zc_emu_cfg {
     uint64_t max_xfer;
     int fault;          /* enum zc_emu_fault_mode */
     unsigned poll_us;   /* idle engines poll this long before sleeping */
+    int timing;         /* enum zc_emu_timing: a preset for the three below */
     uint64_t lat_ns;    /* timing model: fixed latency per descriptor */
     double engine_gbps; /* timing model: per engine, 0 = unlimited */
     double device_gbps; /* timing model: shared by the engines, 0 = unlimited */

@@ -121,6 +121,29 @@ static void timing_model_is_a_floor(void **state)
     assert_int_equal(run_job(wq, &j), DSA_COMP_SUCCESS);
     assert_true(zc_now_ns() - t0 >= 1048576);
     zc_dsa_wq_close(wq);
+
+    /* The device's bandwidth is shared: two engines, 1 GB/s in all. */
+    assert_int_equal(zc_dsa_wq_open("emu:engines=2,device_gbps=1", &wq), 0);
+    struct job k;
+    k = j;
+    k.d.completion_addr = addr(&k.cr);
+    j.cr.status = k.cr.status = 0;
+    t0 = zc_now_ns();
+    assert_int_equal(zc_dsa_wq_submit(wq, &j.d), 0);
+    assert_int_equal(zc_dsa_wq_submit(wq, &k.d), 0);
+    struct zc_dsa_waiter w = {.policy = ZC_WAIT_YIELD, .timeout_ns = 5000000000ull};
+    assert_int_equal(zc_dsa_wait(&w, &j.cr), DSA_COMP_SUCCESS);
+    assert_int_equal(zc_dsa_wait(&w, &k.cr), DSA_COMP_SUCCESS);
+    assert_true(zc_now_ns() - t0 >= 2 * 1048576);
+    zc_dsa_wq_close(wq);
+
+    /* The SPR preset: 140 ns + 1 MiB at 20 GB/s per engine. */
+    assert_int_equal(zc_dsa_wq_open("emu:timing=spr", &wq), 0);
+    assert_true(zc_dsa_wq_info(wq)->timed);
+    t0 = zc_now_ns();
+    assert_int_equal(run_job(wq, &j), DSA_COMP_SUCCESS);
+    assert_true(zc_now_ns() - t0 >= 140 + 1048576 / 20);
+    zc_dsa_wq_close(wq);
     unpages(p, 256);
 }
 
