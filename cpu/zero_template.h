@@ -10,11 +10,10 @@
  *   ZK_SHORT_OR(p, len) OR of a buffer shorter than ZK_BYTES, in bounds
  *   ZK_SHORT_ZERO(p, len) optional, defaults to ZK_SHORT_OR(p, len) == 0
  *
- * Layout of a buffer of at least one vector, read strictly front to back so
- * the hardware stream prefetchers see one ascending stream (loading the last
- * vector early cost 15-20% from DRAM): the first vector, loaded unaligned
- * and tested alone so a non-zero start returns after one load; then the
- * aligned body from the first aligned address on, in blocks of ZK_UNROLL
+ * Layout of a buffer of at least one vector, read front to back so the
+ * hardware stream prefetchers see one ascending stream: the first vector,
+ * loaded unaligned and tested alone so a non-zero start returns after one
+ * load; then the aligned body from the first aligned address on, in blocks of ZK_UNROLL
  * vectors ORed as a tree and tested once per block, and single vectors for
  * the remainder; then the last vector, unaligned (it overlaps the body and is
  * in L1 by then). Every load lies inside the buffer. */
