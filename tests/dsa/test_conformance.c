@@ -279,6 +279,73 @@ static void delta_create_and_apply(void **state)
     unpages(c, 1);
 }
 
+static void delta_errors(void **state)
+{
+    (void)state;
+    uint8_t *a = pages(1), *b = pages(1), *rec = pages(1);
+    for (int i = 0; i < PAGE; i += 8)
+        b[i] = 1; /* every word differs */
+    struct job j;
+    job_init(&j, DSA_OPCODE_CR_DELTA, 0);
+    j.d.src_addr = addr(a);
+    j.d.src2_addr = addr(b);
+    j.d.delta_addr = addr(rec);
+    j.d.max_delta_size = 80;
+    j.d.xfer_size = PAGE;
+    assert_int_equal(run_job(wq, &j), DSA_COMP_SUCCESS); /* overflow: result 2 */
+    assert_int_equal(j.cr.result, 2);
+    assert_int_equal(j.cr.delta_rec_size, 80);
+    assert_int_equal(j.cr.bytes_completed, 64); /* 8 words fit */
+    j.d.max_delta_size = 85;
+    assert_int_equal(run_job(wq, &j), DSA_COMP_DR_ERANGE);
+    j.d.max_delta_size = 80;
+    j.d.xfer_size = PAGE - 4;
+    assert_int_equal(run_job(wq, &j), DSA_COMP_XFER_ERANGE);
+    j.d.xfer_size = PAGE;
+    j.d.src_addr = addr(a + 4);
+    assert_int_equal(run_job(wq, &j), DSA_COMP_ADDR_ALIGN);
+
+    uint8_t *dst = pages(1);
+    uint16_t off[2] = {5, 5};
+    memset(rec, 0, 20);
+    memcpy(rec, &off[0], 2);
+    memcpy(rec + 10, &off[1], 2);
+    job_init(&j, DSA_OPCODE_AP_DELTA, 0);
+    j.d.src_addr = addr(rec);
+    j.d.dst_addr = addr(dst);
+    j.d.xfer_size = PAGE;
+    j.d.delta_rec_size = 20;
+    assert_int_equal(run_job(wq, &j), DSA_COMP_DR_OFFSET_NOINC);
+    off[1] = PAGE / 8; /* one word past the destination */
+    memcpy(rec + 10, &off[1], 2);
+    assert_int_equal(run_job(wq, &j), DSA_COMP_DR_OFFSET_ERANGE);
+    j.d.delta_rec_size = 15;
+    assert_int_equal(run_job(wq, &j), DSA_COMP_DR_ERANGE);
+    unpages(a, 1);
+    unpages(b, 1);
+    unpages(rec, 1);
+    unpages(dst, 1);
+}
+
+static void overlapping_buffers_are_refused(void **state)
+{
+    (void)state;
+    uint8_t *p = pages(2);
+    struct job j;
+    job_init(&j, DSA_OPCODE_COPY_CRC, 0);
+    j.d.src_addr = addr(p);
+    j.d.dst_addr = addr(p + 100);
+    j.d.xfer_size = 1000;
+    assert_int_equal(run_job(wq, &j), DSA_COMP_OVERLAP_BUFFERS);
+    job_init(&j, DSA_OPCODE_DUALCAST, 0);
+    j.d.src_addr = addr(p + PAGE);
+    j.d.dst_addr = addr(p);
+    j.d.dest2 = addr(p + PAGE); /* same bits 11:0, overlaps the source */
+    j.d.xfer_size = 64;
+    assert_int_equal(run_job(wq, &j), DSA_COMP_OVERLAP_BUFFERS);
+    unpages(p, 2);
+}
+
 static void cflush_succeeds(void **state)
 {
     (void)state;
@@ -490,6 +557,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(memmove_memfill_dualcast),
         cmocka_unit_test(crc32c_known_vectors),
         cmocka_unit_test(delta_create_and_apply),
+        cmocka_unit_test(delta_errors),
+        cmocka_unit_test(overlapping_buffers_are_refused),
         cmocka_unit_test(cflush_succeeds),
         cmocka_unit_test(batch_runs_members_and_reports_failures),
         cmocka_unit_test(batch_fence_orders_members),

@@ -225,6 +225,66 @@ static void bad_completion_records_go_to_swerr(void **state)
     unpages(p, 2);
 }
 
+/* Choices the model documents where public material is silent. */
+static void model_choices(void **state)
+{
+    (void)state;
+    struct zc_dsa_wq *wq = open_emu("emu");
+    uint8_t *p = pages(3);
+    struct job j;
+    compval(&j, p, 0, 0);
+    assert_int_equal(run_job(wq, &j), DSA_COMP_XFER_ERANGE); /* xfer_size 0 */
+    job_init(&j, DSA_OPCODE_DIF_CHECK, 0);
+    assert_int_equal(run_job(wq, &j), DSA_COMP_BAD_OPCODE); /* DIF is not modeled */
+    compval(&j, p, 64, 0);
+    j.d.rsvd1 = 1;
+    assert_int_equal(run_job(wq, &j), DSA_COMP_NOZERO_RESERVE);
+
+    /* A CRC that faults reports the CRC of the completed part: resuming
+     * with it as the seed gives the CRC of the whole. */
+    for (int i = 0; i < 2 * PAGE; i++)
+        p[i] = (uint8_t)(i * 13);
+    job_init(&j, DSA_OPCODE_CRCGEN, 0);
+    j.d.src_addr = addr(p);
+    j.d.xfer_size = 2 * PAGE;
+    assert_int_equal(run_job(wq, &j), DSA_COMP_SUCCESS);
+    uint32_t whole = (uint32_t)j.cr.crc_val;
+    mprotect(p + PAGE, PAGE, PROT_NONE);
+    assert_int_equal(run_job(wq, &j), DSA_COMP_PAGE_FAULT_NOBOF);
+    assert_int_equal(j.cr.bytes_completed, PAGE);
+    mprotect(p + PAGE, PAGE, PROT_READ | PROT_WRITE);
+    j.d.src_addr = addr(p + PAGE);
+    j.d.xfer_size = PAGE;
+    j.d.crc_seed = (uint32_t)j.cr.crc_val;
+    assert_int_equal(run_job(wq, &j), DSA_COMP_SUCCESS);
+    assert_int_equal((uint32_t)j.cr.crc_val, whole);
+
+    /* The seed can come from memory (op-specific flag bit 16). */
+    uint32_t seed = 0;
+    memcpy(p + 2 * PAGE, &seed, 4);
+    job_init(&j, DSA_OPCODE_CRCGEN, 0x10000);
+    j.d.src_addr = addr(p);
+    j.d.xfer_size = 2 * PAGE;
+    j.d.seed_addr = addr(p + 2 * PAGE);
+    j.d.crc_seed = 0xdeadbeef; /* ignored */
+    assert_int_equal(run_job(wq, &j), DSA_COMP_SUCCESS);
+    assert_int_equal((uint32_t)j.cr.crc_val, whole);
+
+    /* A descending (overlapping) move that faults has copied nothing. */
+    mprotect(p + 2 * PAGE, PAGE, PROT_READ);
+    memset(p, 0x11, 2 * PAGE);
+    job_init(&j, DSA_OPCODE_MEMMOVE, 0);
+    j.d.src_addr = addr(p);
+    j.d.dst_addr = addr(p + PAGE);
+    j.d.xfer_size = 2 * PAGE;
+    assert_int_equal(run_job(wq, &j), DSA_COMP_PAGE_FAULT_NOBOF);
+    assert_int_equal(j.cr.result, 1);
+    assert_int_equal(j.cr.bytes_completed, 0);
+    zc_dsa_wq_close(wq);
+    mprotect(p + 2 * PAGE, PAGE, PROT_READ | PROT_WRITE);
+    unpages(p, 3);
+}
+
 int main(void)
 {
     unsetenv("ZC_EMU");
@@ -236,6 +296,7 @@ int main(void)
         cmocka_unit_test(batch_member_fault_fails_the_batch),
         cmocka_unit_test(unreadable_descriptor_list_is_a_batch_page_fault),
         cmocka_unit_test(bad_completion_records_go_to_swerr),
+        cmocka_unit_test(model_choices),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
