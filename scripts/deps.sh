@@ -8,6 +8,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config          # toolchain
   libbenchmark-dev libhwloc-dev             # Google Benchmark, placement
+  libudev-dev                               # -ludev from hwloc in pkg-config --static --libs zc
   libaccel-config-dev accel-config          # DSA discovery (library, CLI)
   libcmocka-dev libisal-dev                 # unit tests, the ISA-L peer
   gnuplot-nox python3                       # plots, report generation

@@ -9,9 +9,11 @@ trap 'rm -rf "$tmp"' EXIT
 cmake --install "$build" --prefix "$tmp/prefix" >"$tmp/install.log"
 pc=$(find "$tmp/prefix" -name zc.pc)
 [ -n "$pc" ] || { echo "install_test: zc.pc was not installed" >&2; exit 1; }
-# zc.pc carries the configured prefix; point it at the temporary one.
-pkg() { PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --define-variable=prefix="$tmp/prefix" "$@" zc; }
-flags="$(pkg --cflags) $(pkg --static --libs)"
+# zc.pc carries the configured prefix; a copy points at the temporary one
+# (only zc's: hwloc and libaccel-config resolve from the system as usual).
+mkdir "$tmp/pc"
+sed "s|^prefix=.*|prefix=$tmp/prefix|" "$pc" >"$tmp/pc/zc.pc"
+flags="$(PKG_CONFIG_PATH=$tmp/pc pkg-config --cflags zc) $(PKG_CONFIG_PATH=$tmp/pc pkg-config --static --libs zc)"
 echo "cc prog.c $flags"
 # shellcheck disable=SC2086 # the flags are a word list
 "$cc" -std=c17 -Wall -Wextra -Werror -o "$tmp/prog" "$src" $flags
