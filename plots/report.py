@@ -212,6 +212,8 @@ def series_by(rows, x_col, y_fn, key_fn=label):
         if y is None or x is None:
             continue
         k = key_fn(r)
+        if any(px == x for px, _ in groups.get(k, [])):
+            continue  # a point two sweeps measured (the reference rows): the first stands
         groups.setdefault(k, []).append((x, y))
         modeled[k] = is_modeled(r)
     return [(k, modeled[k], v) for k, v in sorted(groups.items())]
@@ -309,7 +311,7 @@ def crossover_and_savings(base, tsc_hz):
 def other_sweeps_table(rows):
     """Sweeps without a plot of their own (wait policy, threads, position of
     the non-zero byte): throughput and calling-thread CPU per page."""
-    shown = {"sizes", "cli", "zero-ratio", "batch", "qd", "scaling", "onegig", "savevm", "migrate", ""}
+    shown = {"sizes", "sizes-dsa", "cli", "zero-ratio", "batch", "qd", "scaling", "onegig", "savevm", "migrate", ""}
     return [(r["sweep"], label(r), human_bytes(fnum(r, "buf_bytes", 0)), r["cache"], r["zero_ratio"],
              r.get("nonzero_at", ""), r.get("wait", ""), r["threads"], f"{fnum(r, 'throughput_gbps', 0):.2f}",
              f"{fnum(r, 'cpu_ns_per_page', 0):.1f}")
@@ -349,10 +351,10 @@ def main():
     p = Plotter(os.path.join(a.results_dir, "plots"), f"{host} ({cpu_model})")
 
     zc = [r for r in rows if r["workload"] == "zerocheck" and r["op"] in ("compval", "read")]
-    base = [r for r in zc if r.get("sweep") in ("sizes", "cli", None, "")] or zc
-    base = [r for r in base if r["cache"] == "hot" and fnum(r, "zero_ratio") == 1.0]
-    cold = [r for r in zc if r.get("sweep") in ("sizes", "cli", None, "") and r["cache"] == "cold"
-            and fnum(r, "zero_ratio") == 1.0]
+    # The size sweeps: sections named sizes* in the sweep files, or the command line.
+    sizes = [r for r in zc if r.get("sweep", "").startswith("sizes") or r.get("sweep") in ("cli", "")] or zc
+    base = [r for r in sizes if r["cache"] == "hot" and fnum(r, "zero_ratio") == 1.0]
+    cold = [r for r in sizes if r["cache"] == "cold" and fnum(r, "zero_ratio") == 1.0]
 
     p.lines("latency_vs_size", "Latency to check a buffer (4 KiB pages, all zero, hot cache)",
             "buffer size (bytes)", "median latency (µs, log scale)",
