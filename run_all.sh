@@ -6,6 +6,7 @@
 #   ./run_all.sh --test        the test suite (README's test command, CI)
 # ZC_BUILD_DIR chooses the build directory (default build/).
 set -euo pipefail
+caller=$PWD # relative --results and --dsa-config paths are the caller's
 cd "$(dirname "$0")"
 root=$PWD
 
@@ -37,7 +38,7 @@ while (($#)); do
                results=$2; shift ;;
     --configure-dsa) configure_dsa=1 ;;
     --dsa-config) [[ $# -ge 2 ]] || { echo "run_all: --dsa-config needs a file" >&2; exit 2; }
-                  dsa_config=$2; shift ;;
+                  dsa_config=$2; [[ $dsa_config == /* ]] || dsa_config=$caller/$dsa_config; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "run_all: unknown option '$1' (allowed: --quick, --results DIR, --configure-dsa, --dsa-config FILE, --test, --help)" >&2
        exit 2 ;;
@@ -45,7 +46,15 @@ while (($#)); do
   shift
 done
 
-results=${results:-results/$(date -u +%Y%m%d-%H%M%S)-$(hostname -s)}
+if [[ -z $results ]]; then
+  results=$root/results/$(date -u +%Y%m%d-%H%M%S)-$(hostname -s)
+elif [[ $results != /* ]]; then
+  results=$caller/$results
+fi
+if compgen -G "$results/sweep-*.csv" >/dev/null; then
+  echo "run_all: $results already holds a run (sweep-*.csv); choose another --results DIR or remove it" >&2
+  exit 2
+fi
 mkdir -p "$results/logs"
 results=$(cd "$results" && pwd)
 logs=$results/logs
