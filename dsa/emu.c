@@ -4,7 +4,9 @@
  * on a condition variable when the ring is empty, so an idle model burns
  * no CPU. Completion records are written with the status byte last
  * (release store); with a timing model they appear no earlier than the
- * modeled completion time. */
+ * modeled completion time. engines=0 runs each descriptor inside submit
+ * instead: no thread hand-off, so the fastest model, but never full and
+ * never overlapping the submitter. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -26,7 +28,9 @@ static const char *const timing_choices[] = {"off", "spr", NULL};
 
 static const struct zc_opt emu_opts[] = {
     {.name = "engines", .type = ZC_OPT_UINT, .offset = offsetof(struct zc_emu_cfg, engines),
-     .min = 1, .max = 16, .def = "1", .help = "engine threads serving the WQ"},
+     .min = 0, .max = 16, .def = "1",
+     .help = "engine threads serving the WQ; 0: the submitting thread executes each "
+             "descriptor inside submit (no wake-ups: fastest, never full, no timing)"},
     {.name = "wq_size", .type = ZC_OPT_UINT, .offset = offsetof(struct zc_emu_cfg, wq_size),
      .min = 1, .max = 4096, .def = "128", .help = "WQ entries"},
     {.name = "mode", .type = ZC_OPT_ENUM, .offset = offsetof(struct zc_emu_cfg, mode),
@@ -97,6 +101,7 @@ struct emu {
     struct slot *ring;
     unsigned head, count;
     atomic_uint_least64_t submits; /* polled by idle engines without the lock */
+    atomic_uint inline_running;    /* engines=0: descriptors executing in submitters */
     uint64_t next_seq;
     bool stop;
     unsigned started;
@@ -269,9 +274,50 @@ static void *engine_main(void *arg)
     return NULL;
 }
 
+/* engines=0: the descriptor runs in the submitter's thread, its record is
+ * written before submit returns. */
+struct inline_sink {
+    struct zc_emu_sink sink; /* first */
+    struct emu *emu;
+    struct zc_emu_tlb *tlb;
+};
+
+static void inline_record(struct zc_emu_sink *s, struct dsa_completion_record *where,
+                          const struct dsa_completion_record *rec, uint64_t bytes)
+{
+    (void)bytes;
+    struct inline_sink *is = (struct inline_sink *)s;
+    publish(is->emu, is->tlb, where, rec);
+}
+
+/* Every descriptor other threads are executing has completed. */
+static void inline_drain(struct zc_emu_sink *s)
+{
+    struct emu *m = ((struct inline_sink *)s)->emu;
+    while (atomic_load_explicit(&m->inline_running, memory_order_acquire) > 1) {
+        struct timespec ts = {0, 2000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static int emu_submit_inline(struct emu *m, const struct dsa_hw_desc *desc)
+{
+    static _Thread_local struct zc_emu_tlb tlb;
+    struct dsa_hw_desc d;
+    memcpy(&d, desc, sizeof d); /* the portal write copies 64 bytes */
+    struct inline_sink is = {{inline_record, inline_drain}, m, &tlb};
+    struct zc_emu_exec x = {.cfg = &m->cfg, .tlb = &tlb, .wq = m->wq, .sink = &is.sink};
+    atomic_fetch_add_explicit(&m->inline_running, 1, memory_order_acq_rel);
+    zc_emu_execute(&x, &d);
+    atomic_fetch_sub_explicit(&m->inline_running, 1, memory_order_acq_rel);
+    return 0;
+}
+
 static int emu_submit(struct zc_dsa_wq *wq, const struct dsa_hw_desc *desc)
 {
     struct emu *m = wq->impl;
+    if (m->cfg.engines == 0)
+        return emu_submit_inline(m, desc);
     uint64_t now = m->clock ? zc_now_ns() : 0;
     pthread_mutex_lock(&m->lock);
     if (m->count == m->cfg.wq_size) {
@@ -368,6 +414,11 @@ static int emu_open(struct zc_dsa_wq *wq, const char *spec)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&m->work, &ca);
     pthread_condattr_destroy(&ca);
+    if (cfg.engines == 0 && zc_emu_timed(&cfg)) {
+        emu_free(m);
+        return zc_fail(EINVAL, "emu: engines=0 runs descriptors inside submit and cannot model "
+                               "timing (lat_ns, engine_gbps, device_gbps, timing): use engines>=1");
+    }
     if (zc_emu_timed(&cfg) && (rc = zc_emu_clock_new(&cfg, &m->clock)) != 0) {
         emu_free(m);
         return rc;

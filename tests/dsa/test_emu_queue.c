@@ -199,7 +199,7 @@ static void bad_specs_name_the_problem(void **state)
 {
     (void)state;
     expect_einval("emu:engine=2", "engine", "allowed");
-    expect_einval("emu:engines=0", "engines", "0");
+    expect_einval("emu:engines=17", "engines", "0..16");
     expect_einval("emu:engines=two", "two", "engines");
     expect_einval("emu:mode=fast", "fast", "dedicated|shared");
     expect_einval("emu:fault=always", "always", "unmapped|nonresident");
@@ -207,6 +207,7 @@ static void bad_specs_name_the_problem(void **state)
     expect_einval("emu:max_batch=1", "max_batch", NULL);
     expect_einval("emu:wq_size=8,wq_size=9", "twice", NULL);
     expect_einval("emu:lat_ns=-5", "lat_ns", NULL);
+    expect_einval("emu:engines=0,lat_ns=5", "engines=0", "timing");
     expect_einval("emux", "emux", "allowed");
     expect_einval("", "empty", NULL);
     expect_einval("wq0", "wq0", "wqD.Q");
