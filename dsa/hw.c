@@ -53,11 +53,11 @@ int zc_dsa_hw_check_cpu(const struct zc_dsa_wq_info *info)
 {
     enum zc_cpu_feature need = info->mode == ZC_DSA_SHARED ? ZC_CPU_ENQCMD : ZC_CPU_MOVDIR64B;
     if (!zc_cpu_has(need))
-        return zc_fail(ENOTSUP, "%s is a %s WQ but this CPU lacks %s (%s): use a %s WQ or run on "
-                                "a Xeon with DSA (Sapphire Rapids or later)", info->name,
+        return zc_fail(ENOTSUP, "%s is a %s WQ but this CPU lacks %s, needed to submit to it: "
+                                "run on a Xeon with DSA (Sapphire Rapids or later), or use the "
+                                "model (wq=emu)", info->name,
                        info->mode == ZC_DSA_SHARED ? "shared" : "dedicated",
-                       zc_cpu_feature_name(need), zc_cpu_why_not(need),
-                       info->mode == ZC_DSA_SHARED ? "dedicated" : "shared");
+                       zc_cpu_feature_name(need));
     return 0;
 }
 
