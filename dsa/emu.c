@@ -116,11 +116,10 @@ static void publish(struct emu *m, struct zc_emu_tlb *t, struct dsa_completion_r
         zc_dsa_wq_count(&m->wq->swerr); /* DSA_COMP_CRA_XLAT: no record to report it in */
 }
 
+/* Pending records are older than the descriptor being executed. */
 static void update_oldest(struct engine *e, bool executing)
 {
     uint64_t v = e->pend_n ? e->pend[e->pend_head].seq : executing ? e->seq : UINT64_MAX;
-    if (executing && e->seq < v)
-        v = e->seq;
     atomic_store_explicit(&e->oldest, v, memory_order_release);
 }
 
@@ -330,7 +329,12 @@ static int emu_submit(struct zc_dsa_wq *wq, const struct dsa_hw_desc *desc)
     s->seq = m->next_seq++;
     m->count++;
     atomic_fetch_add_explicit(&m->submits, 1, memory_order_relaxed);
-    pthread_cond_signal(&m->work);
+    /* Timed engines also wait for their own deadlines: one that is busy
+     * until later must not swallow the wake-up an idle one needs. */
+    if (m->clock)
+        pthread_cond_broadcast(&m->work);
+    else
+        pthread_cond_signal(&m->work);
     pthread_mutex_unlock(&m->lock);
     return 0;
 }

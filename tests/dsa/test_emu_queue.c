@@ -147,6 +147,24 @@ static void timing_model_is_a_floor(void **state)
     unpages(p, 256);
 }
 
+static void timed_drain_waits_for_every_engine(void **state)
+{
+    (void)state;
+    struct zc_dsa_wq *wq;
+    assert_int_equal(zc_dsa_wq_open("emu:engines=3,lat_ns=2000000", &wq), 0);
+    struct job j[4];
+    for (int i = 0; i < 4; i++) {
+        job_init(&j[i], DSA_OPCODE_NOOP, 0);
+        assert_int_equal(zc_dsa_wq_submit(wq, &j[i].d), 0);
+    }
+    struct job drain;
+    job_init(&drain, DSA_OPCODE_DRAIN, 0);
+    assert_int_equal(run_job(wq, &drain), DSA_COMP_SUCCESS);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(__atomic_load_n(&j[i].cr.status, __ATOMIC_ACQUIRE), DSA_COMP_SUCCESS);
+    zc_dsa_wq_close(wq);
+}
+
 static void untimed_model_says_so(void **state)
 {
     (void)state;
@@ -235,6 +253,7 @@ int main(void)
         cmocka_unit_test(shared_overflow_is_refused),
         cmocka_unit_test(idle_engines_burn_no_cpu),
         cmocka_unit_test(timing_model_is_a_floor),
+        cmocka_unit_test(timed_drain_waits_for_every_engine),
         cmocka_unit_test(untimed_model_says_so),
         cmocka_unit_test(zc_emu_sets_defaults_and_spec_wins),
         cmocka_unit_test(bad_specs_name_the_problem),
