@@ -263,8 +263,9 @@ def savevm_tables(rows, seed, host):
 
 
 def onegig_tables(rows, seed):
-    """Bars (ms per GB) and report rows for the letter's 1 GB table; runs
-    measured on a smaller buffer are scaled linearly to 1 GB and say so."""
+    """Bars (ms per GiB) and report rows for the letter's 1 GB table (a
+    1 GiB buffer, zcbench's --size 1G); runs measured on a smaller buffer are
+    scaled linearly to 1 GiB and say so."""
     letter = {s["row"]: float(s["value"]) for s in seed if s["table"] == "1GB"}
     names = {"cpu-one-thread": "CPU, one thread", "dsa-one-engine": "DSA, one engine (COMPARE)"}
     bars = [[f"letter: {names.get(k, k)}", v, KIND_LETTER] for k, v in letter.items()]
@@ -273,7 +274,7 @@ def onegig_tables(rows, seed):
     for r in sorted(onegig, key=lambda r: (r["op"], kind_of(r), r["backend"])):
         buf = fnum(r, "buf_bytes", 0)
         lat = fnum(r, "latency_ns", 0) / 1e6
-        per_gb = lat * GB / buf if buf else lat
+        per_gb = lat * (1 << 30) / buf if buf else lat
         bars.append([f"{r['op']} {label(r)}", per_gb, kind_of(r)])
         table.append((r["op"], label(r), human_bytes(buf), f"{lat:.2f}", f"{per_gb:.1f}"))
     return bars, table
@@ -411,10 +412,10 @@ def main():
            "Cycles per GiB of guest memory spent in the zero check (bottom) and in the rest of "
            "the save loop (top), the letter's three VMs beside this host's runs.")
     og_bars, og_table = onegig_tables(rows, seed)
-    p.bars("onegig", "1 GB at 4 KiB granularity: latency", "latency per GB (ms)",
+    p.bars("onegig", "1 GB at 4 KiB granularity: latency", "latency per GiB (ms)",
            ["latency"], og_bars,
-           "Time to check 1 GB in 4 KiB pages: the letter's 80 ms (CPU, one thread) and 89 ms "
-           "(DSA, one engine, COMPARE) beside this host's (scaled to 1 GB when measured smaller).")
+           "Time to check 1 GiB in 4 KiB pages: the letter's 80 ms (CPU, one thread) and 89 ms "
+           "(DSA, one engine, COMPARE) beside this host's (scaled to 1 GiB when measured smaller).")
 
     crossovers, saved = crossover_and_savings(base, tsc_hz)
     write_reports(a.results_dir, meta, host, cpu_model, a.profile, p, sv_table, og_table,
@@ -468,7 +469,7 @@ def scope_note(rows):
     og = sizes("onegig", "buf_bytes")
     if og and og != ["1G"]:
         notes.append(f"The 1 GB table was measured here at {', '.join(og)} and scaled linearly to "
-                     "1 GB (column ms per GB).")
+                     "1 GiB (column ms per GiB).")
     return " ".join(notes)
 
 
@@ -504,7 +505,7 @@ def write_reports(results_dir, meta, host, cpu_model, profile, p, sv_table, og_t
          "The letter measured COMPARE of two 1 GB buffers on one DSA engine against one CPU thread "
          "(op compare here: COMPARE on DSA, memcmp on the CPU); a zero check reads one buffer (op "
          "compval).",
-         ["op", "backend", "measured at", "latency (ms)", "ms per GB"], og_table),
+         ["op", "backend", "measured at", "latency (ms)", "ms per GiB"], og_table),
         ("Crossover: smallest buffer where DSA beats the CPU",
          "Per DSA mode, the smallest buffer size (4 KiB pages, all zero, hot cache) whose median "
          "latency is below the fastest one-thread CPU variant's at the same size.",
@@ -571,11 +572,12 @@ def print_summary(report, host, sv_table, og_table, crossovers):
               if op == "compval" and "(" not in b]
     print(f"report: {report}")
     print(f"  savevm: the zero check takes {share_range(cpu)} of save-loop cycles on the CPU here, "
-          f"{share_range(dsa)} with DSA (letter: 25.8%..27.6% on the CPU)")
+          f"{share_range(dsa)} with DSA (letter: 25.8%..27.6% on the CPU)" if cpu or dsa
+          else "  savevm: not measured (letter: the zero check takes 25.8%..27.6% of save_snapshot)")
     if og_cpu:
         per, size = min(og_cpu)
         scaled = "" if size == "1G" else f", measured at {size} and scaled"
-        print(f"  1 GB at 4 KiB: best CPU zero check {per:.1f} ms per GB here{scaled} "
+        print(f"  1 GB at 4 KiB: best CPU zero check {per:.1f} ms per GiB here{scaled} "
               f"(letter: CPU 80 ms, DSA one engine 89 ms)")
     else:
         print("  1 GB at 4 KiB: not measured (letter: CPU 80 ms, DSA one engine 89 ms)")

@@ -76,7 +76,7 @@ def main():
                            "19,449,838,924", "5,022,504,892", "25.8%", "27.6%",  # letter, savevm
                            "CPU, one thread", "DSA, one engine (COMPARE)",  # letter, 1 GB
                            "(modeled)", "(DSA hw)", "Crossover", "CPU cycles saved per GB",
-                           "sample-host", "scaled linearly to 1 GB", "Other sweeps", "wait=yield"):
+                           "sample-host", "scaled linearly to 1 GiB", "Other sweeps", "wait=yield"):
                 check(needle in doc, f"report.{text} lacks '{needle}'")
         # This host's savevm shares: 130/520 = 25.0% (CPU) and 90/480 = 18.8% (modeled).
         check(re.search(r"64M \| cpu:avx512 \|[^\n]*\| 25\.0% \|", md), "CPU savevm share row")
