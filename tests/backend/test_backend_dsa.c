@@ -23,6 +23,7 @@ static const char *const specs[] = {
     "dsa-single:wq=emu",
     "dsa-single:wq={emu:mode=shared,engines=2},wait=yield,recover=resubmit",
     "dsa-batch:wq=emu,batch=32",
+    "dsa-batch:wq={emu:engines=0},batch=16", /* the model runs inside submit */
     "dsa-batch:wq={emu:engines=2,mode=shared},batch=7,wait=spin",
     "dsa-batch:wq={emu:max_xfer=4K},batch=5,recover=resubmit",
     "dsa-multi:wq=emu+emu,qd=4,batch=32",
@@ -182,7 +183,7 @@ static void bad_dsa_specs_name_the_bad_part(void **state)
         const char *spec, *needle;
     } cases[] = {
         {"dsa-single:wq=bogus", "bogus"},
-        {"dsa-single:wq={emu:engines=0}", "engines"},
+        {"dsa-single:wq={emu:engines=lots}", "engines"},
         {"dsa-multi:wq=emu+{emu:nokey=1},qd=2", "nokey"},
         {"dsa-batch:wq={emu:max_batch=16},batch=32", "max batch 16"},
         {"dsa-multi:wq=emu+{emu:max_batch=8},batch=16", "max batch 8"},
