@@ -3,12 +3,19 @@
  * process return at the first inaccessible page (PROT_NONE, unmapped,
  * read-only for writes), and mincore says which pages are not resident.
  *
+ * Where a seccomp policy refuses process_vm_*, a per-thread pipe does the
+ * same one location at a time (write() from an address that cannot be
+ * read, or read() into one that cannot be written, fails with EFAULT).
+ *
  * System calls are the model's main cost, so a small translation cache
  * (like the device's) remembers the pages found accessible while one
  * descriptor (a whole batch included) runs, and a batch prefetches the
  * translations of all its members' sources in a few calls. The cache is
  * emptied before each descriptor: memory the application remaps between
  * descriptors is probed afresh. */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -79,6 +86,68 @@ static uint64_t first_nonresident(uint64_t first, uint64_t n)
     return n;
 }
 
+/* --- the two ways to touch memory without a signal ------------------------
+ * process_vm_readv/writev on ourselves (one call for many locations), or,
+ * where a seccomp policy refuses those, a pipe: write() from an address
+ * fails with EFAULT when it cannot be read, read() into one when it cannot
+ * be written. */
+
+static atomic_int use_pipe = -1; /* -1: not decided yet */
+
+void zc_emu_probe_use_pipe(bool on) { atomic_store(&use_pipe, on); }
+
+static bool pipe_mode(void)
+{
+    int v = atomic_load_explicit(&use_pipe, memory_order_relaxed);
+    if (v < 0) {
+        unsigned char here = 1, got;
+        struct iovec l = {&got, 1}, r = {&here, 1};
+        v = process_vm_readv(self(), &l, 1, &r, 1, 0) != 1;
+        atomic_store(&use_pipe, v);
+    }
+    return v;
+}
+
+static pthread_key_t pipe_key;
+static pthread_once_t pipe_key_once = PTHREAD_ONCE_INIT;
+static _Thread_local int pipe_fd[2] = {-1, -1};
+
+static void pipe_close(void *unused)
+{
+    (void)unused;
+    close(pipe_fd[0]);
+    close(pipe_fd[1]);
+    pipe_fd[0] = pipe_fd[1] = -1;
+}
+
+static void pipe_key_init(void) { pthread_key_create(&pipe_key, pipe_close); }
+
+/* This thread's pipe (closed when the thread exits); false if none. */
+static bool pipe_ready(void)
+{
+    if (pipe_fd[0] >= 0)
+        return true;
+    pthread_once(&pipe_key_once, pipe_key_init);
+    if (pipe2(pipe_fd, O_CLOEXEC | O_NONBLOCK) != 0)
+        return false;
+    pthread_setspecific(pipe_key, pipe_fd);
+    return true;
+}
+
+/* Copies len bytes from src to dst through the pipe; false when either
+ * side faults (nothing is left in the pipe). */
+static bool pipe_copy(void *dst, const void *src, size_t len)
+{
+    if (!pipe_ready())
+        return false;
+    if (write(pipe_fd[1], src, len) == (ssize_t)len && read(pipe_fd[0], dst, len) == (ssize_t)len)
+        return true;
+    unsigned char drain[64]; /* a partial write or a refused read leaves bytes */
+    while (read(pipe_fd[0], drain, sizeof drain) > 0)
+        ;
+    return false;
+}
+
 /* How many of the k one-byte locations can be read (and, for writes,
  * written back unchanged), stopping at the first that cannot. A written-
  * back byte lies in the range the operation itself writes before any later
@@ -86,6 +155,16 @@ static uint64_t first_nonresident(uint64_t first, uint64_t n)
 static uint64_t probe_bytes(struct iovec *remote, uint64_t k, enum zc_emu_access access)
 {
     unsigned char bytes[PREFETCH];
+    if (pipe_mode()) {
+        uint64_t ok = 0;
+        for (; ok < k; ok++) {
+            if (!pipe_copy(&bytes[0], remote[ok].iov_base, 1))
+                break;
+            if (access == ZC_EMU_WRITE && !pipe_copy(remote[ok].iov_base, &bytes[0], 1))
+                break;
+        }
+        return ok;
+    }
     struct iovec local = {bytes, k};
     ssize_t got = process_vm_readv(self(), &local, 1, remote, k, 0);
     uint64_t ok = got < 0 ? 0 : (uint64_t)got;
@@ -95,6 +174,15 @@ static uint64_t probe_bytes(struct iovec *remote, uint64_t k, enum zc_emu_access
         ok = put < 0 ? 0 : (uint64_t)put;
     }
     return ok;
+}
+
+/* Writes len bytes at dst unless its page is not writable. */
+static bool checked_write(void *dst, const void *src, size_t len)
+{
+    if (pipe_mode())
+        return pipe_copy(dst, src, len);
+    struct iovec local = {(void *)src, len}, remote = {dst, len};
+    return process_vm_writev(self(), &local, 1, &remote, 1, 0) == (ssize_t)len;
 }
 
 /* Index of the first page among n pages from first that is not accessible. */
@@ -191,8 +279,7 @@ bool zc_emu_store_record(struct zc_emu_tlb *t, struct dsa_completion_record *whe
     if (tlb_hit(t, page, ZC_EMU_WRITE)) {
         memcpy((uint8_t *)where + 1, body, len);
     } else {
-        struct iovec local = {(void *)body, len}, remote = {(uint8_t *)where + 1, len};
-        if (process_vm_writev(self(), &local, 1, &remote, 1, 0) != (ssize_t)len)
+        if (!checked_write((uint8_t *)where + 1, body, len))
             return false;
         tlb_fill(t, page, ZC_EMU_WRITE);
     }

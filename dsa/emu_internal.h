@@ -59,6 +59,10 @@ void zc_emu_tlb_flush(struct zc_emu_tlb *t);
 struct zc_emu_fault zc_emu_probe(struct zc_emu_tlb *t, int fault_mode, uint64_t addr, uint64_t len,
                                  enum zc_emu_access access, bool bof);
 
+/* Tests: probe through a pipe instead of process_vm_readv/writev (the
+ * fallback when a seccomp policy refuses those; chosen automatically). */
+void zc_emu_probe_use_pipe(bool on);
+
 /* Writes a completion record, status byte last with a release store;
  * false (nothing written) when its page is not writable. t may be NULL. */
 bool zc_emu_store_record(struct zc_emu_tlb *t, struct dsa_completion_record *where,
