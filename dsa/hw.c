@@ -72,7 +72,7 @@ int zc_dsa_hw_open_device(const char *path)
                             "(e.g. 'chown $USER %s' or a udev rule for /dev/dsa)", path, path);
     if (err == ENOENT)
         return zc_fail(err, "%s does not exist: the WQ is not enabled as a user WQ; run '%s'", path,
-                       "accel-config load-config -c configs/dsa-1dev-1dwq-4eng.conf -e");
+                       ZC_DSA_LOAD_CONFIG_HINT);
     return zc_fail(err, "cannot open %s: %s", path, strerror(err));
 }
 

@@ -11,8 +11,6 @@
 #include "dsa/error.h"
 #include "dsa/hw_internal.h"
 
-#define LOAD_CONFIG_HINT "accel-config load-config -c configs/dsa-1dev-1dwq-4eng.conf -e"
-
 static const char *type_name(enum accfg_wq_type t)
 {
     return t == ACCFG_WQT_USER ? "user" : t == ACCFG_WQT_KERNEL ? "kernel" : "none";
@@ -118,15 +116,15 @@ int zc_dsa_hw_explain(const char *want, const struct zc_dsa_hw_scan *s)
                                "booted with intel_iommu=on,sm_on");
     if (want && !s->named_seen)
         return zc_fail(ENODEV, "no WQ named %s on this host: list them with 'accel-config list', "
-                               "or configure one with '%s'", want, LOAD_CONFIG_HINT);
+                               "or configure one with '%s'", want, ZC_DSA_LOAD_CONFIG_HINT);
     if (want && !s->named_enabled)
-        return zc_fail(ENODEV, "%s is not enabled: enable it with '%s'", want, LOAD_CONFIG_HINT);
+        return zc_fail(ENODEV, "%s is not enabled: enable it with '%s'", want, ZC_DSA_LOAD_CONFIG_HINT);
     if (want && !s->named_user)
         return zc_fail(EINVAL, "%s is a kernel-type WQ (owned by the kernel's dmaengine driver), "
-                               "not a user WQ: reconfigure it with '%s'", want, LOAD_CONFIG_HINT);
+                               "not a user WQ: reconfigure it with '%s'", want, ZC_DSA_LOAD_CONFIG_HINT);
     return zc_fail(ENODEV, "no enabled user WQ on %d DSA device(s)%s: configure one with '%s'",
                    s->devices, s->kernel_wqs ? " (only kernel-type WQs are enabled)" : "",
-                   LOAD_CONFIG_HINT);
+                   ZC_DSA_LOAD_CONFIG_HINT);
 }
 
 /* want: "wqD.Q", or NULL for the first enabled user WQ, preferring numa. */

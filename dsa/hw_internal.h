@@ -6,6 +6,9 @@
 
 #include <zc/dsa.h>
 
+/* The fix for "no usable WQ" (run_all.sh --configure-dsa loads the same). */
+#define ZC_DSA_LOAD_CONFIG_HINT "accel-config load-config -c configs/dsa-1dev-1dwq-4eng.conf -e"
+
 struct zc_dsa_hw_wq {
     struct zc_dsa_wq_info info;
     char path[128]; /* /dev/dsa/wqD.Q */
