@@ -8,15 +8,15 @@
 #include "dsa/error.h"
 
 struct axis {
-    const char *key, *option;
+    const char *key;
     const char *const kinds[4];
     size_t field; /* offset of the zcb_u64_list in zcb_options */
 };
 
 static const struct axis axes[] = {
-    {"batch", "--batch", {"dsa-batch", "dsa-multi", "hybrid", NULL}, offsetof(struct zcb_options, batches)},
-    {"qd", "--qd", {"dsa-multi", "hybrid", NULL}, offsetof(struct zcb_options, qds)},
-    {"threads", "--cpu-threads", {"cpu-mt", NULL}, offsetof(struct zcb_options, cpu_threads)},
+    {"batch", {"dsa-batch", "dsa-multi", "hybrid", NULL}, offsetof(struct zcb_options, batches)},
+    {"qd", {"dsa-multi", "hybrid", NULL}, offsetof(struct zcb_options, qds)},
+    {"threads", {"cpu-mt", NULL}, offsetof(struct zcb_options, cpu_threads)},
 };
 
 /* Length of the kind: up to the first ':' outside braces. */

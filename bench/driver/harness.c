@@ -146,30 +146,25 @@ static int prepare(const struct zcb_case *c)
     return rc;
 }
 
-static void fail_case(zc_gb_state *st, const char *msg)
-{
-    zc_gb_skip_with_error(st, msg);
-}
-
 static void bench_fn(zc_gb_state *st, void *ctx)
 {
     const struct zcb_case *c = ctx;
     struct current *cur = &run.cur;
     if (run.status) {
-        fail_case(st, MSG_SKIPPED);
+        zc_gb_skip_with_error(st, MSG_SKIPPED);
         return;
     }
     if (cur->c == c && !cur->prepared) {
-        fail_case(st, MSG_SKIPPED);
+        zc_gb_skip_with_error(st, MSG_SKIPPED);
         return;
     }
     if (cur->c != c) {
         if (zcb_interrupted()) {
-            fail_case(st, MSG_INTERRUPTED);
+            zc_gb_skip_with_error(st, MSG_INTERRUPTED);
             return;
         }
         if (prepare(c) != 0) {
-            fail_case(st, zc_last_error());
+            zc_gb_skip_with_error(st, zc_last_error());
             return;
         }
     }
@@ -183,7 +178,7 @@ static void bench_fn(zc_gb_state *st, void *ctx)
         if (b->be)
             zc_backend_reset_stats(b->be);
         if (b->ops->pass(b, &s) != 0) {
-            fail_case(st, zc_last_error());
+            zc_gb_skip_with_error(st, zc_last_error());
             return;
         }
         if (b->be)
@@ -203,7 +198,7 @@ static void bench_fn(zc_gb_state *st, void *ctx)
         iters++;
     }
     if (b->ops->verify(b) != 0) {
-        fail_case(st, zc_last_error());
+        zc_gb_skip_with_error(st, zc_last_error());
         return;
     }
     for (int m = 0; m < M_COUNT; m++)
