@@ -6,7 +6,8 @@
 #          (device dsa-emu), 3 this host DSA hardware
 #   out    path without extension (writes .png and .svg)
 #   title, ylabel, ncols, label_lines (most lines of a label), kinds (the kind codes present, e.g. "0 1 2"),
-#   segments (the ncols segment titles, each in double quotes)
+#   segments (the ncols segment titles, each in double quotes),
+#   logy (optional, 0|1: log scale for values spanning decades; one segment only)
 # Segments differ by color; kinds by fill: the letter gray, modeled DSA
 # hatched, hardware DSA and CPU solid, so a projection never looks like a
 # measurement.
@@ -18,7 +19,7 @@ set bmargin label_lines + 1
 set style fill solid 0.85 border -1
 set boxwidth 0.75
 set xtics noenhanced nomirror font ",9"
-set yrange [0:*]
+if (exists("logy") && logy) { set logscale y } else { set yrange [0:*] }
 set offsets 0.5, 0.5, 0, 0
 set datafile separator "\t"
 set datafile missing "-"

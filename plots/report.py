@@ -183,7 +183,7 @@ class Plotter:
 
     def bars(self, name, title, ylabel, segments, table, caption):
         """table: rows of (label, value per segment..., kind); stacked when
-        several segments."""
+        several segments; one segment spanning decades goes on a log scale."""
         if not table:
             return
         data = os.path.join(self.out_dir, name + ".dat")
@@ -194,12 +194,16 @@ class Plotter:
             for lab, row in zip(labels, table):
                 f.write("\t".join([lab] + [f"{v:.10g}" for v in row[1:-1]] + [str(row[-1])]) + "\n")
         kinds = sorted({row[-1] for row in table})
+        values = [v for row in table for v in row[1:-1] if v > 0]
+        logy = int(len(segments) == 1 and values and max(values) > 30 * min(values))
+        if logy:
+            ylabel += ", log scale"
         self._gnuplot("bars.gp", {
             "data": data, "out": os.path.join(self.out_dir, name),
             "title": self._title(title, common), "ylabel": ylabel, "ncols": len(segments),
             "label_lines": max(lab.count("|") + 1 for lab in labels),
             "segments": " ".join(f"'{s}'" for s in segments),
-            "kinds": " ".join(str(k) for k in kinds)})
+            "kinds": " ".join(str(k) for k in kinds), "logy": logy})
         self.made.append((name, caption, KIND_MODELED in kinds))
 
 
@@ -479,10 +483,18 @@ def md_table(header, rows):
     return "\n".join(out)
 
 
+NUMBER = re.compile(r"^[-+]?[\d,.]+%?$")
+
+
 def html_table(header, rows):
+    """Numbers right-aligned, text left; no header row when it is blank."""
+    def td(c):
+        cls = " class='n'" if NUMBER.match(str(c)) else ""
+        return f"<td{cls}>{html.escape(str(c))}</td>"
     th = "".join(f"<th>{html.escape(str(c))}</th>" for c in header)
-    trs = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table><tr>{th}</tr>{trs}</table>"
+    head = f"<tr>{th}</tr>" if any(header) else ""
+    trs = "".join("<tr>" + "".join(td(c) for c in r) + "</tr>" for r in rows)
+    return f"<table>{head}{trs}</table>"
 
 
 def write_reports(results_dir, meta, host, cpu_model, profile, p, sv_table, og_table, crossovers,
@@ -532,7 +544,7 @@ def write_reports(results_dir, meta, host, cpu_model, profile, p, sv_table, og_t
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>zcbench report: "
              f"{html.escape(host)}</title><style>body{{font-family:sans-serif;max-width:1100px;"
              f"margin:auto}}table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #999;"
-             f"padding:2px 8px;text-align:right}}figure{{margin:1em 0}}svg{{max-width:100%;height:auto}}"
+             f"padding:2px 8px;text-align:left}}td.n{{text-align:right}}figure{{margin:1em 0}}svg{{max-width:100%;height:auto}}"
              f".note{{color:#a40}}</style></head><body><h1>zcbench report: {html.escape(host)}</h1>",
              f"<p class='note'>{html.escape(MODELED_NOTE)}</p>"]
     for heading, text, header, table in sections:
@@ -548,7 +560,7 @@ def write_reports(results_dir, meta, host, cpu_model, profile, p, sv_table, og_t
         md += [f"![{name}](plots/{name}.svg)", "", f"*{caption}*", ""]
         with open(os.path.join(p.out_dir, name + ".svg")) as f:
             svg = f.read()
-        parts.append(f"<figure>{svg[svg.find('<svg'):]}<figcaption>{html.escape(caption)}"
+        parts.append(f"<figure id='{name}'>{svg[svg.find('<svg'):]}<figcaption>{html.escape(caption)}"
                      f"</figcaption></figure>")
     parts.append("</body></html>")
     with open(os.path.join(results_dir, "report.md"), "w") as f:
