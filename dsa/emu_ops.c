@@ -246,6 +246,13 @@ static void op_cflush(const struct zc_emu_exec *x, const struct dsa_hw_desc *d, 
         r->status = DSA_COMP_SUCCESS; /* coherent memory: nothing to write back */
 }
 
+/* expected_res_mask: bit r set = result r expected. */
+static void check_delta_result(const struct dsa_hw_desc *d, rec_t *r)
+{
+    if ((d->flags & IDXD_OP_FLAG_CR) && !(d->expected_res_mask & (1u << r->result)))
+        r->status = DSA_COMP_SUCCESS_PRED;
+}
+
 static bool delta_shape_ok(uint64_t len, uint64_t a, uint64_t b, rec_t *r)
 {
     if (len % 8 || len > DELTA_MAX_XFER) {
@@ -290,7 +297,7 @@ static void op_create_delta(const struct zc_emu_exec *x, const struct dsa_hw_des
             r->result = 2;
             r->bytes_completed = (uint32_t)(w * 8);
             r->delta_rec_size = size;
-            check_result(d, r);
+            check_delta_result(d, r);
             return;
         }
         if (size + DELTA_ENTRY > delta_ok) {
@@ -309,8 +316,7 @@ static void op_create_delta(const struct zc_emu_exec *x, const struct dsa_hw_des
         return;
     r->status = DSA_COMP_SUCCESS;
     r->result = size ? 1 : 0;
-    if ((d->flags & IDXD_OP_FLAG_CR) && !(d->expected_res_mask & (1u << r->result)))
-        r->status = DSA_COMP_SUCCESS_PRED;
+    check_delta_result(d, r);
 }
 
 /* Validates the whole delta record before writing (hardware reports the

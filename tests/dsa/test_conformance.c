@@ -296,6 +296,12 @@ static void delta_errors(void **state)
     assert_int_equal(j.cr.result, 2);
     assert_int_equal(j.cr.delta_rec_size, 80);
     assert_int_equal(j.cr.bytes_completed, 64); /* 8 words fit */
+    j.d.flags |= IDXD_OP_FLAG_CR;
+    j.d.expected_res_mask = 1u << 2; /* overflow expected */
+    assert_int_equal(run_job(wq, &j), DSA_COMP_SUCCESS);
+    j.d.expected_res_mask = 1u << 1;
+    assert_int_equal(run_job(wq, &j), DSA_COMP_SUCCESS_PRED);
+    j.d.flags &= ~IDXD_OP_FLAG_CR;
     j.d.max_delta_size = 85;
     assert_int_equal(run_job(wq, &j), DSA_COMP_DR_ERANGE);
     j.d.max_delta_size = 80;
