@@ -324,6 +324,8 @@ static int finish_segment(struct zc_dsa_engine *e, unsigned w, size_t page, uint
             if (done > len)
                 return zc_fail(EIO, "%s: page fault record claims %u of %u bytes done", e->who,
                                done, len);
+            if (done == len) /* nothing left: no difference in the whole segment */
+                return 0;
             bool ours = inside(cr->fault_addr, src + done, len - done) ||
                         (job->op == ZC_BE_COMPARE && inside(cr->fault_addr, src2 + done, len - done));
             if (!ours)
