@@ -23,6 +23,11 @@
 #define ZK_SHORT_ZERO(p, len) (ZK_SHORT_OR(p, len) == 0)
 #endif
 
+/* Every kernel starts on a cache line, so where its loops fall relative to
+ * 32/64-byte fetch boundaries does not depend on link order: identical
+ * avx2 and avx512_256 loops measured up to 30% apart on short hot buffers
+ * before. */
+#define ZK_ALIGN __attribute__((aligned(64)))
 #define ZK_CAT_(a, b) a##b
 #define ZK_CAT(a, b) ZK_CAT_(a, b)
 #define ZK_FN(prefix) ZK_CAT(prefix, ZK_ISA)
@@ -50,7 +55,7 @@ static inline void ZK_FN(zk_body_)(const unsigned char *p, size_t len, const uns
     *e = (const unsigned char *)(((uintptr_t)p + len) & ~mask);
 }
 
-ZK_TARGET bool ZK_FN(zc_zero_)(const void *buf, size_t len)
+ZK_TARGET ZK_ALIGN bool ZK_FN(zc_zero_)(const void *buf, size_t len)
 {
     const unsigned char *p = buf;
     if (len < ZK_BYTES)
@@ -68,7 +73,7 @@ ZK_TARGET bool ZK_FN(zc_zero_)(const void *buf, size_t len)
     return ZK_TESTZ(ZK_OR(acc, ZK_LOADU(p + len - ZK_BYTES)));
 }
 
-ZK_TARGET uint64_t ZK_FN(zc_read_or_)(const void *buf, size_t len)
+ZK_TARGET ZK_ALIGN uint64_t ZK_FN(zc_read_or_)(const void *buf, size_t len)
 {
     const unsigned char *p = buf;
     if (len < ZK_BYTES)
@@ -84,6 +89,7 @@ ZK_TARGET uint64_t ZK_FN(zc_read_or_)(const void *buf, size_t len)
 }
 
 #undef ZK_SHORT_ZERO
+#undef ZK_ALIGN
 #undef ZK_CAT_
 #undef ZK_CAT
 #undef ZK_FN
