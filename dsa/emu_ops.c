@@ -9,8 +9,9 @@
  *   result r expected), which agrees with DML's create_delta.cpp for every
  *   one-bit mask, 0 and 0b111.
  * - CRC: CRC-32C, seed inverted on entry and result inverted on exit with
- *   reflected data (DML crc.cpp without the bypass flags), so a CRC over
- *   A||B equals the CRC of B seeded with the CRC of A.
+ *   reflected data, so a CRC over A||B equals the CRC of B seeded with the
+ *   CRC of A; the bypass flags drop the inversion/reversal or the data
+ *   reflection as DML's crc.cpp does.
  * - Batch: every member runs and writes its own record; the batch record
  *   says DSA_COMP_BATCH_FAIL when any member's status is not SUCCESS (DML
  *   batch.cpp compares with SUCCESS) and DSA_COMP_BATCH_PAGE_FAULT only
@@ -37,7 +38,13 @@
 
 #define DELTA_ENTRY 10u             /* 2-byte word offset + 8-byte data */
 #define DELTA_MAX_XFER (65536u * 8) /* 16-bit offsets of 8-byte words */
-#define CRC_FLAG_READ_SEED 0x10000u /* op-specific flag bit 16: seed at seed_addr */
+/* Operation-specific flags (bits 23:16; names as in DML specific_flags.hpp). */
+#define CRC_FLAG_READ_SEED 0x10000u      /* seed read from seed_addr */
+#define CRC_FLAG_BYPASS_INVERSION 0x20000u /* no seed/result inversion and bit reversal */
+#define CRC_FLAG_BYPASS_DATA_REFLECTION 0x40000u
+#define CRC_FLAGS (CRC_FLAG_READ_SEED | CRC_FLAG_BYPASS_INVERSION | CRC_FLAG_BYPASS_DATA_REFLECTION)
+#define DUALCAST_FLAG_DEST2_TAG 0x10000u /* destination 2 steering tag selector */
+#define DRAIN_FLAGS 0xf0000u             /* readback addresses valid, suppress readbacks */
 
 #define COMMON_FLAGS                                                                      \
     (IDXD_OP_FLAG_FENCE | IDXD_OP_FLAG_BOF | IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR |      \
@@ -65,7 +72,11 @@ static uint32_t allowed_flags(unsigned op)
         return COMMON_FLAGS | IDXD_OP_FLAG_CR;
     case DSA_OPCODE_CRCGEN:
     case DSA_OPCODE_COPY_CRC:
-        return COMMON_FLAGS | CRC_FLAG_READ_SEED;
+        return COMMON_FLAGS | CRC_FLAGS;
+    case DSA_OPCODE_DUALCAST:
+        return COMMON_FLAGS | DUALCAST_FLAG_DEST2_TAG;
+    case DSA_OPCODE_DRAIN:
+        return COMMON_FLAGS | DRAIN_FLAGS;
     default:
         return COMMON_FLAGS;
     }
@@ -211,6 +222,39 @@ static void op_dualcast(const struct zc_emu_exec *x, const struct dsa_hw_desc *d
         r->status = DSA_COMP_SUCCESS;
 }
 
+static uint32_t reverse32(uint32_t v)
+{
+    v = (v & 0x55555555u) << 1 | (v >> 1 & 0x55555555u);
+    v = (v & 0x33333333u) << 2 | (v >> 2 & 0x33333333u);
+    v = (v & 0x0f0f0f0fu) << 4 | (v >> 4 & 0x0f0f0f0fu);
+    return __builtin_bswap32(v);
+}
+
+/* CRC-32C with the polynomial's MSB first in the register; each byte is
+ * bit-reversed first unless raw (the form DML's reference code uses). */
+static uint32_t crc32c_msb_first(uint32_t c, const uint8_t *p, uint64_t len, bool reflect)
+{
+    for (uint64_t i = 0; i < len; i++) {
+        uint32_t b = reflect ? reverse32(p[i]) >> 24 : p[i];
+        c ^= b << 24;
+        for (int k = 0; k < 8; k++)
+            c = c & 0x80000000u ? (c << 1) ^ 0x1edc6f41u : c << 1;
+    }
+    return c;
+}
+
+/* The CRC the device computes under the descriptor's CRC flags; chainable
+ * in every mode (the result of one part seeds the next). */
+static uint32_t dsa_crc(uint32_t flags, uint32_t seed, const uint8_t *p, uint64_t len)
+{
+    bool raw = flags & CRC_FLAG_BYPASS_INVERSION;
+    if (!raw && !(flags & CRC_FLAG_BYPASS_DATA_REFLECTION))
+        return zc_emu_crc32c(seed, p, len); /* the same value, table-driven */
+    uint32_t c = raw ? seed : reverse32(~seed);
+    c = crc32c_msb_first(c, p, len, !(flags & CRC_FLAG_BYPASS_DATA_REFLECTION));
+    return raw ? c : ~reverse32(c);
+}
+
 static void op_crc(const struct zc_emu_exec *x, const struct dsa_hw_desc *d, rec_t *r)
 {
     bool copy = d->opcode == DSA_OPCODE_COPY_CRC;
@@ -233,7 +277,7 @@ static void op_crc(const struct zc_emu_exec *x, const struct dsa_hw_desc *d, rec
     if (copy)
         memcpy(ptr(d->dst_addr), ptr(d->src_addr), limit);
     /* On a fault, the CRC of the completed part: the seed to resume with. */
-    r->crc_val = zc_emu_crc32c(seed, ptr(d->src_addr), limit);
+    r->crc_val = dsa_crc(d->flags, seed, ptr(d->src_addr), limit);
     if (!faulted(r))
         r->status = DSA_COMP_SUCCESS;
 }

@@ -196,6 +196,25 @@ static void memmove_memfill_dualcast(void **state)
     unpages(d2, 2);
 }
 
+static uint32_t bit_reverse(uint32_t v)
+{
+    uint32_t r = 0;
+    for (int i = 0; i < 32; i++, v >>= 1)
+        r = r << 1 | (v & 1);
+    return r;
+}
+
+static uint32_t crc_of(const uint8_t *p, uint32_t len, uint32_t flags, uint32_t seed)
+{
+    struct job j;
+    job_init(&j, DSA_OPCODE_CRCGEN, flags);
+    j.d.src_addr = addr(p);
+    j.d.xfer_size = len;
+    j.d.crc_seed = seed;
+    assert_int_equal(run_job(wq, &j), DSA_COMP_SUCCESS);
+    return (uint32_t)j.cr.crc_val;
+}
+
 static void crc32c_known_vectors(void **state)
 {
     (void)state;
@@ -225,6 +244,22 @@ static void crc32c_known_vectors(void **state)
     assert_int_equal(run_job(wq, &j), DSA_COMP_SUCCESS);
     assert_int_equal((uint32_t)j.cr.crc_val, 0xe3069283u);
     assert_memory_equal(dst, "56789", 5);
+
+    /* Bypass inversion and reversal (op flag bit 17) gives the raw
+     * register: the default CRC is the raw CRC of the inverted, reversed
+     * seed, inverted and reversed. Chaining holds in the raw form too. */
+    const uint32_t bypass = 0x20000, seed0 = 0x1eeddeadu;
+    uint32_t plain = crc_of(p, 9, 0, seed0);
+    uint32_t raw = crc_of(p, 9, bypass, bit_reverse(~seed0));
+    assert_int_equal(plain, ~bit_reverse(raw));
+    assert_int_equal(crc_of(p + 4, 5, bypass, crc_of(p, 4, bypass, seed0)),
+                     crc_of(p, 9, bypass, seed0));
+    /* Without data reflection (bit 18) the bytes enter MSB first: another
+     * CRC, still chainable. */
+    const uint32_t noreflect = 0x40000;
+    assert_int_not_equal(crc_of(p, 9, noreflect, 0), crc_of(p, 9, 0, 0));
+    assert_int_equal(crc_of(p + 4, 5, noreflect, crc_of(p, 4, noreflect, 0)),
+                     crc_of(p, 9, noreflect, 0));
     unpages(p, 1);
     unpages(dst, 1);
 }
