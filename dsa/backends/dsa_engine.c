@@ -4,6 +4,8 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include <zc/dsa.h>
 
@@ -266,10 +268,31 @@ void zc_dsa_engine_close(struct zc_dsa_engine *e)
 
 /* --- recovery ----------------------------------------------------------- */
 
-static void touch(uint64_t addr, uint64_t len)
+/* Reads one byte of every page of [addr, addr + len) through the kernel
+ * (process_vm_readv on ourselves): faults the pages in like a CPU touch
+ * would, but an unreadable page becomes false instead of a crash. Where
+ * the call itself is refused (seccomp), the pages are touched directly:
+ * the caller's buffer is readable by contract. */
+static bool touch_readable(uint64_t addr, uint64_t len)
 {
-    for (uint64_t p = addr; p < addr + len; p = (p & ~(uint64_t)(PAGE - 1)) + PAGE)
-        (void)*(const volatile uint8_t *)(uintptr_t)p;
+    enum { CHUNK = 64 };
+    uint8_t sink[CHUNK];
+    struct iovec remote[CHUNK];
+    for (uint64_t p = addr, end = addr + len; p < end;) {
+        size_t k = 0;
+        uint64_t first = p;
+        for (; k < CHUNK && p < end; k++, p = (p & ~(uint64_t)(PAGE - 1)) + PAGE)
+            remote[k] = (struct iovec){(void *)(uintptr_t)p, 1};
+        struct iovec local = {sink, k};
+        ssize_t got = process_vm_readv(getpid(), &local, 1, remote, k, 0);
+        if (got < 0 && (errno == EPERM || errno == ENOSYS)) {
+            for (uint64_t q = first; q < p; q = (q & ~(uint64_t)(PAGE - 1)) + PAGE)
+                (void)*(const volatile uint8_t *)(uintptr_t)q;
+        } else if (got != (ssize_t)k) {
+            return false;
+        }
+    }
+    return true;
 }
 
 static bool inside(uint64_t addr, uint64_t start, uint64_t len)
@@ -338,13 +361,14 @@ static int finish_segment(struct zc_dsa_engine *e, unsigned w, size_t page, uint
         src += done;
         src2 += done;
         len -= done;
+        if (!touch_readable(src, len) || (job->op == ZC_BE_COMPARE && !touch_readable(src2, len)))
+            return zc_fail(EFAULT, "%s: page %zu of the caller's buffer is not readable (the "
+                           "device faulted at 0x%llx; backends need readable input)", e->who, page,
+                           (unsigned long long)cr->fault_addr);
         if (e->recover == ZC_DSA_RECOVER_CPU || attempt == MAX_RESUBMITS) {
             on_cpu(e, page, src, src2, len);
             return 0;
         }
-        touch(src, len);
-        if (job->op == ZC_BE_COMPARE)
-            touch(src2, len);
         memcpy((char *)e->redo + 4, &e->hdr, sizeof e->hdr);
         e->redo->src_addr = src;
         e->redo->src2_addr = job->op == ZC_BE_COMPARE ? src2 : 0;

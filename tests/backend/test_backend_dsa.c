@@ -94,6 +94,35 @@ static void untouched_pages_fault_and_are_recovered(void **state)
     }
 }
 
+/* A page the device faults on and the CPU cannot read either: an error
+ * naming the page, never a crash in recovery. */
+static void unreadable_pages_are_an_error_not_a_crash(void **state)
+{
+    (void)state;
+    static const char *const fault_specs[] = {
+        "dsa-batch:wq=emu,batch=4,recover=cpu",
+        "dsa-multi:wq=emu+emu,batch=2,qd=2,recover=resubmit",
+        "hybrid:wq=emu,cpu_share=0",
+    };
+    const size_t gran = 4096, n = 8;
+    for (size_t s = 0; s < 3; s++) {
+        struct zc_backend *be;
+        assert_int_equal(zc_backend_open(fault_specs[s], &be), 0);
+        uint8_t *buf = mmap(NULL, n * gran, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        assert_true(buf != MAP_FAILED);
+        memset(buf, 0, n * gran);
+        assert_int_equal(mprotect(buf + 6 * gran, gran, PROT_NONE), 0);
+        bool zero[8];
+        assert_int_equal(zc_backend_check(be, buf, n * gran, gran, zero), -EFAULT);
+        if (!strstr(zc_last_error(), "page 6 ") || !strstr(zc_last_error(), "not readable"))
+            fail_msg("%s: message '%s'", fault_specs[s], zc_last_error());
+        /* the backend stays usable for readable memory */
+        assert_int_equal(zc_backend_check(be, buf, 6 * gran, gran, zero), 0);
+        munmap(buf, n * gran);
+        zc_backend_close(be);
+    }
+}
+
 static void statistics_count_descriptors_and_batches(void **state)
 {
     (void)state;
@@ -218,6 +247,7 @@ int main(void)
         cmocka_unit_test(canonical_specs_round_trip),
         cmocka_unit_test(statistics_count_descriptors_and_batches),
         cmocka_unit_test(untouched_pages_fault_and_are_recovered),
+        cmocka_unit_test(unreadable_pages_are_an_error_not_a_crash),
         cmocka_unit_test(every_dsa_backend_matches_the_oracle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
