@@ -9,9 +9,10 @@
  * plain descriptor when it holds a single segment. Up to `qd` slots are in
  * flight. dsa-single is batch=1,qd=1; dsa-batch is qd=1.
  *
- * Input pages must be readable memory owned by the caller: recovery touches
- * the pages a descriptor faulted on (a volatile read), and only when the
- * fault address lies inside the caller's buffer. */
+ * Input pages must be readable memory owned by the caller: recovery only
+ * runs when the fault address lies inside the caller's segment, and faults
+ * the remainder in through process_vm_readv first, so an unreadable page is
+ * -EFAULT rather than a crash. */
 #ifndef ZC_BACKENDS_DSA_ENGINE_H
 #define ZC_BACKENDS_DSA_ENGINE_H
 
