@@ -28,8 +28,7 @@ static const char *const specs[] = {
     "dsa-batch:wq={emu:max_xfer=4K},batch=5,recover=resubmit",
     "dsa-multi:wq=emu+emu,qd=4,batch=32",
     "dsa-multi:wq={emu:engines=4}+{emu:engines=1,wq_size=2},qd=8,batch=3",
-    "dsa-multi:wq={emu:mode=shared,engines=2,wq_size=2}+{emu:mode=shared},qd=6,batch=2,"
-    "recover=resubmit",
+    "dsa-multi:wq={emu:mode=shared,engines=2,wq_size=2}+{emu:mode=shared},qd=6,batch=2,recover=resubmit",
     "hybrid:wq=emu,cpu_share=auto",
     "hybrid:wq={emu:engines=2}+{emu:mode=shared},cpu_share=0.3,qd=2,batch=4",
     "hybrid:wq=emu,cpu_share=0",
