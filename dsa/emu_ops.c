@@ -16,7 +16,8 @@
  *   says DSA_COMP_BATCH_FAIL when any member's status is not SUCCESS (DML
  *   batch.cpp compares with SUCCESS) and DSA_COMP_BATCH_PAGE_FAULT only
  *   when the descriptor list itself cannot be read (accel-config's batch
- *   test: bytes_completed = descriptors completed before the list fault).
+ *   test, dsa_test.c: bytes_completed = descriptors completed before the
+ *   list fault; result 1 with BATCH_FAIL).
  *   A member with FENCE after a member whose status was not SUCCESS is
  *   abandoned with the rest of the list (no records), the batch fails.
  *   A BATCH or DRAIN inside a batch: that member fails DSA_COMP_BAD_OPCODE.
@@ -524,6 +525,7 @@ static void op_batch(struct zc_emu_exec *x, const struct dsa_hw_desc *d, rec_t *
         r->fault_addr = lr.fault_addr;
     } else {
         r->status = all_ok && done == n ? DSA_COMP_SUCCESS : DSA_COMP_BATCH_FAIL;
+        r->result = r->status == DSA_COMP_BATCH_FAIL; /* as accel-config's batch test expects */
     }
 }
 

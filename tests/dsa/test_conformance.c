@@ -432,6 +432,7 @@ static void batch_runs_members_and_reports_failures(void **state)
     j.d.desc_count = 4;
     assert_int_equal(run_job(wq, &j), DSA_COMP_SUCCESS);
     assert_int_equal(j.cr.bytes_completed, 4); /* descriptors completed */
+    assert_int_equal(j.cr.result, 0);
     for (int i = 0; i < 4; i++) {
         assert_int_equal(b->cr[i].status, DSA_COMP_SUCCESS);
         assert_int_equal(b->cr[i].result, i == 2);
@@ -440,6 +441,8 @@ static void batch_runs_members_and_reports_failures(void **state)
     /* A failing member fails the batch; the others still complete. */
     batch_member(b, 1, 0x3f /* no such opcode */, 0);
     assert_int_equal(run_job(wq, &j), DSA_COMP_BATCH_FAIL);
+    assert_int_equal(j.cr.result, 1);
+    assert_int_equal(j.cr.bytes_completed, 4);
     assert_int_equal(b->cr[1].status, DSA_COMP_BAD_OPCODE);
     assert_int_equal(b->cr[0].status, DSA_COMP_SUCCESS);
     assert_int_equal(b->cr[3].status, DSA_COMP_SUCCESS);
