@@ -439,9 +439,10 @@ static int emu_open(struct zc_dsa_wq *wq, const char *spec)
         rc = pthread_create(&m->engines[m->started].thread, NULL, engine_main,
                             &m->engines[m->started]);
         if (rc) {
+            unsigned failed = m->started;
             emu_stop(m);
             emu_free(m);
-            return zc_fail(rc, "emu: cannot start engine thread %u: %s", m->started, strerror(rc));
+            return zc_fail(rc, "emu: cannot start engine thread %u: %s", failed, strerror(rc));
         }
     }
     wq->impl = m;

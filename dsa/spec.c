@@ -232,7 +232,7 @@ static bool parse_u64(const char *text, uint64_t *out)
         return false;
     errno = 0;
     char *end;
-    unsigned long long v = strtoull(text, &end, 0);
+    unsigned long long v = strtoull(text, &end, 10);
     if (errno || *end)
         return false;
     *out = v;
