@@ -43,7 +43,7 @@ for s in $stages; do
     valgrind)
       stage "valgrind (leaks)"
       configure_and_build build-ci -DCMAKE_BUILD_TYPE=Release
-      ctest --test-dir build-ci -L valgrind -T memcheck --output-on-failure \
+      ZC_TEST_TIMEOUT_MS=120000 ctest --test-dir build-ci -L valgrind -T memcheck --output-on-failure \
         --overwrite MemoryCheckCommandOptions="--leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1" ;;
     fuzz)
       stage "fuzz (libFuzzer)"
