@@ -95,7 +95,7 @@ const char *zc_cpu_model_name(void)
     static char brand[49];
     if (!brand[0]) {
         unsigned regs[12] = {0};
-        if (__get_cpuid_max(0x80000000u, NULL) >= 0x80000004u) {
+        if ((unsigned)__get_cpuid_max(0x80000000u, NULL) >= 0x80000004u) {
             for (unsigned i = 0; i < 3; i++)
                 __get_cpuid(0x80000002u + i, &regs[4 * i], &regs[4 * i + 1], &regs[4 * i + 2],
                             &regs[4 * i + 3]);

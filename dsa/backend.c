@@ -170,6 +170,16 @@ static int check_gran(const char *fn, size_t gran)
     return 0;
 }
 
+/* A contiguous buffer of len bytes cut into gran-sized pages. */
+static int check_pages(const char *fn, size_t len, size_t gran)
+{
+    int rc = check_gran(fn, gran);
+    if (rc == 0 && len % gran != 0)
+        rc = zc_fail(EINVAL, "%s: length %zu is not a multiple of the granularity %zu", fn, len,
+                     gran);
+    return rc;
+}
+
 static int run(struct zc_backend *be, const struct zc_be_job *job)
 {
     if (job->n == 0)
@@ -184,12 +194,9 @@ int zc_backend_check(struct zc_backend *be, const void *buf, size_t len, size_t 
                      bool *zero_out)
 {
     static const char fn[] = "zc_backend_check";
-    int rc = check_gran(fn, gran);
+    int rc = check_pages(fn, len, gran);
     if (rc)
         return rc;
-    if (len % gran != 0)
-        return zc_fail(EINVAL, "%s: length %zu is not a multiple of the granularity %zu", fn, len,
-                       gran);
     if (!be || (len && (!buf || !zero_out)))
         return zc_fail(EINVAL, "%s: NULL %s", fn, !be ? "backend" : !buf ? "buffer" : "zero_out");
     struct zc_be_job job = {.op = ZC_BE_ZERO, .n = len / gran, .gran = gran, .base = buf,
@@ -217,12 +224,9 @@ int zc_backend_compare(struct zc_backend *be, const void *a, const void *b, size
                        size_t gran, bool *equal_out)
 {
     static const char fn[] = "zc_backend_compare";
-    int rc = check_gran(fn, gran);
+    int rc = check_pages(fn, len, gran);
     if (rc)
         return rc;
-    if (len % gran != 0)
-        return zc_fail(EINVAL, "%s: length %zu is not a multiple of the granularity %zu", fn, len,
-                       gran);
     if (!be || (len && (!a || !b || !equal_out)))
         return zc_fail(EINVAL, "%s: NULL %s", fn,
                        !be ? "backend" : !a ? "first buffer" : !b ? "second buffer" : "equal_out");
