@@ -427,8 +427,11 @@ def main():
 
 
 MODELED_NOTE = ("Rows and series labeled (modeled) come from zcbench's DSA device model "
-                "(device dsa-emu): a projection from the model's timing parameters, not a "
-                "hardware measurement.")
+                "(device dsa-emu), not from DSA hardware. The model executes every descriptor "
+                "in engine threads on this host's own cores, so its times include the model's "
+                "software overhead (thread wake-ups, page probing), plus the modeled device time "
+                "when its timing model is on (ZC_EMU=timing=spr): they show how the DSA code "
+                "paths behave, never how fast a DSA is.")
 
 
 def dsa_summary(meta):
