@@ -62,7 +62,7 @@ static int column(const struct csv_row *header, const char *name)
     return -1;
 }
 
-typedef int (*row_fn)(const struct csv_row *header, const struct csv_row *row, const int *cols,
+typedef int (*row_fn)(const struct csv_row *row, const int *cols,
                       struct zc_run *run, char *err, size_t errlen);
 
 /* Walks every row of a CSV text whose header has the given columns. */
@@ -89,7 +89,7 @@ static int for_each_row(const char *path, const char *text, const char *const *n
         if (bad)
             snprintf(err, errlen, "%s:%d: %zu fields, the header has %zu", path, line, row.n, header.n);
         else
-            bad = fn(&header, &row, cols, run, err, errlen);
+            bad = fn(&row, cols, run, err, errlen);
         free(row.storage);
         if (bad)
             goto out;
@@ -120,10 +120,9 @@ static void case_key(char *buf, size_t len, const struct csv_row *row, const int
              f[cols[C_ZERO]], f[cols[C_CACHE]]);
 }
 
-static int add_result(const struct csv_row *header, const struct csv_row *row, const int *cols,
+static int add_result(const struct csv_row *row, const int *cols,
                       struct zc_run *run, char *err, size_t errlen)
 {
-    (void)header;
     char key[1024];
     case_key(key, sizeof key, row, cols, false);
     const char *lat_text = row->fields[cols[C_LAT]];
@@ -155,10 +154,9 @@ static int add_result(const struct csv_row *header, const struct csv_row *row, c
 /* Samples of a key come as one series rep 0, 1, ...; when two sweeps of a
  * run measured the same point, the first series stands for it, as the
  * first results row does. */
-static int add_sample(const struct csv_row *header, const struct csv_row *row, const int *cols,
+static int add_sample(const struct csv_row *row, const int *cols,
                       struct zc_run *run, char *err, size_t errlen)
 {
-    (void)header;
     struct zc_case *c = (struct zc_case *)zc_run_find(run, row->fields[cols[0]]);
     if (!c || c->samples_complete)
         return 0;
