@@ -68,9 +68,10 @@ struct slot {
     uint64_t seq;
 };
 
-/* A completion record waiting for its modeled time. */
+/* A completion record waiting for its modeled time (the clock keeps the
+ * engine's descriptors in the same order). */
 struct pending {
-    uint64_t due_ns, seq;
+    uint64_t seq;
     struct dsa_completion_record *where;
     struct dsa_completion_record rec;
 };
@@ -84,8 +85,7 @@ struct engine {
     unsigned id;
     uint64_t seq;            /* descriptor being executed */
     uint64_t submit_ns;
-    uint64_t free_ns;        /* modeled: busy until */
-    struct pending *pend;    /* FIFO, due times non-decreasing */
+    struct pending *pend;    /* FIFO */
     size_t pend_head, pend_n, pend_cap;
     struct zc_emu_tlb tlb;
     /* Oldest descriptor not yet completed (UINT64_MAX: none), for DRAIN. */
@@ -141,19 +141,23 @@ static int pend_push(struct engine *e, const struct pending *p)
     return 0;
 }
 
-/* Writes every pending record due by now (all of them with force). */
-static void publish_due(struct engine *e, bool force, bool executing)
+/* Writes every pending record due by now; returns when the next one is
+ * (UINT64_MAX: none left). */
+static uint64_t publish_due(struct engine *e, bool executing)
 {
-    uint64_t now = e->pend_n ? zc_now_ns() : 0;
-    while (e->pend_n) {
-        struct pending *p = &e->pend[e->pend_head];
-        if (!force && p->due_ns > now)
-            break;
-        publish(e->emu, NULL, p->where, &p->rec);
+    struct emu *m = e->emu;
+    uint64_t now = e->pend_n ? zc_now_ns() : 0, next = UINT64_MAX;
+    while (e->pend_n && (next = zc_emu_clock_due(m->clock, e->id, now)) <= now) {
+        zc_emu_clock_release(m->clock, e->id);
+        publish(m, NULL, e->pend[e->pend_head].where, &e->pend[e->pend_head].rec);
         e->pend_head = (e->pend_head + 1) % e->pend_cap;
         e->pend_n--;
+        next = UINT64_MAX;
     }
     update_oldest(e, executing);
+    if (m->clock && zc_emu_clock_take_idle_news(m->clock))
+        pthread_cond_broadcast(&m->work); /* sleeping engines: your share grew */
+    return next;
 }
 
 static void sink_record(struct zc_emu_sink *s, struct dsa_completion_record *where,
@@ -161,14 +165,15 @@ static void sink_record(struct zc_emu_sink *s, struct dsa_completion_record *whe
 {
     struct engine *e = (struct engine *)s;
     struct emu *m = e->emu;
-    if (!m->clock) {
-        publish(m, &e->tlb, where, rec);
+    struct pending p = {.seq = e->seq, .where = where, .rec = *rec};
+    if (!m->clock || pend_push(e, &p) != 0) {
+        publish(m, &e->tlb, where, rec); /* untimed, or out of memory: late is better than lost */
         return;
     }
-    struct pending p = {.seq = e->seq, .where = where, .rec = *rec};
-    p.due_ns = zc_emu_clock_complete(m->clock, &e->free_ns, e->submit_ns, bytes);
-    if (pend_push(e, &p) != 0)
-        publish(m, NULL, where, rec); /* out of memory: late is better than lost */
+    if (zc_emu_clock_add(m->clock, e->id, e->submit_ns, bytes) != 0) {
+        e->pend_n--;
+        publish(m, &e->tlb, where, rec);
+    }
 }
 
 /* DRAIN: every descriptor submitted before this one has completed. */
@@ -176,10 +181,8 @@ static void sink_drain(struct zc_emu_sink *s)
 {
     struct engine *e = (struct engine *)s;
     struct emu *m = e->emu;
-    while (e->pend_n) {
-        zc_emu_sleep_until(e->pend[e->pend_head].due_ns);
-        publish_due(e, false, true);
-    }
+    for (uint64_t next; (next = publish_due(e, true)) != UINT64_MAX;)
+        zc_emu_sleep_until(next);
     for (unsigned i = 0; i < m->cfg.engines; i++) {
         if (i == e->id)
             continue;
@@ -219,6 +222,12 @@ static bool poll_for_work(struct emu *m)
     return more || m->count || m->stop; /* also what arrived while relocking */
 }
 
+/* A timed engine takes its next descriptor this long before the model
+ * frees it, as the device's engines fetch ahead: the thread's wake-up and
+ * execution then overlap the model serving the previous one, and the
+ * model does not charge this host's scheduling delays as device time. */
+#define TAKE_AHEAD_NS 50000u
+
 static void *engine_main(void *arg)
 {
     struct engine *e = arg;
@@ -232,9 +241,14 @@ static void *engine_main(void *arg)
     pthread_mutex_lock(&m->lock);
     for (;;) {
         uint64_t now = m->clock ? zc_now_ns() : 0;
-        /* A timed engine takes the next descriptor only when it could start
-         * it, so the WQ fills up under load as on the device. */
-        bool ready = !m->clock || e->free_ns <= now;
+        /* A timed engine takes the next descriptor only when it could soon
+         * start it, so the WQ fills up under load as on the device. */
+        uint64_t take_at = 0;
+        if (m->clock && m->count) {
+            take_at = zc_emu_clock_idle_at(m->clock, e->id, now);
+            take_at = take_at > TAKE_AHEAD_NS ? take_at - TAKE_AHEAD_NS : 0;
+        }
+        bool ready = take_at <= now;
         if (m->count && ready) {
             struct slot s = m->ring[m->head];
             m->head = (m->head + 1) % m->cfg.wq_size;
@@ -244,22 +258,22 @@ static void *engine_main(void *arg)
             update_oldest(e, true);
             pthread_mutex_unlock(&m->lock);
             zc_emu_execute(&x, &s.desc);
-            publish_due(e, false, false);
+            publish_due(e, false);
             pthread_mutex_lock(&m->lock);
             continue;
         }
         if (m->stop)
             break;
         if (e->pend_n || (m->count && !ready)) {
-            uint64_t until = m->count && !ready ? e->free_ns : UINT64_MAX;
-            if (e->pend_n && e->pend[e->pend_head].due_ns < until)
-                until = e->pend[e->pend_head].due_ns;
+            uint64_t until = m->count && !ready ? take_at : UINT64_MAX;
+            uint64_t due = e->pend_n ? zc_emu_clock_due(m->clock, e->id, now) : UINT64_MAX;
+            until = due < until ? due : until;
             if (until > now + 20000) {
                 timed_wait(m, until);
             } else {
                 pthread_mutex_unlock(&m->lock);
                 zc_emu_sleep_until(until);
-                publish_due(e, false, false);
+                publish_due(e, false);
                 pthread_mutex_lock(&m->lock);
             }
             continue;
@@ -269,7 +283,10 @@ static void *engine_main(void *arg)
         pthread_cond_wait(&m->work, &m->lock);
     }
     pthread_mutex_unlock(&m->lock);
-    publish_due(e, true, false); /* closing: what was executed completes now */
+    for (; e->pend_n; e->pend_n--) { /* closing: what was executed completes now */
+        publish(m, NULL, e->pend[e->pend_head].where, &e->pend[e->pend_head].rec);
+        e->pend_head = (e->pend_head + 1) % e->pend_cap;
+    }
     return NULL;
 }
 

@@ -104,15 +104,26 @@ uint32_t zc_emu_crc32c(uint32_t seed, const uint8_t *p, uint64_t len);
 
 /* --- timing model (emu_timing.c) -------------------------------------- */
 
-struct zc_emu_clock; /* per WQ: the device's bandwidth budget */
+struct zc_emu_clock; /* per WQ: its engines and the device bandwidth they share */
 
 int  zc_emu_clock_new(const struct zc_emu_cfg *cfg, struct zc_emu_clock **out);
 void zc_emu_clock_free(struct zc_emu_clock *c);
-/* When the engine (busy until *engine_free_ns) completes `bytes` that it
- * starts no earlier than now_ns; advances *engine_free_ns and the device
- * budget. Returns the CLOCK_MONOTONIC ns at which the record may appear. */
-uint64_t zc_emu_clock_complete(struct zc_emu_clock *c, uint64_t *engine_free_ns, uint64_t now_ns,
-                               uint64_t bytes);
+/* The engine has executed a descriptor of `bytes` submitted at submit_ns:
+ * the model serves it after the engine's earlier ones. 0 or -ENOMEM. */
+int zc_emu_clock_add(struct zc_emu_clock *c, unsigned engine, uint64_t submit_ns, uint64_t bytes);
+/* Times are CLOCK_MONOTONIC ns; each call first runs the model up to now.
+ * When the engine's oldest unreleased record may appear (<= now: it may
+ * now; UINT64_MAX: none). Beyond now it is a projection at the current
+ * sharing of the device: ask again then. */
+uint64_t zc_emu_clock_due(struct zc_emu_clock *c, unsigned engine, uint64_t now);
+/* That record has appeared. */
+void zc_emu_clock_release(struct zc_emu_clock *c, unsigned engine);
+/* When the engine will have served everything handed in (<= now: idle, so
+ * it may take the next descriptor); a projection like zc_emu_clock_due. */
+uint64_t zc_emu_clock_idle_at(struct zc_emu_clock *c, unsigned engine, uint64_t now);
+/* True once after an engine went idle: the others' share grew, so their
+ * projections are now too late. */
+bool zc_emu_clock_take_idle_news(struct zc_emu_clock *c);
 /* Sleeps (or, for the last microseconds, spins) until CLOCK_MONOTONIC
  * reaches deadline_ns. */
 void zc_emu_sleep_until(uint64_t deadline_ns);
