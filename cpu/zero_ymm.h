@@ -3,6 +3,7 @@
 #define ZK_VEC __m256i
 #define ZK_BYTES 32
 #define ZK_UNROLL 8
+#define ZK_STREAM_UNROLL 4
 #define ZK_ZERO() _mm256_setzero_si256()
 #define ZK_LOADU(p) _mm256_loadu_si256((const __m256i *)(p))
 #define ZK_LOADA(p) _mm256_load_si256((const __m256i *)(p))

@@ -164,6 +164,42 @@ static void test_large_buffer(void **unused)
     munmap(buf, len);
 }
 
+/* Around ZC_ZERO_STREAM_MIN, where the ymm kernels switch to their
+ * streaming blocks: a byte in the first vectors, anywhere in the middle
+ * (a prime stride) or in the last few blocks is found by every kernel and
+ * every read_or, at several alignments. */
+static void test_stream_lengths(void **unused)
+{
+    (void)unused;
+    static const size_t lens[] = {ZC_ZERO_STREAM_MIN - 1, ZC_ZERO_STREAM_MIN, ZC_ZERO_STREAM_MIN + 300};
+    static const size_t aligns[] = {0, 1, 33};
+    static uint64_t (*const read_ors[])(const void *, size_t) = {
+        zc_read_or_u64, zc_read_or_sse2, zc_read_or_avx2, zc_read_or_avx512, zc_read_or_avx512_256};
+    static const char *const read_or_isa[] = {"u64", "sse2", "avx2", "avx512", "avx512_256"};
+    size_t cap = ZC_ZERO_STREAM_MIN + 400;
+    unsigned char *map = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(map != MAP_FAILED);
+    for (size_t a = 0; a < sizeof aligns / sizeof aligns[0]; a++)
+        for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++) {
+            unsigned char *buf = map + aligns[a];
+            size_t len = lens[l];
+            for (size_t pos = 0; pos < len; pos += pos < 40 || pos + 200 >= len ? 1 : 16411) {
+                buf[pos] = (unsigned char)(1u << (pos & 7));
+                for (size_t i = 0; i < zc_cpu_variant_count(); i++) {
+                    const struct zc_cpu_variant *v = zc_cpu_variant_at(i);
+                    if (zero_fn_ok(v) && v->fn(buf, len))
+                        fail_msg("%s: len %zu align %zu byte %zu missed", v->name, len, aligns[a], pos);
+                }
+                for (size_t r = 0; r < sizeof read_ors / sizeof read_ors[0]; r++)
+                    if (zc_cpu_find(read_or_isa[r]) && read_ors[r](buf, len) == 0)
+                        fail_msg("read_or %s: len %zu align %zu byte %zu missed", read_or_isa[r], len,
+                                 aligns[a], pos);
+                buf[pos] = 0;
+            }
+        }
+    munmap(map, cap);
+}
+
 static void test_dispatch(void **unused)
 {
     (void)unused;
@@ -256,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_lengths_alignments_bits),
         cmocka_unit_test(test_guard_pages),
         cmocka_unit_test(test_large_buffer),
+        cmocka_unit_test(test_stream_lengths),
         cmocka_unit_test(test_read_or),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
