@@ -23,6 +23,7 @@
 #include <zc/cpu.h>
 
 #include "bench/gbench.h"
+#include "cpu/tsc.h"
 #include "cpu/zero_kernels.h"
 
 #define ARENA_BYTES (1ull << 30)
@@ -100,37 +101,56 @@ static bool run_batch(const struct kernel *k, const unsigned char *p, size_t len
     return true;
 }
 
+/* Calls per iteration: hot cases below 64 KiB are batched, pages4k checks
+ * every page, first_nonzero repeats the early exit. */
+static int64_t calls_per_iteration(enum mode mode, size_t len)
+{
+    switch (mode) {
+    case HOT:
+        return len < HOT_BATCH_BYTES ? (int64_t)(HOT_BATCH_BYTES / len) : 1;
+    case PAGES4K:
+        return (int64_t)(len / PAGE);
+    case FIRST_NONZERO:
+        return EARLY_BATCH;
+    case COLD:
+        break;
+    }
+    return 1;
+}
+
+/* One iteration of the case with kernel k; false on a wrong answer. A cold
+ * call takes the next buffer of the arena (*cold_off). */
+static bool run_iteration(const struct kernel *k, enum mode mode, size_t len, int64_t calls,
+                          size_t *cold_off)
+{
+    bool ok = true;
+    switch (mode) {
+    case HOT:
+        return run_batch(k, arena, len, calls, true);
+    case COLD:
+        ok = answer_ok(k, arena + *cold_off, len, true);
+        *cold_off = *cold_off + 2 * len <= ARENA_BYTES ? *cold_off + len : 0;
+        return ok;
+    case PAGES4K:
+        for (size_t off = 0; ok && off < len; off += PAGE)
+            ok = answer_ok(k, arena + off, PAGE, true);
+        return ok;
+    case FIRST_NONZERO:
+        return run_batch(k, early, len, calls, false);
+    }
+    return false;
+}
+
+static int64_t bytes_per_call(enum mode mode, size_t len) { return mode == PAGES4K ? PAGE : (int64_t)len; }
+
 static void bench(zc_gb_state *st, void *ctx)
 {
     const struct bench_case *c = ctx;
-    const struct kernel *k = c->k;
-    size_t len = c->len, cold_off = 0;
-    int64_t calls_per_iter = 1;
+    size_t cold_off = 0;
+    int64_t calls_per_iter = calls_per_iteration(c->mode, c->len);
     bool ok = true;
-    switch (c->mode) {
-    case HOT:
-        calls_per_iter = len < HOT_BATCH_BYTES ? (int64_t)(HOT_BATCH_BYTES / len) : 1;
-        while (ok && zc_gb_keep_running(st))
-            ok = run_batch(k, arena, len, calls_per_iter, true);
-        break;
-    case COLD:
-        while (ok && zc_gb_keep_running(st)) {
-            ok = answer_ok(k, arena + cold_off, len, true);
-            cold_off = cold_off + 2 * len <= ARENA_BYTES ? cold_off + len : 0;
-        }
-        break;
-    case PAGES4K:
-        calls_per_iter = (int64_t)(len / PAGE);
-        while (ok && zc_gb_keep_running(st))
-            for (size_t off = 0; ok && off < len; off += PAGE)
-                ok = answer_ok(k, arena + off, PAGE, true);
-        break;
-    case FIRST_NONZERO:
-        calls_per_iter = EARLY_BATCH;
-        while (ok && zc_gb_keep_running(st))
-            ok = run_batch(k, early, len, calls_per_iter, false);
-        break;
-    }
+    while (ok && zc_gb_keep_running(st))
+        ok = run_iteration(c->k, c->mode, c->len, calls_per_iter, &cold_off);
     if (!ok) {
         zc_gb_skip_with_error(st, "wrong answer");
         return;
@@ -138,7 +158,77 @@ static void bench(zc_gb_state *st, void *ctx)
     int64_t calls = zc_gb_iterations_done(st) * calls_per_iter;
     zc_gb_set_items_processed(st, calls);
     if (c->mode != FIRST_NONZERO)
-        zc_gb_set_bytes_processed(st, calls * (int64_t)(c->mode == PAGES4K ? PAGE : len));
+        zc_gb_set_bytes_processed(st, calls * bytes_per_call(c->mode, c->len));
+}
+
+/* paired/<mode>/<bytes>/<ours>:<peer>: both kernels on the same case in
+ * alternating slices (ours first in even rounds, the peer first in odd
+ * ones), each slice timed on its own. This host's throughput drifts by
+ * 25% within seconds, so two cases measured one after the other cannot
+ * resolve a 5% difference; the ratio of two slices a few microseconds to
+ * milliseconds apart can. Counters: of_peer_med (median over rounds of
+ * peer time / our time: above 1, ours is faster), its quartiles, and both
+ * throughputs; the Time column is ours. */
+struct pair_case {
+    const struct kernel *ours, *peer;
+    enum mode mode;
+    size_t len;
+};
+
+#define PAIR_SLICE_BYTES (256u << 10) /* a slice lasts well beyond the timer's cost */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void bench_pair(zc_gb_state *st, void *ctx)
+{
+    const struct pair_case *c = ctx;
+    int64_t calls = calls_per_iteration(c->mode, c->len);
+    int64_t slice_bytes = calls * bytes_per_call(c->mode, c->len);
+    int64_t repeats = slice_bytes < PAIR_SLICE_BYTES ? PAIR_SLICE_BYTES / slice_bytes : 1;
+    size_t cold_off = 0, rounds = 0, cap = 0;
+    double *ratio = NULL, sum[2] = {0, 0}, sec_per_tick = 1.0 / zc_tsc_hz();
+    bool ok = true;
+    while (ok && zc_gb_keep_running(st)) {
+        double t[2];
+        for (unsigned j = 0; j < 2; j++) {
+            unsigned which = j ^ (unsigned)(rounds & 1); /* 0: ours, 1: the peer */
+            const struct kernel *k = which ? c->peer : c->ours;
+            uint64_t t0 = zc_rdtsc();
+            for (int64_t r = 0; ok && r < repeats; r++)
+                ok = run_iteration(k, c->mode, c->len, calls, &cold_off);
+            t[which] = (double)(zc_rdtsc() - t0) * sec_per_tick;
+            sum[which] += t[which];
+        }
+        zc_gb_set_iteration_time(st, t[0]);
+        if (rounds == cap) {
+            cap = cap ? 2 * cap : 256;
+            double *more = realloc(ratio, cap * sizeof *more);
+            if (!more) {
+                zc_gb_skip_with_error(st, "out of memory for the rounds");
+                free(ratio);
+                return;
+            }
+            ratio = more;
+        }
+        ratio[rounds++] = t[1] / t[0];
+    }
+    if (!ok || !rounds) {
+        zc_gb_skip_with_error(st, ok ? "no rounds ran" : "wrong answer");
+        free(ratio);
+        return;
+    }
+    qsort(ratio, rounds, sizeof *ratio, cmp_double);
+    double bytes = (double)rounds * (double)repeats * (double)slice_bytes;
+    zc_gb_counter(st, "of_peer_med", ratio[rounds / 2], 0);
+    zc_gb_counter(st, "of_peer_q1", ratio[rounds / 4], 0);
+    zc_gb_counter(st, "of_peer_q3", ratio[3 * rounds / 4], 0);
+    zc_gb_counter(st, "GBps", bytes / sum[0] * 1e-9, 0);
+    zc_gb_counter(st, "peer_GBps", bytes / sum[1] * 1e-9, 0);
+    free(ratio);
 }
 
 static void *map_or_die(size_t len, int extra_flags)
@@ -231,6 +321,29 @@ static void add_case(enum mode mode, size_t len, const struct kernel *k)
     zc_gb_register(name, bench, c);
 }
 
+static const struct kernel *find_kernel(const char *name)
+{
+    for (size_t i = 0; i < n_kernels; i++)
+        if (strcmp(kernels[i].name, name) == 0)
+            return &kernels[i];
+    fprintf(stderr, "zc-microbench: no kernel '%s'\n", name);
+    exit(1);
+}
+
+#define MAX_PAIRS ((2 * N_SIZES + 1) * 4)
+static struct pair_case pairs[MAX_PAIRS];
+static size_t n_pairs;
+
+static void add_pair(enum mode mode, size_t len, const struct kernel *ours, const struct kernel *peer)
+{
+    struct pair_case *c = &pairs[n_pairs++];
+    *c = (struct pair_case){.ours = ours, .peer = peer, .mode = mode, .len = len};
+    char name[128];
+    snprintf(name, sizeof name, "paired/%s/%zu/%.31s:%.31s", mode_names[mode], len, ours->name,
+             peer->name);
+    zc_gb_use_manual_time(zc_gb_register(name, bench_pair, c));
+}
+
 static void register_cases(void)
 {
     for (enum mode m = HOT; m <= COLD; m++)
@@ -244,6 +357,16 @@ static void register_cases(void)
         for (size_t i = 0; i < n_kernels; i++)
             if (kernels[i].kind != READ_OR) /* no early exit by design */
                 add_case(FIRST_NONZERO, early_lens[j], &kernels[i]);
+    /* "best" against the ceiling and each peer: hot and cold at every size,
+     * and the 1 GiB page by page. */
+    const struct kernel *best = find_kernel("best");
+    static const char *const peers[] = {"read_or", "isal", "memcmp_zero_page", "memcmp_shift16"};
+    for (size_t i = 0; i < sizeof peers / sizeof peers[0]; i++) {
+        for (enum mode m = HOT; m <= COLD; m++)
+            for (size_t len = 64; len <= ARENA_BYTES; len *= 4)
+                add_pair(m, len, best, find_kernel(peers[i]));
+        add_pair(PAGES4K, ARENA_BYTES, best, find_kernel(peers[i]));
+    }
 }
 
 int main(int argc, char **argv)
