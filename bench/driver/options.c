@@ -335,15 +335,19 @@ static void names_of_table(char *buf, size_t len, bool sweep_only)
             used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "", o->name);
 }
 
+static int unknown_option(const char *where, const char *name, bool from_file)
+{
+    char names[1024];
+    names_of_table(names, sizeof names, from_file);
+    return zc_fail(EINVAL, "%s: unknown option '%s' (allowed: %s)", where, name, names);
+}
+
 int zcb_options_set(struct zcb_options *opts, const struct zcb_assign *a, unsigned scope,
                     bool from_file)
 {
     const struct opt *o = find(a->name);
-    if (!o || (from_file && o->cli_only)) {
-        char names[1024];
-        names_of_table(names, sizeof names, from_file);
-        return zc_fail(EINVAL, "%s: unknown option '%s' (allowed: %s)", a->where, a->name, names);
-    }
+    if (!o || (from_file && o->cli_only))
+        return unknown_option(a->where, a->name, from_file);
     if (o->kind == K_FLAG) {
         if (a->value)
             return zc_fail(EINVAL, "%s: option %s takes no value (got '%s')", a->where, o->name,
@@ -392,7 +396,9 @@ int zcb_options_scan_argv(int argc, char **argv, struct zcb_assign *out, size_t 
         a->name = arg + 2;
         a->value = NULL;
         o = find(a->name);
-        if (o && o->kind != K_FLAG) {
+        if (!o) /* now, or its value would be blamed as a stray argument */
+            return unknown_option(arg, a->name, false);
+        if (o->kind != K_FLAG) {
             if (i + 1 >= argc) {
                 char what[256];
                 allowed(o, what, sizeof what);

@@ -28,6 +28,7 @@ static void bad_input_exits_2_naming_the_value(void **state)
     (void)state;
     const struct bad cases[] = {
         {ARGS("--bogus"), "unknown option 'bogus'"},
+        {ARGS("--bogus", "1"), "unknown option 'bogus'"}, /* not "unexpected argument '1'" */
         {ARGS("--size"), "--size: missing value"},
         {ARGS("--size", "0"), "bad value '0' for size"},
         {ARGS("--gran", "12", "--size", "4K"), "--gran 12: not a multiple of 8"},
