@@ -316,11 +316,51 @@ def crossover_and_savings(base, tsc_hz):
 def other_sweeps_table(rows):
     """Sweeps without a plot of their own (wait policy, threads, position of
     the non-zero byte): throughput and calling-thread CPU per page."""
-    shown = {"sizes", "sizes-dsa", "cli", "zero-ratio", "batch", "qd", "scaling", "onegig", "savevm", "migrate", ""}
+    shown = {"sizes", "sizes-dsa", "cli", "zero-ratio", "batch", "qd", "scaling", "scaling-timed", "onegig",
+             "savevm", "migrate", ""}
     return [(r["sweep"], label(r), human_bytes(fnum(r, "buf_bytes", 0)), r["cache"], r["zero_ratio"],
              r.get("nonzero_at", ""), r.get("wait", ""), r["threads"], f"{fnum(r, 'throughput_gbps', 0):.2f}",
              f"{fnum(r, 'cpu_ns_per_page', 0):.1f}")
             for r in rows if r.get("sweep", "") not in shown and r["op"] != "read"]
+
+
+EMU_GROUP = re.compile(r"\{emu:([^{}]*)\}")
+
+
+def model_prediction(spec):
+    """GB/s the emu timing model lets a backend spec reach: per WQ the
+    smaller of engines x engine_gbps and device_gbps, summed over the WQs;
+    None unless every WQ is an emu WQ with a bandwidth limit."""
+    groups = EMU_GROUP.findall(spec)
+    if not groups:
+        return None
+    total = 0.0
+    for group in groups:
+        keys = dict(kv.split("=", 1) for kv in group.split(",") if "=" in kv)
+        try:
+            engines = float(keys.get("engine_gbps", 0)) * int(keys.get("engines", 1))
+            device = float(keys.get("device_gbps", 0))
+        except ValueError:
+            return None
+        limits = [v for v in (engines, device) if v > 0]
+        if not limits:
+            return None
+        total += min(limits)
+    return total
+
+
+def timed_scaling_table(rows):
+    """Each timed-model scaling result beside the model's prediction."""
+    out = []
+    for r in rows:
+        predicted = model_prediction(r["backend"])
+        measured = fnum(r, "throughput_gbps")
+        if predicted and measured is not None:
+            groups = EMU_GROUP.findall(r["backend"])
+            engines = dict(kv.split("=", 1) for kv in groups[0].split(",") if "=" in kv).get("engines", "1")
+            out.append((label(r), str(len(groups)), engines, f"{predicted:.3f}", f"{measured:.3f}",
+                        f"{measured / predicted:.2f}"))
+    return out
 
 
 def migrate_table(rows):
@@ -423,7 +463,8 @@ def main():
 
     crossovers, saved = crossover_and_savings(base, tsc_hz)
     write_reports(a.results_dir, meta, host, cpu_model, a.profile, p, sv_table, og_table,
-                  crossovers, saved, migrate_table(rows), other_sweeps_table(rows), rows)
+                  crossovers, saved, migrate_table(rows), other_sweeps_table(rows), rows,
+                  timed_scaling_table(sweep_rows("scaling-timed")))
 
 
 MODELED_NOTE = ("Rows and series labeled (modeled) come from zcbench's DSA device model "
@@ -501,7 +542,7 @@ def html_table(header, rows):
 
 
 def write_reports(results_dir, meta, host, cpu_model, profile, p, sv_table, og_table, crossovers,
-                  saved, migrate, others, rows):
+                  saved, migrate, others, rows, timed_scaling):
     def has_modeled(table):
         return any("(modeled)" in str(c) for r in table for c in r)
 
@@ -533,6 +574,15 @@ def write_reports(results_dir, meta, host, cpu_model, profile, p, sv_table, og_t
          [(b, at, cb, f"{c:.1f}", f"{d:.1f}", f"{sv:.1f}") for b, at, cb, c, d, sv in saved]
          or [("no DSA backend measured", "-", "-", "-", "-", "-")]),
     ]
+    if timed_scaling:
+        sections.append(("WQ and engine scaling against the timing model",
+                         "dsa-multi over emu WQs whose timing model is on (the keys in each spec): "
+                         "the model predicts, per WQ, the smaller of engines x engine_gbps and "
+                         "device_gbps, summed over the WQs. A result near 1.00 of it means the "
+                         "pipeline keeps every engine of every WQ busy; below, the model's own work "
+                         "on this host's cores or the submitting thread falls behind.",
+                         ["backend", "WQs", "engines per WQ", "predicted GB/s", "measured GB/s",
+                          "of prediction"], timed_scaling))
     if migrate:
         sections.append(("Live migration model (multifd senders)",
                          "CPU time of the sender threads per pass over guest memory.",

@@ -82,6 +82,11 @@ def main():
         check(re.search(r"64M \| cpu:avx512 \|[^\n]*\| 25\.0% \|", md), "CPU savevm share row")
         check(re.search(r"64M \| dsa-batch:[^|]*\(modeled\) \|[^\n]*\| 18\.8% \|", md),
               "modeled savevm share row")
+        # Timed scaling beside the model: 4 engines capped by the 0.75 GB/s device;
+        # 2 WQs x 2 engines predicted 2 x min(2 x 0.25, 0.75) = 1.0 GB/s.
+        check(re.search(r"engines=4,lat_ns=2000[^|]*\(modeled\) \| 1 \| 4 \| 0\.750 \| 0\.720 \| 0\.96 \|", md),
+              "timed scaling row, device cap")
+        check(re.search(r"\(modeled\) \| 2 \| 2 \| 1\.000 \| 0\.950 \| 0\.95 \|", md), "timed scaling row, 2 WQs")
         # Crossover: the modeled batch mode never beats avx512 in 4K..4M.
         check(re.search(r"dsa-single:wq=emu,wait=pause \(modeled\) \| none in range \| 4K\.\.4M", md),
               "dsa-single crossover 'none in range'")
