@@ -141,6 +141,14 @@ static int pend_push(struct engine *e, const struct pending *p)
     return 0;
 }
 
+/* Writes the oldest pending record and forgets it. */
+static void publish_oldest(struct engine *e)
+{
+    publish(e->emu, NULL, e->pend[e->pend_head].where, &e->pend[e->pend_head].rec);
+    e->pend_head = (e->pend_head + 1) % e->pend_cap;
+    e->pend_n--;
+}
+
 /* Writes every pending record due by now; returns when the next one is
  * (UINT64_MAX: none left). */
 static uint64_t publish_due(struct engine *e, bool executing)
@@ -149,9 +157,7 @@ static uint64_t publish_due(struct engine *e, bool executing)
     uint64_t now = e->pend_n ? zc_now_ns() : 0, next = UINT64_MAX;
     while (e->pend_n && (next = zc_emu_clock_due(m->clock, e->id, now)) <= now) {
         zc_emu_clock_release(m->clock, e->id);
-        publish(m, NULL, e->pend[e->pend_head].where, &e->pend[e->pend_head].rec);
-        e->pend_head = (e->pend_head + 1) % e->pend_cap;
-        e->pend_n--;
+        publish_oldest(e);
         next = UINT64_MAX;
     }
     update_oldest(e, executing);
@@ -283,10 +289,8 @@ static void *engine_main(void *arg)
         pthread_cond_wait(&m->work, &m->lock);
     }
     pthread_mutex_unlock(&m->lock);
-    for (; e->pend_n; e->pend_n--) { /* closing: what was executed completes now */
-        publish(m, NULL, e->pend[e->pend_head].where, &e->pend[e->pend_head].rec);
-        e->pend_head = (e->pend_head + 1) % e->pend_cap;
-    }
+    while (e->pend_n) /* closing: what was executed completes now */
+        publish_oldest(e);
     return NULL;
 }
 

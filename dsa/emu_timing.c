@@ -14,7 +14,6 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 #include <x86intrin.h>
 
@@ -168,18 +167,18 @@ out:
     return rc;
 }
 
-/* When the engine's head would be done if the sharing stayed as it is. */
-static uint64_t projected_done(const struct zc_emu_clock *c, const struct engine_work *w,
-                               size_t upto)
+/* When the engine's items up to `upto` would be done if the sharing of the
+ * device stayed as it is now. */
+static uint64_t projected_done(struct zc_emu_clock *c, struct engine_work *w, size_t upto)
 {
     unsigned busy = 0;
     for (unsigned i = 0; i < c->n_engines; i++)
-        busy += head((struct engine_work *)&c->eng[i]) != NULL;
-    double rate = share(c, busy ? busy : 1);
-    uint64_t t = item((struct engine_work *)w, w->served)->start_ns;
+        busy += head(&c->eng[i]) != NULL;
+    double rate = share(c, busy);
+    uint64_t t = item(w, w->served)->start_ns;
     t = t > c->now_ns ? t : c->now_ns;
     for (size_t i = w->served; i <= upto; i++)
-        t += ns_for(item((struct engine_work *)w, i)->left, rate);
+        t += ns_for(item(w, i)->left, rate);
     return t;
 }
 

@@ -327,6 +327,11 @@ def other_sweeps_table(rows):
 EMU_GROUP = re.compile(r"\{emu:([^{}]*)\}")
 
 
+def emu_keys(group):
+    """The key=value pairs of one {emu:...} WQ spec."""
+    return dict(kv.split("=", 1) for kv in group.split(",") if "=" in kv)
+
+
 def model_prediction(spec):
     """GB/s the emu timing model lets a backend spec reach: per WQ the
     smaller of engines x engine_gbps and device_gbps, summed over the WQs;
@@ -336,7 +341,7 @@ def model_prediction(spec):
         return None
     total = 0.0
     for group in groups:
-        keys = dict(kv.split("=", 1) for kv in group.split(",") if "=" in kv)
+        keys = emu_keys(group)
         try:
             engines = float(keys.get("engine_gbps", 0)) * int(keys.get("engines", 1))
             device = float(keys.get("device_gbps", 0))
@@ -357,7 +362,7 @@ def timed_scaling_table(rows):
         measured = fnum(r, "throughput_gbps")
         if predicted and measured is not None:
             groups = EMU_GROUP.findall(r["backend"])
-            engines = dict(kv.split("=", 1) for kv in groups[0].split(",") if "=" in kv).get("engines", "1")
+            engines = emu_keys(groups[0]).get("engines", "1")
             out.append((label(r), str(len(groups)), engines, f"{predicted:.3f}", f"{measured:.3f}",
                         f"{measured / predicted:.2f}"))
     return out
