@@ -118,7 +118,7 @@ out:
         munmap(buf, c->len);
 }
 
-/* The timing model's keys (dsa/emu*.c): applied through ZC_EMU, which every
+/* The timing model's keys (dsa/emu/): applied through ZC_EMU, which every
  * emu WQ opened afterwards reads. */
 #define MODEL_LAT_NS 2000
 #define MODEL_ENGINE_GBPS 0.25

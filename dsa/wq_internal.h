@@ -1,7 +1,7 @@
 /* Internal: how a work queue implementation plugs into <zc/dsa.h> (one
  * ops table, like fio's ioengines). dsa/wq.c parses the spec, picks the
  * table, counts what the caller submitted and answers the queries; the
- * implementation (dsa/emu*.c, dsa/hw*.c) opens, submits and closes. */
+ * implementation (dsa/emu/, dsa/hw/) opens, submits and closes. */
 #ifndef ZC_DSA_WQ_INTERNAL_H
 #define ZC_DSA_WQ_INTERNAL_H
 

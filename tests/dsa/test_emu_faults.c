@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "dsa/emu_internal.h"
+#include "dsa/emu/internal.h"
 #include "dsa_test_util.h"
 
 static struct zc_dsa_wq *open_emu(const char *spec)

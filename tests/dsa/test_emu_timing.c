@@ -1,4 +1,4 @@
-/* dsa/emu_timing.c: the model's clock as a pure simulation (no threads,
+/* dsa/emu/timing.c: the model's clock as a pure simulation (no threads,
  * times given by the test): engines serve in order, busy engines share the
  * device fairly whatever order their work was handed in, and a record
  * appears lat_ns after its descriptor is done. */
@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "dsa/emu_internal.h"
+#include "dsa/emu/internal.h"
 
 #define KIB 1024u
 #define FAR 1000000000000ull /* simulate to the end */

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "cpu/features.h"
-#include "dsa/hw_internal.h"
+#include "dsa/hw/internal.h"
 #include "dsa_test_util.h"
 
 static void assert_says(int rc, int err, const char *a, const char *b)

@@ -22,7 +22,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "dsa/emu_internal.h"
+#include "dsa/emu/internal.h"
 
 #define PAGE 4096ull
 #define CHUNK 64        /* pages per call on the walk */

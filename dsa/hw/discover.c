@@ -9,7 +9,7 @@
 
 #include "cpu/features.h"
 #include "dsa/error.h"
-#include "dsa/hw_internal.h"
+#include "dsa/hw/internal.h"
 
 static const char *type_name(enum accfg_wq_type t)
 {

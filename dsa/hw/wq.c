@@ -16,7 +16,7 @@
 
 #include "cpu/features.h"
 #include "dsa/error.h"
-#include "dsa/hw_internal.h"
+#include "dsa/hw/internal.h"
 #include "dsa/wq_internal.h"
 
 #define PORTAL_SIZE 4096

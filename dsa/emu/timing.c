@@ -18,7 +18,7 @@
 #include <x86intrin.h>
 
 #include "cpu/tsc.h"
-#include "dsa/emu_internal.h"
+#include "dsa/emu/internal.h"
 #include "dsa/error.h"
 
 #define NOT_YET UINT64_MAX

@@ -35,7 +35,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "dsa/emu_internal.h"
+#include "dsa/emu/internal.h"
 
 #define DELTA_ENTRY 10u             /* 2-byte word offset + 8-byte data */
 #define DELTA_MAX_XFER (65536u * 8) /* 16-bit offsets of 8-byte words */

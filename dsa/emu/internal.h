@@ -1,4 +1,4 @@
-/* Internal to the emu device model (dsa/emu*.c): configuration, the
+/* Internal to the emu device model (dsa/emu/): configuration, the
  * executor of one descriptor, page probing and the timing model. */
 #ifndef ZC_DSA_EMU_INTERNAL_H
 #define ZC_DSA_EMU_INTERNAL_H
@@ -32,7 +32,7 @@ static inline bool zc_emu_timed(const struct zc_emu_cfg *c)
     return c->lat_ns || c->engine_gbps > 0 || c->device_gbps > 0;
 }
 
-/* --- page probing (emu_fault.c) --------------------------------------- */
+/* --- page probing (probe.c) --------------------------------------- */
 
 enum zc_emu_access { ZC_EMU_READ, ZC_EMU_WRITE };
 
@@ -75,7 +75,7 @@ struct zc_emu_range {
  * batch's sources before its members run). Faults are left to the walk. */
 void zc_emu_prefetch(struct zc_emu_tlb *t, const struct zc_emu_range *r, size_t n);
 
-/* --- execution (emu_ops.c) -------------------------------------------- */
+/* --- execution (ops.c) -------------------------------------------- */
 
 /* Receives every completion record the executor produces, in order, with
  * the bytes the device moved for it (for the timing model). The engine
@@ -102,7 +102,7 @@ void zc_emu_execute(struct zc_emu_exec *x, const struct dsa_hw_desc *d);
  * result on exit, reflected data): crc(A||B, 0) == crc(B, crc(A, 0)). */
 uint32_t zc_emu_crc32c(uint32_t seed, const uint8_t *p, uint64_t len);
 
-/* --- timing model (emu_timing.c) -------------------------------------- */
+/* --- timing model (timing.c) -------------------------------------- */
 
 struct zc_emu_clock; /* per WQ: its engines and the device bandwidth they share */
 

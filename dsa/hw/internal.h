@@ -1,4 +1,4 @@
-/* Internal to the hardware WQ path (dsa/hw*.c). */
+/* Internal to the hardware WQ path (dsa/hw/). */
 #ifndef ZC_DSA_HW_INTERNAL_H
 #define ZC_DSA_HW_INTERNAL_H
 
