@@ -77,12 +77,24 @@ void zc_emu_prefetch(struct zc_emu_tlb *t, const struct zc_emu_range *r, size_t 
 
 /* --- execution (ops.c) -------------------------------------------- */
 
-/* Receives every completion record the executor produces, in order, with
- * the bytes the device moved for it (for the timing model). The engine
+/* What one descriptor moved, for the timing models: the transfer size as
+ * published bandwidths count it (a 1 MiB MEMMOVE moves 1 MiB) and the
+ * bytes of each memory stream (COMPARE reads two). A partial completion
+ * (page fault, a compare's first difference) moved that much only. */
+struct zc_emu_work {
+    uint8_t opcode;
+    uint64_t xfer;
+    uint64_t read, write;
+    bool fault;             /* ended on a page fault */
+};
+
+/* Receives every descriptor the executor ran, in order (a batch's members
+ * before the batch), with its completion record when one is to be written
+ * (where NULL: none asked for, or no usable record address). The engine
  * decides when the record becomes visible. */
 struct zc_emu_sink {
-    void (*record)(struct zc_emu_sink *s, struct dsa_completion_record *where,
-                   const struct dsa_completion_record *rec, uint64_t bytes);
+    void (*done)(struct zc_emu_sink *s, const struct zc_emu_work *w,
+                 struct dsa_completion_record *where, const struct dsa_completion_record *rec);
     /* A DRAIN: returns once every earlier descriptor of the WQ completed. */
     void (*drain)(struct zc_emu_sink *s);
 };

@@ -415,29 +415,54 @@ static void op_apply_delta(const struct zc_emu_exec *x, const struct dsa_hw_desc
 
 /* --- records and dispatch ---------------------------------------------- */
 
-/* The timing model counts transfer size, as published DSA bandwidths do
- * (a 1 MiB MEMMOVE "at 20 GB/s" reads and writes 1 MiB each). */
-static uint64_t modeled_bytes(const struct dsa_hw_desc *d)
+/* Bytes the device moved for d: all of them, or up to a fault or to a
+ * compare's first difference (where the device stops reading). */
+static uint64_t moved_bytes(const struct dsa_hw_desc *d, const rec_t *r)
 {
     bool sized = d->opcode != DSA_OPCODE_NOOP && d->opcode != DSA_OPCODE_DRAIN &&
                  d->opcode != DSA_OPCODE_BATCH;
-    return sized ? d->xfer_size : 0;
+    uint8_t status = r->status & DSA_COMP_STATUS_MASK;
+    if (!sized || (status != DSA_COMP_SUCCESS && status != DSA_COMP_SUCCESS_PRED &&
+                   status != DSA_COMP_PAGE_FAULT_NOBOF))
+        return 0;
+    bool compare = d->opcode == DSA_OPCODE_COMPARE || d->opcode == DSA_OPCODE_COMPVAL;
+    bool stopped = status == DSA_COMP_PAGE_FAULT_NOBOF || (compare && r->result);
+    return stopped ? r->bytes_completed : d->xfer_size;
 }
 
-/* Hands the record to the sink when the descriptor asked for one (RCR) or
- * failed and has a usable record address (the sink counts a record it
- * cannot write, DSA_COMP_CRA_XLAT, in swerr). */
-static void emit(struct zc_emu_exec *x, const struct dsa_hw_desc *d, const rec_t *r, uint64_t bytes)
+static struct zc_emu_work work_of(const struct dsa_hw_desc *d, const rec_t *r)
 {
+    uint64_t n = moved_bytes(d, r);
+    struct zc_emu_work w = {.opcode = d->opcode, .xfer = n,
+                            .fault = (r->status & DSA_COMP_STATUS_MASK) == DSA_COMP_PAGE_FAULT_NOBOF};
+    switch (d->opcode) {
+    case DSA_OPCODE_MEMMOVE: case DSA_OPCODE_COPY_CRC: w.read = w.write = n; break;
+    case DSA_OPCODE_MEMFILL: case DSA_OPCODE_CFLUSH: w.write = n; break;
+    case DSA_OPCODE_COMPARE: w.read = 2 * n; break;
+    case DSA_OPCODE_CR_DELTA: w.read = 2 * n; w.write = r->delta_rec_size; break;
+    case DSA_OPCODE_AP_DELTA: w.read = w.write = n; break;
+    case DSA_OPCODE_DUALCAST: w.read = n; w.write = 2 * n; break;
+    default: w.read = n; break; /* COMPVAL, CRCGEN */
+    }
+    return w;
+}
+
+/* Hands the descriptor's work to the sink, with its record when the
+ * descriptor asked for one (RCR) or failed and has a usable record address
+ * (the sink counts a record it cannot write, DSA_COMP_CRA_XLAT, in swerr). */
+static void emit(struct zc_emu_exec *x, const struct dsa_hw_desc *d, const rec_t *r)
+{
+    struct zc_emu_work w = work_of(d, r);
     bool wanted = (d->flags & IDXD_OP_FLAG_RCR) || r->status != DSA_COMP_SUCCESS;
-    if (!wanted)
-        return;
-    if (!(d->flags & IDXD_OP_FLAG_CRAV) || d->completion_addr % 32) {
+    rec_t *where = ptr(d->completion_addr);
+    if (!wanted) {
+        where = NULL;
+    } else if (!(d->flags & IDXD_OP_FLAG_CRAV) || d->completion_addr % 32) {
         if (r->status != DSA_COMP_SUCCESS || (d->flags & IDXD_OP_FLAG_CRAV))
             zc_dsa_wq_count(&x->wq->swerr);
-        return;
+        where = NULL;
     }
-    x->sink->record(x->sink, ptr(d->completion_addr), r, bytes);
+    x->sink->done(x->sink, &w, where, r);
 }
 
 /* Validation common to every descriptor; false when r carries an error. */
@@ -557,13 +582,8 @@ static uint8_t run(struct zc_emu_exec *x, const struct dsa_hw_desc *d, bool in_b
     memset(&r, 0, sizeof r);
     if (valid(x, d, in_batch, &r))
         execute(x, d, &r);
-    uint8_t status = r.status;
-    /* A partial completion moved bytes_completed. */
-    uint64_t bytes = status == DSA_COMP_SUCCESS ? modeled_bytes(d)
-                     : (status & DSA_COMP_STATUS_MASK) == DSA_COMP_PAGE_FAULT_NOBOF ? r.bytes_completed
-                                                                                : 0;
-    emit(x, d, &r, bytes);
-    return status & DSA_COMP_STATUS_MASK;
+    emit(x, d, &r);
+    return r.status & DSA_COMP_STATUS_MASK;
 }
 
 void zc_emu_execute(struct zc_emu_exec *x, const struct dsa_hw_desc *d)

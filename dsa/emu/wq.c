@@ -166,11 +166,14 @@ static uint64_t publish_due(struct engine *e, bool executing)
     return next;
 }
 
-static void sink_record(struct zc_emu_sink *s, struct dsa_completion_record *where,
-                        const struct dsa_completion_record *rec, uint64_t bytes)
+static void sink_done(struct zc_emu_sink *s, const struct zc_emu_work *w,
+                      struct dsa_completion_record *where, const struct dsa_completion_record *rec)
 {
     struct engine *e = (struct engine *)s;
     struct emu *m = e->emu;
+    uint64_t bytes = w->xfer;
+    if (!where)
+        return;
     struct pending p = {.seq = e->seq, .where = where, .rec = *rec};
     if (!m->clock || pend_push(e, &p) != 0) {
         publish(m, &e->tlb, where, rec); /* untimed, or out of memory: late is better than lost */
@@ -302,12 +305,13 @@ struct inline_sink {
     struct zc_emu_tlb *tlb;
 };
 
-static void inline_record(struct zc_emu_sink *s, struct dsa_completion_record *where,
-                          const struct dsa_completion_record *rec, uint64_t bytes)
+static void inline_done(struct zc_emu_sink *s, const struct zc_emu_work *w,
+                        struct dsa_completion_record *where, const struct dsa_completion_record *rec)
 {
-    (void)bytes;
+    (void)w;
     struct inline_sink *is = (struct inline_sink *)s;
-    publish(is->emu, is->tlb, where, rec);
+    if (where)
+        publish(is->emu, is->tlb, where, rec);
 }
 
 /* Every descriptor other threads are executing has completed. */
@@ -325,7 +329,7 @@ static int emu_submit_inline(struct emu *m, const struct dsa_hw_desc *desc)
     static _Thread_local struct zc_emu_tlb tlb;
     struct dsa_hw_desc d;
     memcpy(&d, desc, sizeof d); /* the portal write copies 64 bytes */
-    struct inline_sink is = {{inline_record, inline_drain}, m, &tlb};
+    struct inline_sink is = {{inline_done, inline_drain}, m, &tlb};
     struct zc_emu_exec x = {.cfg = &m->cfg, .tlb = &tlb, .wq = m->wq, .sink = &is.sink};
     atomic_fetch_add_explicit(&m->inline_running, 1, memory_order_acq_rel);
     zc_emu_execute(&x, &d);
@@ -450,7 +454,7 @@ static int emu_open(struct zc_dsa_wq *wq, const char *spec)
     }
     for (unsigned i = 0; i < cfg.engines; i++) {
         struct engine *e = &m->engines[i];
-        e->sink.record = sink_record;
+        e->sink.done = sink_done;
         e->sink.drain = sink_drain;
         e->emu = m;
         e->id = i;
