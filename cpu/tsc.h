@@ -36,5 +36,8 @@ uint64_t zc_ns_to_tsc(uint64_t ns);
 double zc_tsc_to_ns(uint64_t ticks);
 /* CLOCK_MONOTONIC in ns. */
 uint64_t zc_now_ns(void);
+/* CLOCK_THREAD_CPUTIME_ID in ns: the calling thread's CPU time (a system
+ * call, about a microsecond in a VM: read it per sample, not per pass). */
+uint64_t zc_thread_cpu_ns(void);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "cpu/features.h"
 #include "cpu/tsc.h"
+#include "dsa/clock.h"
 #include "dsa/error.h"
 
 #include <zc/dsa.h>
@@ -59,14 +60,36 @@ __attribute__((target("waitpkg"))) static void umwait_once(const volatile void *
         _umwait(0 /* C0.2: deeper, slower to wake */, deadline_tsc);
 }
 
+static int timed_out(struct zc_dsa_waiter *w, uint64_t timeout_ns)
+{
+    w->timeouts++;
+    return zc_fail(ETIMEDOUT, "no completion after %llu ms (wait policy %s): device hung "
+                              "or descriptor lost (dedicated WQ overflow?)",
+                   (unsigned long long)(timeout_ns / 1000000), zc_dsa_wait_policy_name(w->policy));
+}
+
+/* In a projected device's simulated time: the model lets it pass. */
+static int wait_simulated(struct zc_dsa_waiter *w, const volatile struct dsa_completion_record *cr,
+                          uint64_t timeout_ns)
+{
+    const struct zc_dsa_clock *clock = w->clock;
+    uint64_t start = clock->now_cycles();
+    int st = clock->wait(cr, timeout_ns);
+    w->wait_cycles += clock->now_cycles() - start;
+    w->waits++;
+    return st == -ETIMEDOUT ? timed_out(w, timeout_ns) : st;
+}
+
 int zc_dsa_wait(struct zc_dsa_waiter *w, const volatile struct dsa_completion_record *cr)
 {
-    uint64_t start = zc_rdtsc();
     uint64_t timeout_ns = w->timeout_ns ? w->timeout_ns : DEFAULT_TIMEOUT_NS;
-    uint64_t deadline = start + zc_ns_to_tsc(timeout_ns);
     if (w->policy == ZC_WAIT_UMWAIT && !zc_cpu_has(ZC_CPU_WAITPKG))
         return zc_fail(ENOTSUP, "wait policy umwait needs WAITPKG: %s",
                        zc_cpu_why_not(ZC_CPU_WAITPKG));
+    if (w->clock)
+        return wait_simulated(w, cr, timeout_ns);
+    uint64_t start = zc_rdtsc();
+    uint64_t deadline = start + zc_ns_to_tsc(timeout_ns);
     uint8_t status;
     uint64_t now = start;
     unsigned spins = 0;
@@ -92,11 +115,7 @@ int zc_dsa_wait(struct zc_dsa_waiter *w, const volatile struct dsa_completion_re
         status = status_of(cr); /* written while the deadline passed */
     w->wait_cycles += zc_rdtsc() - start;
     w->waits++;
-    if (status == 0) {
-        w->timeouts++;
-        return zc_fail(ETIMEDOUT, "no completion after %llu ms (wait policy %s): device hung "
-                                  "or descriptor lost (dedicated WQ overflow?)",
-                       (unsigned long long)(timeout_ns / 1000000), zc_dsa_wait_policy_name(w->policy));
-    }
+    if (status == 0)
+        return timed_out(w, timeout_ns);
     return status & DSA_COMP_STATUS_MASK;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsa/clock.h"
 #include "dsa/error.h"
 #include "dsa/wq_internal.h"
 
@@ -69,6 +70,8 @@ void zc_dsa_wq_close(struct zc_dsa_wq *wq)
 }
 
 const struct zc_dsa_wq_info *zc_dsa_wq_info(const struct zc_dsa_wq *wq) { return &wq->info; }
+
+const struct zc_dsa_clock *zc_dsa_wq_clock(const struct zc_dsa_wq *wq) { return wq->clock; }
 
 void zc_dsa_wq_stats(const struct zc_dsa_wq *wq, struct zc_dsa_wq_stats *out)
 {

@@ -24,9 +24,12 @@ struct zc_dsa_wq_ops {
     void (*close)(struct zc_dsa_wq *wq);
 };
 
+struct zc_dsa_clock;
+
 struct zc_dsa_wq {
-    const struct zc_dsa_wq_ops *ops;
+    const struct zc_dsa_wq_ops *ops; /* open may replace it with a more specific table */
     void *impl;
+    const struct zc_dsa_clock *clock; /* NULL: host time (dsa/clock.h) */
     struct zc_dsa_wq_info info;
     /* Counters written by submitters and engine threads alike. */
     atomic_uint_least64_t submitted, dropped, rejected, swerr;

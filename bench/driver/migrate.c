@@ -61,7 +61,7 @@ static int send_pages(struct sender *s)
     const struct zcb_bench *b = m->b;
     size_t gran = b->c->gran, packet = b->c->packet;
     size_t first = b->pages * s->id / m->n, end = b->pages * (s->id + 1) / m->n;
-    uint64_t cpu0 = zcb_thread_cpu_ns(), start = zc_rdtsc(), in_check = 0;
+    uint64_t cpu0 = zc_thread_cpu_ns(), start = zc_rdtsc(), in_check = 0;
     int rc = zcb_sink_rewind(&s->sink);
     zc_backend_reset_stats(s->be);
     for (size_t k = first; k < end && !rc; k += packet) {
@@ -83,7 +83,7 @@ static int send_pages(struct sender *s)
     }
     s->loop_cycles = zc_rdtsc() - start;
     s->check_cycles = in_check;
-    s->cpu_ns = zcb_thread_cpu_ns() - cpu0;
+    s->cpu_ns = zc_thread_cpu_ns() - cpu0;
     zc_backend_get_stats(s->be, &s->stats);
     return rc;
 }

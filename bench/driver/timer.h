@@ -10,9 +10,6 @@ struct zcb_timer {
     uint64_t tsc0, cpu0;
 };
 
-/* CLOCK_THREAD_CPUTIME_ID in ns (a system call: read once per sample). */
-uint64_t zcb_thread_cpu_ns(void);
-
 void zcb_timer_start(struct zcb_timer *t);
 /* Wall ns since start (TSC ticks at the calibrated rate) and the calling
  * thread's CPU ns since start. */

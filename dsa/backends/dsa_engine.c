@@ -9,7 +9,7 @@
 
 #include <zc/dsa.h>
 
-#include "cpu/tsc.h"
+#include "dsa/clock.h"
 #include "dsa/error.h"
 #include "dsa/spec.h"
 
@@ -59,6 +59,7 @@ struct zc_dsa_engine {
     uint32_t member_flags;
     enum zc_dsa_recover recover;
     zc_zero_fn cpu_fn;
+    const struct zc_dsa_clock *clock;  /* the WQs' (NULL: host time) */
     struct zc_dsa_waiter waiter;
     struct slot *slots;
     struct dsa_hw_desc *redo;          /* resubmission of a faulted remainder */
@@ -141,6 +142,11 @@ static int open_wqs(struct zc_dsa_engine *e, const char *spec)
             return zc_fail(-rc, "%s: bad wq '%s': %s", e->who, items[i], why);
         }
         e->n_wq++;
+        const struct zc_dsa_clock *clock = zc_dsa_wq_clock(e->wq[i]);
+        if (i && clock != e->clock)
+            return zc_fail(EINVAL, "%s: wq '%s' mixes projected WQs (emu:clock=virtual) with "
+                           "others: their times cannot be compared", e->who, spec);
+        e->clock = clock;
         const struct zc_dsa_wq_info *info = zc_dsa_wq_info(e->wq[i]);
         e->credits[i] = info->mode == ZC_DSA_DEDICATED ? info->size : UINT_MAX;
     }
@@ -231,6 +237,7 @@ int zc_dsa_engine_open(const char *who, const struct zc_dsa_common_cfg *cfg, uns
     e->waiter.policy = policy;
     e->waiter.timeout_ns = (uint64_t)cfg->timeout_ms * 1000000u;
     rc = open_wqs(e, cfg->wq);
+    e->waiter.clock = e->clock;
     if (!rc)
         rc = fit_limits(e);
     if (!rc)
@@ -242,7 +249,9 @@ int zc_dsa_engine_open(const char *who, const struct zc_dsa_common_cfg *cfg, uns
     bool model = false;
     for (unsigned i = 0; i < e->n_wq; i++)
         model |= zc_dsa_wq_info(e->wq[i])->is_model;
-    desc->device = model ? "dsa-emu" : "dsa";
+    /* Rows of the projection (simulated time) are never read as the
+     * model's host speed, nor either as hardware. */
+    desc->device = e->clock ? "dsa-projected" : model ? "dsa-emu" : "dsa";
     desc->batch = batch;
     desc->queue_depth = qd;
     desc->n_wq = e->n_wq;
@@ -474,7 +483,7 @@ static int submit_more(struct zc_dsa_engine *e)
         int w = sl ? pick_wq(e) : -1;
         if (w < 0)
             return 0;
-        uint64_t t0 = zc_rdtsc();
+        uint64_t t0 = zc_dsa_clock_now(e->clock);
         size_t page = e->next_page;
         uint64_t off = e->next_off;
         prepare(e, sl);
@@ -484,9 +493,9 @@ static int submit_more(struct zc_dsa_engine *e)
             sl->batch->desc_count = sl->count;
             d = sl->batch;
         }
-        uint64_t t1 = zc_rdtsc();
+        uint64_t t1 = zc_dsa_clock_now(e->clock);
         int rc = e->busy ? zc_dsa_wq_submit(e->wq[w], d) : submit_bounded(e, (unsigned)w, d);
-        uint64_t t2 = zc_rdtsc();
+        uint64_t t2 = zc_dsa_clock_now(e->clock);
         e->stats->submit_cycles += t2 - t0;
         e->stats->portal_cycles += t2 - t1;
         if (rc == -EAGAIN && e->busy) { /* full: wait for one of ours, then retry */
@@ -525,7 +534,7 @@ static int complete(struct zc_dsa_engine *e, struct slot *sl, unsigned status)
     if (n > 1 && status != DSA_COMP_SUCCESS && status != DSA_COMP_BATCH_FAIL &&
         status != DSA_COMP_BATCH_PAGE_FAULT)
         return failed_status(e, "BATCH descriptor", status);
-    uint64_t t0 = zc_rdtsc();
+    uint64_t t0 = zc_dsa_clock_now(e->clock);
     for (unsigned m = 0; m < n; m++) {
         const struct dsa_completion_record *cr = &sl->crs[m];
         /* The list was not read through: no member record can be trusted. */
@@ -535,15 +544,15 @@ static int complete(struct zc_dsa_engine *e, struct slot *sl, unsigned status)
                 job->out[sl->page[m]] = false;
             continue;
         }
-        e->stats->submit_cycles += zc_rdtsc() - t0;
+        e->stats->submit_cycles += zc_dsa_clock_now(e->clock) - t0;
         const struct dsa_hw_desc *d = &sl->list[m];
         int rc = finish_segment(e, sl->wq, sl->page[m], d->src_addr, d->src2_addr, d->xfer_size,
                                 cr, st);
         if (rc)
             return rc;
-        t0 = zc_rdtsc();
+        t0 = zc_dsa_clock_now(e->clock);
     }
-    e->stats->submit_cycles += zc_rdtsc() - t0;
+    e->stats->submit_cycles += zc_dsa_clock_now(e->clock) - t0;
     return 0;
 }
 
@@ -551,6 +560,7 @@ static int complete(struct zc_dsa_engine *e, struct slot *sl, unsigned status)
  * so the job drains before the error is returned. */
 static void reap(struct zc_dsa_engine *e)
 {
+    zc_dsa_clock_poll(e->clock);
     for (unsigned s = 0; s < e->qd && e->busy; s++) {
         struct slot *sl = &e->slots[s];
         if (!sl->count)
@@ -558,7 +568,7 @@ static void reap(struct zc_dsa_engine *e)
         unsigned status = status_of(watched(sl));
         if (!status)
             continue;
-        e->last_done = zc_rdtsc();
+        e->last_done = zc_dsa_clock_now(e->clock);
         int rc = complete(e, sl, status);
         if (rc && !e->error)
             e->error = rc;
@@ -597,7 +607,7 @@ int zc_dsa_engine_start(struct zc_dsa_engine *e, const struct zc_be_job *job, si
     e->next_off = 0;
     e->error = 0;
     e->wait_base = e->waiter.wait_cycles;
-    e->last_done = zc_rdtsc();
+    e->last_done = zc_dsa_clock_now(e->clock);
     for (size_t i = first; i < first + count; i++)
         job->out[i] = true; /* a segment with a difference clears its page */
     int rc = submit_more(e);
@@ -645,3 +655,5 @@ int zc_dsa_engine_run(struct zc_dsa_engine *e, const struct zc_be_job *job, size
 }
 
 uint64_t zc_dsa_engine_last_completion(const struct zc_dsa_engine *e) { return e->last_done; }
+
+uint64_t zc_dsa_engine_now_cycles(const struct zc_dsa_engine *e) { return zc_dsa_clock_now(e->clock); }

@@ -80,7 +80,10 @@ int  zc_dsa_engine_start(struct zc_dsa_engine *e, const struct zc_be_job *job, s
                          size_t count, struct zc_backend_stats *stats);
 int  zc_dsa_engine_poll(struct zc_dsa_engine *e);
 int  zc_dsa_engine_finish(struct zc_dsa_engine *e);
-/* TSC when the last slot of the current/last job completed (as observed). */
+/* Time (zc_dsa_engine_now_cycles) when the last slot of the current/last job completed (as observed). */
 uint64_t zc_dsa_engine_last_completion(const struct zc_dsa_engine *e);
+/* The time the engine's WQs run on, in TSC cycles: the host's, or the
+ * submitting thread's simulated time on projected WQs (dsa/clock.h). */
+uint64_t zc_dsa_engine_now_cycles(const struct zc_dsa_engine *e);
 
 #endif

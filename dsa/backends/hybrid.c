@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu/tsc.h"
 #include "dsa/backends/cpu_variant.h"
 #include "dsa/backends/dsa_pipe.h"
 #include "dsa/error.h"
@@ -106,7 +105,7 @@ static int hybrid_run(struct zc_backend *be, const struct zc_be_job *job)
     struct hybrid *h = be->impl;
     size_t n_cpu = (size_t)(h->share * (double)job->n + 0.5);
     size_t n_dsa = job->n - n_cpu;
-    uint64_t t0 = zc_rdtsc();
+    uint64_t t0 = zc_dsa_engine_now_cycles(h->engine);
     int rc = n_dsa ? zc_dsa_engine_start(h->engine, job, 0, n_dsa, &be->stats) : 0;
     if (rc)
         return rc;
@@ -119,7 +118,7 @@ static int hybrid_run(struct zc_backend *be, const struct zc_be_job *job)
             since_poll = 0;
         }
     }
-    uint64_t cpu_cycles = zc_rdtsc() - t0;
+    uint64_t cpu_cycles = zc_dsa_engine_now_cycles(h->engine) - t0;
     be->stats.cpu_pages += n_cpu;
     if (!n_dsa)
         return 0;

@@ -12,6 +12,27 @@
 
 enum zc_emu_fault_mode { ZC_EMU_FAULT_UNMAPPED, ZC_EMU_FAULT_NONRESIDENT };
 enum zc_emu_timing { ZC_EMU_TIMING_OFF, ZC_EMU_TIMING_SPR };
+enum zc_emu_clock_kind { ZC_EMU_CLOCK_WALL, ZC_EMU_CLOCK_VIRTUAL };
+
+/* The projection's timing parameters (dsa/emu/vsim.h says where each acts;
+ * docs/PERFORMANCE.md what each stands for and how it was fitted). */
+struct zc_emu_profile {
+    double enqcmd_ns;    /* the submitting core stalls this long per ENQCMD (non-posted) */
+    double movdir_ns;    /* ... per MOVDIR64B (posted) */
+    double desc_ns;      /* engine busy per work descriptor before its transfer */
+    double batch_ns;     /* engine busy per BATCH descriptor (reading its list) */
+    double engine_gbps;  /* an engine's stream rate */
+    double device_gbps;  /* the device's, shared by the engines streaming */
+    double lat_ns;       /* engine done -> record visible */
+    double read_lat_ns;  /* more for descriptors that read memory */
+    double write_lat_ns; /* more for descriptors that write memory */
+    double ramp_ns;      /* more, growing with the transfer up to this ... */
+    double ramp_bytes;   /* ... 63% of it at this many bytes */
+    double fault_ns;     /* engine busy per page fault (partial completion) */
+};
+
+/* The fitted profile of a timing preset (NULL for off). */
+const struct zc_emu_profile *zc_emu_profile_of(int timing);
 
 struct zc_emu_cfg {
     unsigned engines;
@@ -25,12 +46,18 @@ struct zc_emu_cfg {
     uint64_t lat_ns;    /* timing model: fixed latency per descriptor */
     double engine_gbps; /* timing model: per engine, 0 = unlimited */
     double device_gbps; /* timing model: shared by the engines, 0 = unlimited */
+    int clock;          /* enum zc_emu_clock_kind */
+    char dev[32];       /* virtual: WQs naming the same device share it */
+    struct zc_emu_profile prof; /* virtual: keys left at 0 come from the timing profile */
 };
 
 static inline bool zc_emu_timed(const struct zc_emu_cfg *c)
 {
     return c->lat_ns || c->engine_gbps > 0 || c->device_gbps > 0;
 }
+
+/* clock=virtual: opens the projection's WQ (vwq.c) for a parsed config. */
+int zc_emu_virtual_open(struct zc_dsa_wq *wq, const struct zc_emu_cfg *cfg);
 
 /* --- page probing (probe.c) --------------------------------------- */
 

@@ -25,6 +25,13 @@
 static const char *const mode_choices[] = {"dedicated", "shared", NULL};
 static const char *const fault_choices[] = {"unmapped", "nonresident", NULL};
 static const char *const timing_choices[] = {"off", "spr", NULL};
+static const char *const clock_choices[] = {"wall", "virtual", NULL};
+
+/* A timing profile parameter of the projection: 0 = the profile's. */
+#define PROFILE_KEY(field, max, text)                                                          \
+    {.name = #field, .type = ZC_OPT_DOUBLE,                                                    \
+     .offset = offsetof(struct zc_emu_cfg, prof) + offsetof(struct zc_emu_profile, field),    \
+     .dmin = 0, .dmax = max, .def = "0", .help = "clock=virtual: " text " (0: the profile's)"}
 
 static const struct zc_opt emu_opts[] = {
     {.name = "engines", .type = ZC_OPT_UINT, .offset = offsetof(struct zc_emu_cfg, engines),
@@ -39,17 +46,25 @@ static const struct zc_opt emu_opts[] = {
     {.name = "max_batch", .type = ZC_OPT_UINT, .offset = offsetof(struct zc_emu_cfg, max_batch),
      .min = 2, .max = 4096, .def = "1024", .help = "largest BATCH descriptor count"},
     {.name = "max_xfer", .type = ZC_OPT_SIZE, .offset = offsetof(struct zc_emu_cfg, max_xfer),
-     .min = 1, .max = 1ull << 31, .def = "2G", .help = "largest transfer size"},
+     .min = 1, .max = 1ull << 31, .def = "2M",
+     .help = "largest transfer size (2M: the WQ setting of real configurations)"},
     {.name = "fault", .type = ZC_OPT_ENUM, .offset = offsetof(struct zc_emu_cfg, fault),
      .choices = fault_choices, .def = "unmapped",
      .help = "which pages fault without block-on-fault: inaccessible only, or also non-resident"},
     {.name = "poll_us", .type = ZC_OPT_UINT, .offset = offsetof(struct zc_emu_cfg, poll_us),
      .min = 0, .max = 10000, .def = "0",
      .help = "an idle engine polls this long before it sleeps (saves the wake-up)"},
+    {.name = "clock", .type = ZC_OPT_ENUM, .offset = offsetof(struct zc_emu_cfg, clock),
+     .choices = clock_choices, .def = "wall",
+     .help = "wall: engine threads on host time; virtual: the projection, on simulated time "
+             "(needs a timing profile; timing=spr is its default; engines default to 4)"},
+    {.name = "dev", .type = ZC_OPT_STRING, .offset = offsetof(struct zc_emu_cfg, dev), .size = 32,
+     .def = "", .help = "clock=virtual: WQs naming the same device share its engines and "
+                        "bandwidth (default: a device of its own)"},
     {.name = "timing", .type = ZC_OPT_ENUM, .offset = offsetof(struct zc_emu_cfg, timing),
      .choices = timing_choices, .def = "off",
-     .help = "spr: lat_ns=140, engine_gbps=20, device_gbps=30 for the keys left at 0 "
-             "(fitted to published Sapphire Rapids numbers, docs/PERFORMANCE.md)"},
+     .help = "spr: the profile fitted to published Sapphire Rapids numbers (docs/PERFORMANCE.md); "
+             "clock=wall takes its latency and bandwidths for the keys left at 0"},
     {.name = "lat_ns", .type = ZC_OPT_U64, .offset = offsetof(struct zc_emu_cfg, lat_ns),
      .min = 0, .max = 1000000000, .def = "0",
      .help = "timing model: latency per descriptor (0 with no bandwidths = as fast as possible)"},
@@ -57,6 +72,15 @@ static const struct zc_opt emu_opts[] = {
      .dmin = 0, .dmax = 10000, .def = "0", .help = "timing model: GB/s per engine, 0 = unlimited"},
     {.name = "device_gbps", .type = ZC_OPT_DOUBLE, .offset = offsetof(struct zc_emu_cfg, device_gbps),
      .dmin = 0, .dmax = 10000, .def = "0", .help = "timing model: GB/s per device, 0 = unlimited"},
+    PROFILE_KEY(enqcmd_ns, 1e6, "submitting core's stall per ENQCMD (shared WQ)"),
+    PROFILE_KEY(movdir_ns, 1e6, "submitting core's cost per MOVDIR64B (dedicated WQ)"),
+    PROFILE_KEY(desc_ns, 1e6, "engine time per work descriptor before its transfer"),
+    PROFILE_KEY(batch_ns, 1e6, "engine time per BATCH descriptor"),
+    PROFILE_KEY(read_lat_ns, 1e6, "record latency added when a descriptor reads memory"),
+    PROFILE_KEY(write_lat_ns, 1e6, "record latency added when a descriptor writes memory"),
+    PROFILE_KEY(ramp_ns, 1e6, "record latency growing with the transfer, up to this"),
+    PROFILE_KEY(ramp_bytes, 1e12, "transfer size at which the ramp reaches 63%"),
+    PROFILE_KEY(fault_ns, 1e9, "engine time per page fault"),
     {.name = NULL},
 };
 
@@ -392,6 +416,39 @@ static void emu_close(struct zc_dsa_wq *wq)
     emu_free(m);
 }
 
+static bool given(const struct zc_spec *spec, const struct zc_spec *env, const char *key)
+{
+    return zc_spec_get(spec, key) || zc_spec_get(env, key);
+}
+
+/* clock=virtual: the profile's parameters for the keys left at 0, the
+ * layout of a real device (4 engines) unless the keys say otherwise. */
+static int virtual_config(const struct zc_spec *s, const struct zc_spec *env, struct zc_emu_cfg *cfg)
+{
+    if (given(s, env, "timing") && cfg->timing == ZC_EMU_TIMING_OFF)
+        return zc_fail(EINVAL, "emu: clock=virtual needs a timing profile (allowed: timing=spr)");
+    cfg->timing = ZC_EMU_TIMING_SPR;
+    if (!given(s, env, "engines"))
+        cfg->engines = 4;
+    struct zc_emu_profile *p = &cfg->prof;
+    const struct zc_emu_profile *d = zc_emu_profile_of(cfg->timing);
+#define FROM_PROFILE(f) p->f = p->f > 0 ? p->f : d->f
+    FROM_PROFILE(enqcmd_ns);
+    FROM_PROFILE(movdir_ns);
+    FROM_PROFILE(desc_ns);
+    FROM_PROFILE(batch_ns);
+    FROM_PROFILE(read_lat_ns);
+    FROM_PROFILE(write_lat_ns);
+    FROM_PROFILE(ramp_ns);
+    FROM_PROFILE(ramp_bytes);
+    FROM_PROFILE(fault_ns);
+#undef FROM_PROFILE
+    p->lat_ns = cfg->lat_ns ? (double)cfg->lat_ns : d->lat_ns;
+    p->engine_gbps = cfg->engine_gbps > 0 ? cfg->engine_gbps : d->engine_gbps;
+    p->device_gbps = cfg->device_gbps > 0 ? cfg->device_gbps : d->device_gbps;
+    return 0;
+}
+
 /* Defaults, then ZC_EMU from the environment, then the spec's own keys. */
 static int emu_config(const char *spec, struct zc_emu_cfg *cfg)
 {
@@ -402,22 +459,37 @@ static int emu_config(const char *spec, struct zc_emu_cfg *cfg)
     struct zc_spec none = {0};
     rc = zc_opts_apply(emu_opts, &none, cfg, "emu");
     const char *env_text = getenv("ZC_EMU");
-    if (!rc && env_text && *env_text) {
-        rc = zc_spec_parse_kv(env_text, &env);
-        if (!rc) {
-            rc = zc_opts_apply_keys(emu_opts, &env, cfg, "ZC_EMU");
-            zc_spec_free(&env);
-        }
-    }
+    if (!rc && env_text && *env_text && (rc = zc_spec_parse_kv(env_text, &env)) == 0)
+        rc = zc_opts_apply_keys(emu_opts, &env, cfg, "ZC_EMU");
     if (!rc)
         rc = zc_opts_apply_keys(emu_opts, &s, cfg, "emu");
+    if (!rc && cfg->clock == ZC_EMU_CLOCK_VIRTUAL)
+        rc = virtual_config(&s, &env, cfg);
     zc_spec_free(&s);
-    if (!rc && cfg->timing == ZC_EMU_TIMING_SPR) {
-        cfg->lat_ns = cfg->lat_ns ? cfg->lat_ns : 140;
-        cfg->engine_gbps = cfg->engine_gbps > 0 ? cfg->engine_gbps : 20;
-        cfg->device_gbps = cfg->device_gbps > 0 ? cfg->device_gbps : 30;
+    zc_spec_free(&env);
+    if (!rc && cfg->clock == ZC_EMU_CLOCK_WALL && cfg->timing == ZC_EMU_TIMING_SPR) {
+        /* One latency for every record: a descriptor that reads (the zero check). */
+        const struct zc_emu_profile *p = zc_emu_profile_of(cfg->timing);
+        cfg->lat_ns = cfg->lat_ns ? cfg->lat_ns : (uint64_t)(p->lat_ns + p->read_lat_ns);
+        cfg->engine_gbps = cfg->engine_gbps > 0 ? cfg->engine_gbps : p->engine_gbps;
+        cfg->device_gbps = cfg->device_gbps > 0 ? cfg->device_gbps : p->device_gbps;
     }
     return rc;
+}
+
+static void describe_wq(struct zc_dsa_wq *wq, const struct zc_emu_cfg *cfg)
+{
+    struct zc_dsa_wq_info *info = &wq->info;
+    snprintf(info->device, sizeof info->device, "emu");
+    snprintf(info->name, sizeof info->name, "emu");
+    info->mode = (enum zc_dsa_mode)cfg->mode;
+    info->size = cfg->wq_size;
+    info->max_batch = cfg->max_batch;
+    info->max_xfer = cfg->max_xfer;
+    info->numa_node = -1;
+    info->engines = cfg->engines;
+    info->is_model = true;
+    info->timed = cfg->clock == ZC_EMU_CLOCK_VIRTUAL;
 }
 
 static int emu_open(struct zc_dsa_wq *wq, const char *spec)
@@ -427,6 +499,12 @@ static int emu_open(struct zc_dsa_wq *wq, const char *spec)
     int rc = emu_config(spec, &cfg);
     if (rc)
         return rc;
+    if (cfg.clock == ZC_EMU_CLOCK_VIRTUAL && (rc = zc_emu_virtual_open(wq, &cfg)) != 0)
+        return rc;
+    if (cfg.clock == ZC_EMU_CLOCK_VIRTUAL) {
+        describe_wq(wq, &cfg);
+        return 0;
+    }
     struct emu *m = calloc(1, sizeof *m + cfg.engines * sizeof m->engines[0]);
     struct slot *ring = calloc(cfg.wq_size, sizeof *ring);
     if (!m || !ring) {
@@ -471,17 +549,8 @@ static int emu_open(struct zc_dsa_wq *wq, const char *spec)
         }
     }
     wq->impl = m;
-    struct zc_dsa_wq_info *info = &wq->info;
-    snprintf(info->device, sizeof info->device, "emu");
-    snprintf(info->name, sizeof info->name, "emu");
-    info->mode = (enum zc_dsa_mode)cfg.mode;
-    info->size = cfg.wq_size;
-    info->max_batch = cfg.max_batch;
-    info->max_xfer = cfg.max_xfer;
-    info->numa_node = -1;
-    info->engines = cfg.engines;
-    info->is_model = true;
-    info->timed = m->clock != NULL;
+    describe_wq(wq, &cfg);
+    wq->info.timed = m->clock != NULL;
     return 0;
 }
 

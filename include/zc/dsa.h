@@ -55,6 +55,24 @@ void zc_dsa_wq_stats(const struct zc_dsa_wq *wq, struct zc_dsa_wq_stats *out);
 /* The keys of "emu:key=value,..." (and ZC_EMU), one line each. */
 void zc_dsa_emu_help(FILE *out);
 
+/* Simulated time. A projected WQ (emu:clock=virtual) runs on simulated
+ * time: each thread that uses one has its own clock, which its own work
+ * advances (measured as its CPU time) and waiting for a record advances
+ * to the record's modeled completion; the model's own execution is not
+ * counted. The device resources the threads share are arbitrated in
+ * simulated time. */
+/* The calling thread's simulated time in ns (its work so far counted). */
+uint64_t zc_dsa_sim_now_ns(void);
+/* The thread will not submit until it resumes: other threads' simulated
+ * time may pass it meanwhile (call before blocking on another thread). */
+void zc_dsa_sim_pause(void);
+/* Back, at simulated time at_ns (no earlier than where it was, nor than
+ * the model's present). */
+void zc_dsa_sim_resume(uint64_t at_ns);
+/* Counts ns of work the calling thread does not do itself (a model of
+ * another program's software: the calibration's). */
+void zc_dsa_sim_spend(uint64_t ns);
+
 /* Waiting for a completion record's status byte (written last). */
 enum zc_dsa_wait_policy { ZC_WAIT_SPIN, ZC_WAIT_PAUSE, ZC_WAIT_UMWAIT, ZC_WAIT_YIELD };
 /* "spin" | "pause" | "umwait" | "yield"; -EINVAL for others, -ENOTSUP for
@@ -62,12 +80,16 @@ enum zc_dsa_wait_policy { ZC_WAIT_SPIN, ZC_WAIT_PAUSE, ZC_WAIT_UMWAIT, ZC_WAIT_Y
 int zc_dsa_wait_policy_parse(const char *name, enum zc_dsa_wait_policy *out);
 const char *zc_dsa_wait_policy_name(enum zc_dsa_wait_policy p);
 
+struct zc_dsa_clock; /* internal */
 struct zc_dsa_waiter {
     enum zc_dsa_wait_policy policy;
     uint64_t timeout_ns;     /* per wait; 0 = default (1 s) */
     uint64_t wait_cycles;    /* TSC cycles spent waiting, accumulated */
     uint64_t waits;          /* waits performed */
     uint64_t timeouts;       /* waits that timed out */
+    /* NULL: host time. Set by backends on projected WQs, whose waits pass
+     * simulated time (and count it in wait_cycles). */
+    const struct zc_dsa_clock *clock;
 };
 /* Wait until cr->status != 0. Returns the status (masked with
  * DSA_COMP_STATUS_MASK) or -ETIMEDOUT; never hangs. */

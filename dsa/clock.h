@@ -1,0 +1,44 @@
+/* Internal: whose time DSA work runs on. The host's TSC, unless the work
+ * queues are projected (emu:clock=virtual): their model then supplies the
+ * submitting thread's simulated time, and waiting for a record means
+ * letting simulated time pass until the model completes it. Waits
+ * (dsa/wait.c) and the backends' cycle counters read time through a clock,
+ * so the same code times hardware, the wall-clock model and the
+ * projection. A NULL clock is the host's. */
+#ifndef ZC_DSA_CLOCK_H
+#define ZC_DSA_CLOCK_H
+
+#include <stdint.h>
+
+#include <zc/dsa.h>
+
+#include "cpu/tsc.h"
+
+struct zc_dsa_clock {
+    /* The calling thread's time in TSC cycles (simulated: at the host's
+     * TSC rate), its own work up to now counted. */
+    uint64_t (*now_cycles)(void);
+    /* Waits for cr's status: the status (masked), or -ETIMEDOUT once
+     * timeout_ns passed without it. */
+    int (*wait)(const volatile struct dsa_completion_record *cr, uint64_t timeout_ns);
+    /* The thread is about to read completion records without waiting:
+     * those complete by its time become visible. */
+    void (*poll)(void);
+};
+
+/* The clock a WQ's work runs on (NULL: the host's). */
+const struct zc_dsa_clock *zc_dsa_wq_clock(const struct zc_dsa_wq *wq);
+
+static inline uint64_t zc_dsa_clock_now(const struct zc_dsa_clock *c)
+{
+    return c ? c->now_cycles() : zc_rdtsc();
+}
+
+/* Before reading completion records without waiting for one. */
+static inline void zc_dsa_clock_poll(const struct zc_dsa_clock *c)
+{
+    if (c)
+        c->poll();
+}
+
+#endif

@@ -1,0 +1,323 @@
+#include "dsa/emu/vtime.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zc/dsa.h>
+
+#include "cpu/tsc.h"
+#include "dsa/clock.h"
+
+struct vthread {
+    double now;                  /* simulated ns */
+    uint64_t cpu_mark;           /* CPU ns where its own work was last counted */
+    bool paused;
+    struct zc_vsim_rec *waiting; /* the record it waits for, NULL: running */
+    struct zc_vsim_rec *pending; /* its records not yet published, oldest first */
+    struct zc_vsim_rec *last;
+    struct zc_emu_tlb tlb;       /* record pages known writable */
+    struct vthread *next;        /* the world's */
+};
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t moved;
+    struct zc_vsim *sim;
+    struct vthread *threads;
+    bool floor_known;            /* a waited-for record's time became known */
+    double clock_bias_ns;        /* CPU time two back-to-back clock reads count */
+    pthread_key_t key;
+} world = {.lock = PTHREAD_MUTEX_INITIALIZER, .moved = PTHREAD_COND_INITIALIZER};
+
+static pthread_once_t world_once = PTHREAD_ONCE_INIT;
+static _Thread_local struct vthread *self;
+
+void vt_lock(void) { pthread_mutex_lock(&world.lock); }
+void vt_unlock(void) { pthread_mutex_unlock(&world.lock); }
+void vt_moved(void) { pthread_cond_broadcast(&world.moved); }
+double vt_now(const struct vthread *t) { return t->now; }
+void vt_spend(struct vthread *t, double ns) { t->now += ns; }
+
+static void record_done(struct zc_vsim_rec *r, void *ctx)
+{
+    (void)ctx;
+    const struct vthread *t = r->owner;
+    if (t->waiting == r)
+        world.floor_known = true;
+}
+
+static void forget_thread(void *arg)
+{
+    struct vthread *t = arg;
+    vt_lock();
+    struct vthread **link = &world.threads;
+    while (*link != t)
+        link = &(*link)->next;
+    *link = t->next;
+    while (t->pending) {
+        struct zc_vsim_rec *r = t->pending;
+        t->pending = r->next;
+        free(r);
+    }
+    vt_moved(); /* it no longer holds the horizon */
+    vt_unlock();
+    free(t);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void world_init(void)
+{
+    world.sim = zc_vsim_new(record_done, NULL);
+    pthread_key_create(&world.key, forget_thread);
+    enum { TRIES = 101 };
+    double d[TRIES];
+    for (int i = 0; i < TRIES; i++) {
+        uint64_t a = zc_thread_cpu_ns();
+        d[i] = (double)(zc_thread_cpu_ns() - a);
+    }
+    qsort(d, TRIES, sizeof *d, cmp_double);
+    world.clock_bias_ns = d[TRIES / 2];
+}
+
+struct vthread *vt_self(void)
+{
+    if (self)
+        return self;
+    pthread_once(&world_once, world_init);
+    struct vthread *t = calloc(1, sizeof *t);
+    if (!t || !world.sim)
+        abort(); /* a few hundred bytes at a thread's first use of the model */
+    vt_lock();
+    t->now = zc_vsim_now(world.sim);
+    t->next = world.threads;
+    world.threads = t;
+    vt_unlock();
+    pthread_setspecific(world.key, t);
+    t->cpu_mark = zc_thread_cpu_ns();
+    self = t;
+    return t;
+}
+
+void vt_charge(struct vthread *t)
+{
+    uint64_t cpu = zc_thread_cpu_ns();
+    double own = (double)(cpu - t->cpu_mark) - world.clock_bias_ns;
+    if (own > 0)
+        t->now += own;
+    t->cpu_mark = cpu;
+}
+
+void vt_mark(struct vthread *t) { t->cpu_mark = zc_thread_cpu_ns(); }
+
+/* The earliest time at which a thread could still submit. */
+static double horizon(void)
+{
+    double h = ZC_VSIM_NEVER;
+    for (const struct vthread *t = world.threads; t; t = t->next) {
+        if (t->paused)
+            continue;
+        double floor = t->waiting ? fmax(t->waiting->visible_ns, t->now) : t->now;
+        h = fmin(h, floor);
+    }
+    return h;
+}
+
+/* Runs the simulation towards t (not beyond the horizon); stops early
+ * when a waiting thread's record time became known (its thread now holds
+ * the horizon there). */
+static void advance(double t)
+{
+    world.floor_known = false;
+    zc_vsim_advance(world.sim, t, &world.floor_known);
+    vt_moved();
+}
+
+struct zc_vsim *vt_reach(struct vthread *t)
+{
+    while (zc_vsim_now(world.sim) < t->now) {
+        double h = horizon();
+        if (h <= zc_vsim_now(world.sim))
+            pthread_cond_wait(&world.moved, &world.lock);
+        else
+            advance(fmin(h, t->now));
+    }
+    return world.sim;
+}
+
+struct zc_vsim_rec *vt_record(struct vthread *t, const void *wq, struct dsa_completion_record *where,
+                              const struct dsa_completion_record *rec)
+{
+    struct zc_vsim_rec *r = malloc(sizeof *r);
+    if (!r)
+        return NULL;
+    *r = (struct zc_vsim_rec){.visible_ns = ZC_VSIM_NEVER, .owner = t, .wq = wq, .where = where,
+                              .rec = *rec};
+    if (t->last)
+        t->last->next = r;
+    else
+        t->pending = r;
+    t->last = r;
+    return r;
+}
+
+static void unlink_record(struct vthread *t, struct zc_vsim_rec *r, struct zc_vsim_rec *prev)
+{
+    if (prev)
+        prev->next = r->next;
+    else
+        t->pending = r->next;
+    if (t->last == r)
+        t->last = prev;
+    free(r);
+}
+
+void vt_forget(const void *wq)
+{
+    for (struct vthread *t = world.threads; t; t = t->next) {
+        for (struct zc_vsim_rec *r = t->pending, *prev = NULL, *next; r; r = next) {
+            next = r->next;
+            if (r->wq == wq)
+                unlink_record(t, r, prev);
+            else
+                prev = r;
+        }
+    }
+}
+
+/* With the lock: writes the thread's records due by its present. Only the
+ * thread itself reads them, so none appears before its time to it. */
+static void publish_due(struct vthread *t)
+{
+    zc_emu_tlb_flush(&t->tlb);
+    for (struct zc_vsim_rec *r = t->pending, *prev = NULL, *next; r; r = next) {
+        next = r->next;
+        if (r->visible_ns <= t->now) {
+            zc_emu_store_record(&t->tlb, r->where, &r->rec);
+            unlink_record(t, r, prev);
+        } else {
+            prev = r;
+        }
+    }
+}
+
+static struct zc_vsim_rec *find(struct vthread *t, const volatile struct dsa_completion_record *cr)
+{
+    for (struct zc_vsim_rec *r = t->pending; r; r = r->next)
+        if ((const volatile struct dsa_completion_record *)r->where == cr)
+            return r;
+    return NULL;
+}
+
+/* With the lock: lets simulated time pass until r's time is known or
+ * `deadline` passed for the thread. */
+static void await(struct vthread *t, struct zc_vsim_rec *r, double deadline)
+{
+    t->waiting = r;
+    vt_moved(); /* it no longer holds the horizon at its clock */
+    while (r->visible_ns >= ZC_VSIM_NEVER) {
+        double h = horizon();
+        double sim_now = zc_vsim_now(world.sim);
+        if (h <= sim_now && h < ZC_VSIM_NEVER) {
+            pthread_cond_wait(&world.moved, &world.lock);
+            continue;
+        }
+        double before = sim_now;
+        advance(fmin(h, deadline));
+        bool stuck = zc_vsim_now(world.sim) == before && !world.floor_known;
+        if (r->visible_ns >= ZC_VSIM_NEVER && (zc_vsim_now(world.sim) >= deadline ||
+                                               (stuck && h >= ZC_VSIM_NEVER)))
+            break; /* past the deadline, or nothing left that could complete it */
+    }
+    t->waiting = NULL;
+    vt_moved();
+}
+
+static uint64_t sim_now_cycles(void)
+{
+    struct vthread *t = vt_self();
+    vt_charge(t);
+    return (uint64_t)llround(t->now * zc_tsc_hz() / 1e9);
+}
+
+static int sim_wait(const volatile struct dsa_completion_record *cr, uint64_t timeout_ns)
+{
+    struct vthread *t = vt_self();
+    vt_charge(t);
+    vt_lock();
+    vt_reach(t);
+    publish_due(t);
+    int status = __atomic_load_n(&cr->status, __ATOMIC_ACQUIRE);
+    struct zc_vsim_rec *r = status ? NULL : find(t, cr);
+    double deadline = t->now + (double)timeout_ns;
+    if (r)
+        await(t, r, deadline);
+    if (!status && (!r || r->visible_ns > deadline)) {
+        t->now = deadline; /* never, or not within the timeout */
+        status = -ETIMEDOUT;
+    } else if (!status) {
+        t->now = fmax(t->now, r->visible_ns);
+        publish_due(t);
+        status = __atomic_load_n(&cr->status, __ATOMIC_ACQUIRE);
+    }
+    vt_unlock();
+    vt_mark(t);
+    return status < 0 ? status : status & DSA_COMP_STATUS_MASK;
+}
+
+static void sim_poll(void)
+{
+    struct vthread *t = vt_self();
+    vt_charge(t);
+    vt_lock();
+    vt_reach(t);
+    publish_due(t);
+    vt_unlock();
+    vt_mark(t);
+}
+
+const struct zc_dsa_clock zc_vt_clock = {sim_now_cycles, sim_wait, sim_poll};
+
+/* --- <zc/dsa.h> --------------------------------------------------------- */
+
+uint64_t zc_dsa_sim_now_ns(void)
+{
+    struct vthread *t = vt_self();
+    vt_charge(t);
+    return (uint64_t)llround(t->now);
+}
+
+void zc_dsa_sim_pause(void)
+{
+    struct vthread *t = vt_self();
+    vt_charge(t);
+    vt_lock();
+    t->paused = true;
+    vt_moved();
+    vt_unlock();
+}
+
+void zc_dsa_sim_resume(uint64_t at_ns)
+{
+    struct vthread *t = vt_self();
+    vt_lock();
+    t->now = fmax(fmax(t->now, (double)at_ns), zc_vsim_now(world.sim));
+    t->paused = false;
+    vt_unlock();
+    vt_mark(t);
+}
+
+void zc_dsa_sim_spend(uint64_t ns)
+{
+    struct vthread *t = vt_self();
+    vt_charge(t);
+    t->now += (double)ns;
+    vt_mark(t);
+}
