@@ -359,7 +359,8 @@ static void op_create_delta(const struct zc_emu_exec *x, const struct dsa_hw_des
     for (uint64_t w = 0; w < limit / 8; w++) {
         if (s1[w] == s2[w])
             continue;
-        if (size + DELTA_ENTRY > max) {
+        if (size + DELTA_ENTRY > max) { /* the answer; a source fault further on is not */
+            memset(r, 0, sizeof *r);
             r->status = DSA_COMP_SUCCESS;
             r->result = 2;
             r->bytes_completed = (uint32_t)(w * 8);
@@ -386,8 +387,9 @@ static void op_create_delta(const struct zc_emu_exec *x, const struct dsa_hw_des
     check_delta_result(d, r);
 }
 
-/* Validates the whole delta record before writing (hardware reports the
- * same status codes; the model does not leave half-applied records). */
+/* Validates the whole delta record before touching the destination
+ * (hardware reports the same status codes; the model does not leave
+ * half-applied records). */
 static void op_apply_delta(const struct zc_emu_exec *x, const struct dsa_hw_desc *d, rec_t *r)
 {
     uint64_t len = d->xfer_size, size = d->delta_rec_size;
@@ -406,8 +408,6 @@ static void op_apply_delta(const struct zc_emu_exec *x, const struct dsa_hw_desc
         r->bytes_completed = 0;
         return;
     }
-    struct buf b = {d->dst_addr, ZC_EMU_WRITE};
-    uint64_t limit = walk(x, d, &b, 1, len, r);
     const uint8_t *in = ptr(d->src_addr);
     int64_t prev = -1;
     for (uint64_t e = 0; e < size; e += DELTA_ENTRY) {
@@ -423,6 +423,9 @@ static void op_apply_delta(const struct zc_emu_exec *x, const struct dsa_hw_desc
         }
         prev = off;
     }
+    /* The destination only now: a bad record's status carries no fault. */
+    struct buf b = {d->dst_addr, ZC_EMU_WRITE};
+    uint64_t limit = walk(x, d, &b, 1, len, r);
     uint8_t *dst = ptr(d->dst_addr);
     for (uint64_t e = 0; e < size; e += DELTA_ENTRY) {
         uint16_t off;
