@@ -838,6 +838,22 @@ static bool parse_seed(const char *s)
     return parse_u64("seed", s, UINT64_MAX, &opt_seed);
 }
 
+static bool parse_replay(const char *v)
+{
+    static char slice[32];
+    const char *colon = strchr(v, ':');
+    if (!colon || (size_t)(colon - v) >= sizeof slice) {
+        fprintf(stderr, "dsa_test_emu_diff: --replay '%s': expected SLICE:INDEX\n", v);
+        return false;
+    }
+    if (!parse_u64("--replay index", colon + 1, UINT64_MAX, &opt_replay_index))
+        return false;
+    memcpy(slice, v, (size_t)(colon - v));
+    slice[colon - v] = 0;
+    opt_replay_slice = slice;
+    return true;
+}
+
 static bool parse_args(int argc, char **argv)
 {
     const char *env = getenv("ZC_DIFF_SEED");
@@ -846,37 +862,20 @@ static bool parse_args(int argc, char **argv)
     env = getenv("ZC_DIFF_COUNT");
     if (env && !parse_u64("ZC_DIFF_COUNT", env, 100000000, &opt_count))
         return false;
-    for (int i = 1; i < argc; i++) {
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        bool ok;
-        if (!v && (!strcmp(argv[i], "--seed") || !strcmp(argv[i], "--count") || !strcmp(argv[i], "--replay"))) {
-            fprintf(stderr, "dsa_test_emu_diff: %s needs a value\n", argv[i]);
-            return false;
-        }
-        if (!strcmp(argv[i], "--seed")) {
-            ok = parse_seed(v);
-        } else if (!strcmp(argv[i], "--count")) {
-            ok = parse_u64("--count", v, 100000000, &opt_count);
-        } else if (!strcmp(argv[i], "--replay")) {
-            const char *colon = strchr(v, ':');
-            static char slice[32];
-            ok = colon && (size_t)(colon - v) < sizeof slice &&
-                 parse_u64("--replay index", colon + 1, UINT64_MAX, &opt_replay_index);
-            if (ok) {
-                memcpy(slice, v, (size_t)(colon - v));
-                slice[colon - v] = 0;
-                opt_replay_slice = slice;
-            } else if (!colon) {
-                fprintf(stderr, "dsa_test_emu_diff: --replay '%s': expected SLICE:INDEX\n", v);
-            }
-        } else {
+    for (int i = 1; i < argc; i += 2) { /* every option takes a value */
+        const char *opt = argv[i], *v = argv[i + 1];
+        bool seed = !strcmp(opt, "--seed"), count = !strcmp(opt, "--count");
+        if (!seed && !count && strcmp(opt, "--replay")) {
             fprintf(stderr, "dsa_test_emu_diff: unknown option '%s' (allowed: --seed N|random, "
-                    "--count N, --replay SLICE:INDEX)\n", argv[i]);
+                    "--count N, --replay SLICE:INDEX)\n", opt);
             return false;
         }
-        if (!ok)
+        if (!v) {
+            fprintf(stderr, "dsa_test_emu_diff: %s needs a value\n", opt);
             return false;
-        i++;
+        }
+        if (!(seed ? parse_seed(v) : count ? parse_u64("--count", v, 100000000, &opt_count) : parse_replay(v)))
+            return false;
     }
     return true;
 }
