@@ -22,7 +22,7 @@
  *
  * Usage: dsa_test_emu_diff [--seed N|random] [--count N] [--replay SLICE:INDEX]
  *   --seed     default 1; "random" picks one and prints it
- *   --count    descriptors per operation in the plain slice (default 3000;
+ *   --count    descriptors per operation in the plain slice (default 2000;
  *              issue 14's done-when check is --count 100000)
  *   --replay   reruns one case, printing its descriptors, both records and
  *              the first differing byte: every mismatch prints this command,
@@ -52,7 +52,7 @@
 
 enum slab { SA, SB, SC, SD, NSLAB }; /* four buffers per batch member */
 
-static uint64_t opt_seed = 1, opt_count = 3000;
+static uint64_t opt_seed = 1, opt_count = 2000;
 static const char *opt_replay_slice;
 static uint64_t opt_replay_index;
 
