@@ -76,7 +76,8 @@ static const struct opt table[] = {
     {"cpu-threads", K_UINTS, F(cpu_threads), 1, 256, NULL, 0, NULL, false,
      "sweep axis: threads= of every cpu-mt backend (others run once)"},
     {"sink", K_STRING, F(sink), 0, 0, NULL, S(sink), "null", false,
-     "savevm/migrate page sink: null | file:PATH | mem (bounded ring)"},
+     "savevm/migrate page sink: null | mem (bounded ring) | file:PATH (savevm; an existing file "
+     "zcbench did not create is refused, unless file:PATH,overwrite)"},
     {"senders", K_UINT, F(senders), 1, 64, NULL, 0, "2", false,
      "migrate: sender threads, each with its own backend"},
     {"threads", K_UINT, F(senders), 1, 64, NULL, 0, NULL, false, "alias of senders"},
