@@ -425,5 +425,5 @@ void zcb_options_help(FILE *out)
                 o->def ? "; default " : "", o->def ? o->def : "", o->cli_only ? " [command line]" : "");
     }
     fprintf(out, "\nExit status: 0 done, 1 a case failed (wrong answer, backend error),\n"
-                 "2 bad input, 130 interrupted (finished rows kept).\n");
+                 "2 bad input, 130 interrupted (finished rows kept, the image of --sink file: removed).\n");
 }
