@@ -16,17 +16,24 @@
 #include "dsa/error.h"
 #include "options.h"
 
-/* What this process opened, for zcb_owned_remove_all. A signal handler reads
- * it: a slot's path is written only while the slot is not live. */
+/* What this process opened, for zcb_owned_remove_all: the path and the file
+ * (device, inode) it named then, so that a file renamed into its place since
+ * is not removed. A signal handler reads it: a slot is written only while it
+ * is not live. */
 #define REMEMBERED_MAX 32
 static struct {
     volatile sig_atomic_t live;
     char path[ZCB_PATH_MAX];
+    dev_t dev;
+    ino_t ino;
 } remembered[REMEMBERED_MAX];
 static pthread_mutex_t remember_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static int remember(const char *path)
+static int remember(const char *path, int fd)
 {
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return zc_fail(errno, "%s: %s", path, strerror(errno));
     int free_slot = -1;
     pthread_mutex_lock(&remember_lock);
     for (int i = 0; i < REMEMBERED_MAX; i++) {
@@ -39,6 +46,8 @@ static int remember(const char *path)
     }
     if (free_slot >= 0) {
         snprintf(remembered[free_slot].path, sizeof remembered[free_slot].path, "%s", path);
+        remembered[free_slot].dev = st.st_dev;
+        remembered[free_slot].ino = st.st_ino;
         remembered[free_slot].live = 1;
     }
     pthread_mutex_unlock(&remember_lock);
@@ -58,9 +67,12 @@ static void forget(const char *path)
 size_t zcb_owned_remove_all(void)
 {
     size_t n = 0;
+    struct stat st;
     for (int i = 0; i < REMEMBERED_MAX; i++)
         if (remembered[i].live) {
-            n += unlink(remembered[i].path) == 0;
+            if (lstat(remembered[i].path, &st) == 0 && st.st_dev == remembered[i].dev &&
+                st.st_ino == remembered[i].ino)
+                n += unlink(remembered[i].path) == 0;
             remembered[i].live = 0;
         }
     return n;
@@ -83,12 +95,13 @@ static void make_stamp(const char *kind, char stamp[ZCB_OWNED_STAMP_BYTES])
     stamp[ZCB_OWNED_STAMP_BYTES - 1] = '\n';
 }
 
-static bool has_stamp(int fd, const char *kind)
+/* Whether zcbench wrote the file: its stamp, or what the caller recognises. */
+static bool written_by_zcbench(const struct zcb_owned_request *r, int fd)
 {
     char want[ZCB_OWNED_STAMP_BYTES], got[ZCB_OWNED_STAMP_BYTES];
-    if (!kind)
-        return false;
-    make_stamp(kind, want);
+    if (!r->kind)
+        return r->recognise && r->recognise(fd);
+    make_stamp(r->kind, want);
     return pread(fd, got, sizeof got, 0) == (ssize_t)sizeof got && memcmp(got, want, sizeof got) == 0;
 }
 
@@ -123,8 +136,9 @@ static int open_existing(const struct zcb_owned_request *r, int flags, struct st
 static int refuse(const struct zcb_owned_request *r)
 {
     return zc_fail(EEXIST, "%s: %s exists and zcbench did not create it; it is left as it is "
-                           "(allowed: a path that does not exist, a file zcbench created, or %s)",
-                   r->what, r->path, r->overwrite_how);
+                           "(allowed: a path that does not exist, a file zcbench created%s%s)",
+                   r->what, r->path, r->overwrite_how ? ", or " : "",
+                   r->overwrite_how ? r->overwrite_how : "");
 }
 
 static void human(uint64_t bytes, char *buf, size_t len)
@@ -172,7 +186,7 @@ int zcb_owned_preflight(const struct zcb_owned_request *r, uint64_t need)
         int fd = open_existing(r, O_RDONLY, &st);
         if (fd < 0)
             return fd;
-        bool ours = has_stamp(fd, r->kind);
+        bool ours = written_by_zcbench(r, fd);
         close(fd);
         if (!ours && !r->overwrite)
             return refuse(r);
@@ -204,7 +218,7 @@ int zcb_owned_open(const struct zcb_owned_request *r, struct zcb_owned_file *f)
         fd = open_existing(r, O_RDWR, &st);
         if (fd < 0)
             return fd;
-        bool ours = has_stamp(fd, r->kind);
+        bool ours = written_by_zcbench(r, fd);
         if (!ours && !r->overwrite) {
             close(fd);
             return refuse(r);
@@ -220,7 +234,7 @@ int zcb_owned_open(const struct zcb_owned_request *r, struct zcb_owned_file *f)
     if (!rc && lseek(fd, (off_t)f->data_start, SEEK_SET) < 0)
         rc = zc_fail(errno, "%s: %s: cannot seek: %s", r->what, r->path, strerror(errno));
     if (!rc)
-        rc = remember(r->path);
+        rc = remember(r->path, fd);
     if (rc) {
         close(fd);
         if (created)

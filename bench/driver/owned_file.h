@@ -14,9 +14,10 @@
  * stale the way a sidecar does when the file is deleted and the path reused
  * by someone else's file.
  *
- * A format whose first bytes belong to someone else (a qcow2) is opened with
- * kind NULL: created exclusively in the same way but not stamped, so a
- * leftover one is refused later unless overwrite.
+ * A format whose first bytes belong to someone else (a qcow2, Google
+ * Benchmark's JSON) has kind NULL: not stamped, and recognised only by a
+ * `recognise` function the caller gives (the JSON names zcbench as its
+ * executable), or never: then a leftover file is refused unless overwrite.
  *
  * Every file opened here is remembered until zcb_owned_remove, so that an
  * interrupted run can delete what it wrote (zcb_owned_remove_all). */
@@ -33,9 +34,10 @@
 struct zcb_owned_request {
     const char *path;
     const char *kind;      /* the stamp's KIND, e.g. "savevm-image"; NULL: not stamped */
+    bool (*recognise)(int fd); /* kind NULL: whether zcbench wrote this file */
     bool overwrite;        /* the user allows taking over any regular file */
     const char *what;      /* the option, for messages: "--sink file:x" */
-    const char *overwrite_how; /* how to say overwrite: "--sink file:x,overwrite" */
+    const char *overwrite_how; /* how to say overwrite ("--sink file:x,overwrite"), or NULL */
 };
 
 struct zcb_owned_file {

@@ -53,7 +53,7 @@ static void file_request(const struct zcb_sink_spec *sp, struct file_request *fr
 {
     snprintf(fr->what, sizeof fr->what, "--sink file:%s", sp->path);
     snprintf(fr->how, sizeof fr->how, "--sink file:%s%s", sp->path, OVERWRITE_KEY);
-    fr->r = (struct zcb_owned_request){sp->path, IMAGE_KIND, sp->overwrite, fr->what, fr->how};
+    fr->r = (struct zcb_owned_request){sp->path, IMAGE_KIND, NULL, sp->overwrite, fr->what, fr->how};
 }
 
 int zcb_sink_preflight(const char *spec, uint64_t pass_bytes)

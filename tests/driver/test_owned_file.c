@@ -22,7 +22,7 @@
 
 static struct zcb_owned_request req(const char *path, const char *kind, bool overwrite)
 {
-    return (struct zcb_owned_request){path, kind, overwrite, "--test", "--test-overwrite"};
+    return (struct zcb_owned_request){path, kind, NULL, overwrite, "--test", "--test-overwrite"};
 }
 
 static void put(const char *path, const char *text)
@@ -152,6 +152,34 @@ static void an_unstamped_file_is_created_but_never_reused(void **state)
     assert_int_equal(zcb_owned_remove(IMG), 0);
 }
 
+static bool starts_with_ours(int fd)
+{
+    char head[4];
+    return pread(fd, head, sizeof head, 0) == 4 && memcmp(head, "OURS", 4) == 0;
+}
+
+/* kind NULL with a recogniser: another format's file zcbench can tell apart
+ * by its contents (Google Benchmark's JSON naming zcbench). */
+static void an_unstamped_file_the_caller_recognises_is_reused(void **state)
+{
+    (void)state;
+    struct zcb_owned_request r = req(IMG, NULL, false);
+    r.recognise = starts_with_ours;
+    struct zcb_owned_file f;
+    put(IMG, "OURS and more");
+    assert_int_equal(zcb_owned_preflight(&r, 0), 0);
+    assert_int_equal(zcb_owned_open(&r, &f), 0);
+    assert_int_equal(f.data_start, 0);
+    zcb_owned_close(&f);
+    put(IMG, "THEIRS");
+    assert_int_equal(zcb_owned_preflight(&r, 0), -EEXIST);
+    assert_int_equal(zcb_owned_open(&r, &f), -EEXIST);
+    char buf[16];
+    slurp(IMG, buf, sizeof buf);
+    assert_string_equal(buf, "THEIRS");
+    assert_int_equal(zcb_owned_remove(IMG), 0);
+}
+
 static void the_space_check_counts_free_space_and_what_truncation_frees(void **state)
 {
     (void)state;
@@ -197,12 +225,17 @@ static void remove_all_deletes_what_was_opened_and_not_removed(void **state)
     }
     assert_int_equal(zcb_owned_remove(paths[1]), 0);
     put("owned-other", "not ours\n");
-    assert_int_equal(zcb_owned_remove_all(), 2);
-    for (size_t i = 0; i < 3; i++)
-        assert_int_equal(access(paths[i], F_OK), -1);
+    /* A file renamed into the place of one opened here is someone else's. */
+    put("owned-replacement", "theirs\n");
+    assert_int_equal(rename("owned-replacement", paths[2]), 0);
+    assert_int_equal(zcb_owned_remove_all(), 1);
+    assert_int_equal(access(paths[0], F_OK), -1);
+    assert_int_equal(access(paths[1], F_OK), -1);
+    assert_int_equal(access(paths[2], F_OK), 0);
     assert_int_equal(access("owned-other", F_OK), 0);
     assert_int_equal(zcb_owned_remove_all(), 0);
     unlink("owned-other");
+    unlink(paths[2]);
 }
 
 int main(void)
@@ -213,6 +246,7 @@ int main(void)
         cmocka_unit_test_setup(overwrite_takes_any_regular_file_over, setup),
         cmocka_unit_test_setup(what_is_not_a_regular_file_is_refused_even_with_overwrite, setup),
         cmocka_unit_test_setup(an_unstamped_file_is_created_but_never_reused, setup),
+        cmocka_unit_test_setup(an_unstamped_file_the_caller_recognises_is_reused, setup),
         cmocka_unit_test_setup(the_space_check_counts_free_space_and_what_truncation_frees, setup),
         cmocka_unit_test_setup(remove_all_deletes_what_was_opened_and_not_removed, setup),
     };
