@@ -98,7 +98,7 @@ static const struct opt table[] = {
     {"samples", K_STRING, F(samples), 0, 0, NULL, S(samples), NULL, true,
      "samples CSV (default: --output with .csv -> .samples.csv)"},
     {"gbench-json", K_STRING, F(gbench_json), 0, 0, NULL, S(gbench_json), NULL, true,
-     "also write Google Benchmark's native JSON"},
+     "also write Google Benchmark's native JSON (never over a file zcbench did not write)"},
     {"list-backends", K_FLAG, F(list_backends), 0, 0, NULL, 0, NULL, true,
      "what is usable here, and why not for the rest"},
     {"dry-run", K_FLAG, F(dry_run), 0, 0, NULL, 0, NULL, true, "print the expanded cases"},

@@ -1,7 +1,8 @@
 /* zcbench --sink file:PATH never writes over a file it did not create: an
  * existing file is refused before any work and left byte for byte as it was,
  * unless file:PATH,overwrite; its own image is reused; a case that would not
- * fit on the file system is refused naming the path, the need and the room. */
+ * fit on the file system is refused naming the path, the need and the room.
+ * --gbench-json follows the same rule. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -124,7 +125,38 @@ static void a_path_that_is_not_a_regular_file_is_refused(void **state)
     assert_non_null(strstr(r.err, "directory no-such-dir: No such file or directory"));
 }
 
+static void gbench_json_is_written_over_only_when_zcbench_wrote_it(void **state)
+{
+    (void)state;
+    static const char precious[] = "{\"executable\": \"/usr/bin/otherbench\"}\n";
+    write_file("sink-other.json", precious);
+    run_zcbench(bin, ARGS("--size", "4K", "--reps", "1", "--min-time", "0", "--quiet", "--gbench-json",
+                          "sink-other.json"),
+                &r);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "--gbench-json sink-other.json: sink-other.json exists and zcbench "
+                                  "did not create it"));
+    char *text = read_file("sink-other.json", NULL);
+    assert_string_equal(text, precious);
+    free(text);
+    unlink("sink-other.json");
+
+    unlink("sink-own.json");
+    for (int run = 0; run < 2; run++) {
+        run_zcbench(bin, ARGS("--size", "4K", "--reps", "1", "--min-time", "0", "--quiet",
+                              "--gbench-json", "sink-own.json"),
+                    &r);
+        if (r.status != 0)
+            fail_msg("run %d: zcbench exited %d: %s", run, r.status, r.err);
+    }
+    text = read_file("sink-own.json", NULL);
+    assert_non_null(strstr(text, "\"benchmarks\""));
+    free(text);
+    unlink("sink-own.json");
+}
+
 ZCB_TEST_MAIN(cmocka_unit_test(an_existing_file_is_refused_and_left_unchanged),
+              cmocka_unit_test(gbench_json_is_written_over_only_when_zcbench_wrote_it),
               cmocka_unit_test(overwrite_takes_the_file_over),
               cmocka_unit_test(its_own_image_is_reused),
               cmocka_unit_test(a_case_that_does_not_fit_is_refused),
