@@ -15,6 +15,7 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/sweeps"
+# The stages before the savevm one: one tiny case each.
 cat >"$tmp/sweeps/sweep-full.conf" <<'EOF'
 reps = 1
 min-time = 0
@@ -23,16 +24,7 @@ ref = 0
 backend = cpu:best
 size = 4K
 EOF
-cat >"$tmp/sweeps/sweep-seed-onegig.conf" <<'EOF'
-workload = onegig
-op = compval
-reps = 1
-min-time = 0
-ref = 0
-[sweep tiny]
-backend = cpu:best
-size = 64K
-EOF
+cp "$tmp/sweeps/sweep-full.conf" "$tmp/sweeps/sweep-seed-onegig.conf"
 # 8 cases of 20 passes, each writing the image anew: seconds if not stopped.
 cat >"$tmp/sweeps/sweep-seed-savevm.conf" <<'EOF'
 workload = savevm
