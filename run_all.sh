@@ -110,11 +110,16 @@ stage() {
 failed=()
 stage_live() {
   local name=$1; shift
-  local log=$logs/$name.log rc=0
+  local log=$logs/$name.log rc=0 ended=
   printf '[%4ds] %s\n' $((SECONDS - start)) "$name"
   "$@" >>"$log" 2> >(tee -i -a "$log" >&2) &
   running=$!
-  until wait "$running" || rc=$?; ! kill -0 "$running" 2>/dev/null; do rc=0; done
+  # wait returns early, leaving `ended` unset, when run_all traps a signal:
+  # then it waits again, until the sweep has ended (127: nothing to wait for).
+  until [[ -n ${ended:-} ]] || ((rc == 127)); do
+    rc=0
+    wait -n -p ended "$running" || rc=$?
+  done
   running=
   if ((interrupted)); then
     echo "run_all: interrupted in stage '$name'; the rows it finished are kept (log: $log)" >&2
