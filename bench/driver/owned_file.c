@@ -34,25 +34,25 @@ static int remember(const char *path, int fd)
     struct stat st;
     if (fstat(fd, &st) != 0)
         return zc_fail(errno, "%s: %s", path, strerror(errno));
-    int free_slot = -1;
+    int slot = -1;
     pthread_mutex_lock(&remember_lock);
     for (int i = 0; i < REMEMBERED_MAX; i++) {
         if (remembered[i].live && strcmp(remembered[i].path, path) == 0) {
-            pthread_mutex_unlock(&remember_lock);
-            return 0;
+            slot = i;
+            break;
         }
-        if (!remembered[i].live && free_slot < 0)
-            free_slot = i;
+        if (!remembered[i].live && slot < 0)
+            slot = i;
     }
-    if (free_slot >= 0) {
-        snprintf(remembered[free_slot].path, sizeof remembered[free_slot].path, "%s", path);
-        remembered[free_slot].dev = st.st_dev;
-        remembered[free_slot].ino = st.st_ino;
-        remembered[free_slot].live = 1;
+    if (slot >= 0) {
+        remembered[slot].live = 0;
+        snprintf(remembered[slot].path, sizeof remembered[slot].path, "%s", path);
+        remembered[slot].dev = st.st_dev;
+        remembered[slot].ino = st.st_ino;
+        remembered[slot].live = 1;
     }
     pthread_mutex_unlock(&remember_lock);
-    return free_slot >= 0 ? 0 : zc_fail(EMFILE, "%s: more than %d files to look after", path,
-                                        REMEMBERED_MAX);
+    return slot >= 0 ? 0 : zc_fail(EMFILE, "%s: more than %d files to look after", path, REMEMBERED_MAX);
 }
 
 static void forget(const char *path)
@@ -243,11 +243,4 @@ int zcb_owned_open(const struct zcb_owned_request *r, struct zcb_owned_file *f)
     }
     f->fd = fd;
     return 0;
-}
-
-void zcb_owned_close(struct zcb_owned_file *f)
-{
-    if (f->fd >= 0)
-        close(f->fd);
-    f->fd = -1;
 }

@@ -41,7 +41,7 @@ struct zcb_owned_request {
 };
 
 struct zcb_owned_file {
-    int fd;                /* O_RDWR, -1 when closed */
+    int fd;                /* O_RDWR, -1 on failure; the caller closes it (the file stays) */
     uint64_t data_start;   /* first byte after the stamp (0 when not stamped) */
 };
 
@@ -56,8 +56,6 @@ int zcb_owned_preflight(const struct zcb_owned_request *r, uint64_t need);
  * zcbench stamped with the same kind (contents kept: the caller truncates to
  * data_start), or with overwrite any regular file (truncated, stamped). */
 int zcb_owned_open(const struct zcb_owned_request *r, struct zcb_owned_file *f);
-/* Closes; the file stays (and stays remembered). */
-void zcb_owned_close(struct zcb_owned_file *f);
 /* Deletes a file opened here (e.g. a scratch qcow2 after use) and forgets it. */
 int zcb_owned_remove(const char *path);
 /* Deletes every file opened here and not yet removed; the count. Safe in a

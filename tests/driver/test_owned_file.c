@@ -60,14 +60,14 @@ static void a_new_file_is_created_stamped_and_reused(void **state)
     assert_int_equal(f.data_start, ZCB_OWNED_STAMP_BYTES);
     assert_int_equal(lseek(f.fd, 0, SEEK_CUR), ZCB_OWNED_STAMP_BYTES);
     assert_int_equal(write(f.fd, "data", 4), 4);
-    zcb_owned_close(&f);
+    close(f.fd);
     char buf[128];
     assert_int_equal(slurp(IMG, buf, sizeof buf), ZCB_OWNED_STAMP_BYTES + 4);
     assert_memory_equal(buf, STAMP "data", ZCB_OWNED_STAMP_BYTES + 4);
 
     assert_int_equal(zcb_owned_preflight(&r, 1), 0);
     assert_int_equal(zcb_owned_open(&r, &f), 0); /* reused, contents kept */
-    zcb_owned_close(&f);
+    close(f.fd);
     assert_int_equal(slurp(IMG, buf, sizeof buf), ZCB_OWNED_STAMP_BYTES + 4);
     assert_int_equal(zcb_owned_remove(IMG), 0);
     assert_int_equal(access(IMG, F_OK), -1);
@@ -105,7 +105,7 @@ static void overwrite_takes_any_regular_file_over(void **state)
     struct zcb_owned_file f;
     assert_int_equal(zcb_owned_preflight(&r, 0), 0);
     assert_int_equal(zcb_owned_open(&r, &f), 0);
-    zcb_owned_close(&f);
+    close(f.fd);
     char buf[128];
     assert_int_equal(slurp(IMG, buf, sizeof buf), ZCB_OWNED_STAMP_BYTES);
     assert_string_equal(buf, STAMP);
@@ -141,14 +141,14 @@ static void an_unstamped_file_is_created_but_never_reused(void **state)
     struct zcb_owned_file f;
     assert_int_equal(zcb_owned_open(&r, &f), 0);
     assert_int_equal(f.data_start, 0);
-    zcb_owned_close(&f);
+    close(f.fd);
     struct stat st;
     assert_int_equal(stat(IMG, &st), 0);
     assert_int_equal(st.st_size, 0);
     assert_int_equal(zcb_owned_open(&r, &f), -EEXIST);
     r.overwrite = true;
     assert_int_equal(zcb_owned_open(&r, &f), 0);
-    zcb_owned_close(&f);
+    close(f.fd);
     assert_int_equal(zcb_owned_remove(IMG), 0);
 }
 
@@ -170,7 +170,7 @@ static void an_unstamped_file_the_caller_recognises_is_reused(void **state)
     assert_int_equal(zcb_owned_preflight(&r, 0), 0);
     assert_int_equal(zcb_owned_open(&r, &f), 0);
     assert_int_equal(f.data_start, 0);
-    zcb_owned_close(&f);
+    close(f.fd);
     put(IMG, "THEIRS");
     assert_int_equal(zcb_owned_preflight(&r, 0), -EEXIST);
     assert_int_equal(zcb_owned_open(&r, &f), -EEXIST);
@@ -197,7 +197,7 @@ static void the_space_check_counts_free_space_and_what_truncation_frees(void **s
     static char block[1 << 16];
     assert_int_equal(write(f.fd, block, sizeof block), (ssize_t)sizeof block);
     assert_int_equal(fsync(f.fd), 0);
-    zcb_owned_close(&f);
+    close(f.fd);
     assert_int_equal(zcb_owned_preflight(&r, 1000 + sizeof block), 0);
     assert_int_equal(zcb_owned_preflight(&r, 1000 + 8 * sizeof block), -ENOSPC);
 
@@ -221,7 +221,7 @@ static void remove_all_deletes_what_was_opened_and_not_removed(void **state)
         struct zcb_owned_request r = req(paths[i], "test-image", false);
         struct zcb_owned_file f;
         assert_int_equal(zcb_owned_open(&r, &f), 0);
-        zcb_owned_close(&f);
+        close(f.fd);
     }
     assert_int_equal(zcb_owned_remove(paths[1]), 0);
     put("owned-other", "not ours\n");
