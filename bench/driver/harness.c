@@ -13,6 +13,7 @@
 #include "dsa/spec.h"
 #include "gbench.h"
 #include "interrupt.h"
+#include "owned_file.h"
 #include "placement.h"
 #include "progress.h"
 #include "workload.h"
@@ -401,6 +402,10 @@ int zcb_harness_run(const struct zcb_harness *h)
         fprintf(stderr, "zcbench: --gbench-json %s: cannot write\n", h->gbench_json);
         run.status = 1;
     }
+    /* An interrupted run's image files are of no use, and big. */
+    size_t removed = zcb_interrupted() ? zcb_owned_remove_all() : 0;
+    if (removed)
+        fprintf(stderr, "zcbench: removed the %zu image file(s) this run wrote\n", removed);
     if (run.status)
         return run.status;
     if (zcb_interrupted()) {
