@@ -255,6 +255,7 @@ zc_gb_bench *zc_gb_unit(zc_gb_bench *b, enum zc_gb_unit u)
 }
 
 bool zc_gb_keep_running(zc_gb_state *st) { return state(st).KeepRunning(); }
+bool zc_gb_keep_running_batch(zc_gb_state *st, int64_t n) { return state(st).KeepRunningBatch(n); }
 int64_t zc_gb_range(const zc_gb_state *st, size_t i) { return state(st).range(i); }
 int64_t zc_gb_iterations_done(const zc_gb_state *st) { return state(st).iterations(); }
 void zc_gb_pause(zc_gb_state *st) { state(st).PauseTiming(); }

@@ -33,6 +33,9 @@ zc_gb_bench *zc_gb_unit(zc_gb_bench *b, enum zc_gb_unit u);
 
 /* Inside a benchmark function. */
 bool    zc_gb_keep_running(zc_gb_state *st);   /* the state loop */
+/* The state loop, n iterations at a time (one manual-time sample of n
+ * iterations; the last batch may exceed the planned count). */
+bool    zc_gb_keep_running_batch(zc_gb_state *st, int64_t n);
 int64_t zc_gb_range(const zc_gb_state *st, size_t i);
 int64_t zc_gb_iterations_done(const zc_gb_state *st);
 void    zc_gb_pause(zc_gb_state *st);

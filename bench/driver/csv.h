@@ -32,6 +32,8 @@ struct zcb_row {
     double descriptors_per_page, batches_per_pass, retries_per_pass, cpu_pages_per_pass,
         faults_per_pass;
     const char *note; /* what the backend degraded at open, "" when nothing */
+    uint64_t passes_per_sample; /* passes timed back to back as one sample */
+    double clock_ns;            /* what timing an empty sample costs (wall) */
 };
 
 struct zcb_csv {

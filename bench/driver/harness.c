@@ -16,7 +16,15 @@
 #include "owned_file.h"
 #include "placement.h"
 #include "progress.h"
+#include "stats.h"
+#include "timer.h"
 #include "workload.h"
+
+/* A sample of a repeatable hot case lasts at least this long, so the
+ * clock's own cost (tens of ns of TSC reads, about a microsecond of system
+ * calls for the thread CPU clock) vanishes in it. */
+#define SAMPLE_TARGET_NS 100000.0
+#define MAX_PASSES_PER_SAMPLE (1u << 24)
 
 /* Per-iteration values passed from the benchmark to the report callback as
  * Google Benchmark counters (averaged over iterations). */
@@ -41,6 +49,10 @@ struct current {
     char device[16], wait[16];
     char note[256];             /* what the backend degraded at open */
     unsigned batch, queue_depth, n_wq, threads;
+    unsigned passes;            /* per sample */
+    double *pass_wall, *pass_cpu; /* per-pass times of each sample of the last run */
+    size_t n_pass, cap_pass;
+    double rep_wall, rep_cpu;     /* their medians: the repetition's values */
     unsigned n_samples;
     double *latency;            /* [reps] */
     double *metrics[M_COUNT];   /* [reps] each */
@@ -73,6 +85,8 @@ static void release_current(void)
     if (b->be)
         zc_backend_close(b->be);
     free(b->answer);
+    free(cur->pass_wall);
+    free(cur->pass_cpu);
     free(cur->latency);
     for (int m = 0; m < M_COUNT; m++)
         free(cur->metrics[m]);
@@ -105,6 +119,68 @@ static void describe(struct current *cur)
         snprintf(cur->wait, sizeof cur->wait, "%s", w ? w : "-");
         zc_spec_free(&spec);
     }
+}
+
+/* One timed sample of `passes` passes back to back, the backend's
+ * statistics of the sample in out->stats. */
+static int run_sample(struct zcb_bench *b, unsigned passes, struct zcb_sample *out)
+{
+    memset(out, 0, sizeof *out);
+    if (b->be)
+        zc_backend_reset_stats(b->be);
+    int rc = 0;
+    if (b->ops->before_sample)
+        rc = b->ops->before_sample(b);
+    else
+        zcb_cold_flush(b);
+    if (rc)
+        return rc;
+    struct zcb_timer t;
+    double cpu_ns;
+    zcb_timer_start(&t);
+    for (unsigned i = 0; i < passes && !rc; i++)
+        rc = b->ops->pass(b, out);
+    zcb_timer_stop(&t, &out->wall_ns, &cpu_ns);
+    /* Half of each read of the thread CPU clock (a system call) counts
+     * inside the sample: hundreds of ns in a VM, more than a cold 4 KiB
+     * pass. What an empty sample counts is taken off. */
+    if (!b->ops->own_cpu_time)
+        out->cpu_ns = fmax(0, cpu_ns - zcb_clock_cost()->cpu_ns);
+    if (b->be)
+        zc_backend_get_stats(b->be, &out->stats);
+    return rc;
+}
+
+/* Passes per sample: one for cold cases (the eviction between passes must
+ * stay untimed) and for workloads whose passes cannot run back to back;
+ * else enough that a sample lasts SAMPLE_TARGET_NS. Found by doubling
+ * (which also warms the case up), then from the fastest of a few samples at
+ * that count: a sample that spanned a preemption must not set it. */
+static int choose_passes(struct current *cur)
+{
+    struct zcb_bench *b = &cur->bench;
+    cur->passes = 1;
+    if (cur->c->cache == ZCB_CACHE_COLD || !b->ops->repeatable)
+        return 0;
+    struct zcb_sample s;
+    unsigned k = 1;
+    for (;; k *= 2) {
+        int rc = run_sample(b, k, &s);
+        if (rc)
+            return rc;
+        if (s.wall_ns >= SAMPLE_TARGET_NS / 2 || k >= MAX_PASSES_PER_SAMPLE)
+            break;
+    }
+    double fastest = s.wall_ns;
+    for (int i = 0; i < 3; i++) {
+        int rc = run_sample(b, k, &s);
+        if (rc)
+            return rc;
+        fastest = fmin(fastest, s.wall_ns);
+    }
+    double want = ceil(SAMPLE_TARGET_NS * k / fmax(fastest, 1));
+    cur->passes = want > MAX_PASSES_PER_SAMPLE ? MAX_PASSES_PER_SAMPLE : want < 1 ? 1 : (unsigned)want;
+    return 0;
 }
 
 static int prepare(const struct zcb_case *c)
@@ -141,10 +217,35 @@ static int prepare(const struct zcb_case *c)
         b->desc = zc_backend_describe(b->be);
     }
     rc = b->ops->prepare(b);
+    if (!rc)
+        rc = choose_passes(cur);
     cur->prepared = rc == 0;
     if (!rc)
         describe(cur);
     return rc;
+}
+
+/* A repetition's wall and CPU time per pass are the medians of its
+ * samples, not their means (Google Benchmark's): on a shared host a sample
+ * that spans a preemption or a stolen vCPU lasts milliseconds (and the
+ * guest counts stolen time as the thread's CPU time), so a few such
+ * samples would double a mean of 100 us samples. */
+static int keep_pass_times(struct current *cur, const struct zcb_sample *s)
+{
+    if (cur->n_pass == cur->cap_pass) {
+        size_t cap = cur->cap_pass ? 2 * cur->cap_pass : 256;
+        double *wall = realloc(cur->pass_wall, cap * sizeof *wall);
+        if (wall)
+            cur->pass_wall = wall;
+        double *cpu = wall ? realloc(cur->pass_cpu, cap * sizeof *cpu) : NULL;
+        if (!cpu)
+            return zc_fail(ENOMEM, "out of memory for the samples of case %u", cur->c->index);
+        cur->pass_cpu = cpu;
+        cur->cap_pass = cap;
+    }
+    cur->pass_wall[cur->n_pass] = s->wall_ns / cur->passes;
+    cur->pass_cpu[cur->n_pass++] = s->cpu_ns / cur->passes;
+    return 0;
 }
 
 static void bench_fn(zc_gb_state *st, void *ctx)
@@ -172,18 +273,17 @@ static void bench_fn(zc_gb_state *st, void *ctx)
     struct zcb_bench *b = &cur->bench;
     double sums[M_COUNT] = {0};
     double pages = (double)b->pages;
-    int64_t iters = 0;
-    while (zc_gb_keep_running(st)) {
+    int64_t passes = 0;
+    cur->n_pass = 0;
+    /* A sample's counters are totals over its passes: Google Benchmark
+     * divides them by the iterations, which are passes. */
+    while (zc_gb_keep_running_batch(st, cur->passes)) {
         struct zcb_sample s;
-        memset(&s, 0, sizeof s);
-        if (b->be)
-            zc_backend_reset_stats(b->be);
-        if (b->ops->pass(b, &s) != 0) {
+        if (run_sample(b, cur->passes, &s) != 0 || b->ops->verify(b) != 0 ||
+            keep_pass_times(cur, &s) != 0) {
             zc_gb_skip_with_error(st, zc_last_error());
             return;
         }
-        if (b->be)
-            zc_backend_get_stats(b->be, &s.stats);
         zc_gb_set_iteration_time(st, s.wall_ns * 1e-9);
         sums[M_CPU_NS] += s.cpu_ns;
         sums[M_SUBMIT_CPP] += (double)s.stats.submit_cycles / pages;
@@ -196,35 +296,14 @@ static void bench_fn(zc_gb_state *st, void *ctx)
         sums[M_SAVE_CYC] += (double)s.save_cycles;
         sums[M_ZC_CYC] += (double)s.zerocheck_cycles;
         sums[M_SENDER_MAX] += s.sender_cpu_ns_max;
-        iters++;
+        passes += cur->passes;
     }
-    if (b->ops->verify(b) != 0) {
-        zc_gb_skip_with_error(st, zc_last_error());
-        return;
-    }
+    cur->rep_wall = zcb_median(cur->pass_wall, cur->n_pass);
+    cur->rep_cpu = zcb_median(cur->pass_cpu, cur->n_pass);
     for (int m = 0; m < M_COUNT; m++)
         zc_gb_counter(st, metric_names[m], sums[m], ZC_GB_COUNTER_AVG_ITERATIONS);
-    zc_gb_set_bytes_processed(st, iters * (int64_t)c->buf_bytes);
+    zc_gb_set_bytes_processed(st, passes * (int64_t)c->buf_bytes);
 }
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Linear interpolation between order statistics (q in 0..1). */
-static double quantile(const double *v, size_t n, double q)
-{
-    double sorted[n];
-    memcpy(sorted, v, n * sizeof *v);
-    qsort(sorted, n, sizeof *sorted, cmp_double);
-    double pos = q * (double)(n - 1);
-    size_t lo = (size_t)floor(pos), hi = lo + 1 < n ? lo + 1 : lo;
-    return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - (double)lo);
-}
-
-static double median_of(const double *v, size_t n) { return quantile(v, n, 0.5); }
 
 static void fill_row(const struct current *cur, struct zcb_row *r)
 {
@@ -233,7 +312,7 @@ static void fill_row(const struct current *cur, struct zcb_row *r)
     size_t n = cur->n_samples;
     double med[M_COUNT];
     for (int m = 0; m < M_COUNT; m++)
-        med[m] = median_of(cur->metrics[m], n);
+        med[m] = zcb_median(cur->metrics[m], n);
     memset(r, 0, sizeof *r);
     r->run_id = run.h->run_id;
     r->workload = zcb_workload_names[c->workload];
@@ -249,8 +328,8 @@ static void fill_row(const struct current *cur, struct zcb_row *r)
     r->zero_ratio = c->zero_ratio;
     r->cache = zcb_cache_names[c->cache];
     r->reps = n;
-    r->latency_ns = median_of(cur->latency, n);
-    r->latency_ns_p99 = quantile(cur->latency, n, 0.99);
+    r->latency_ns = zcb_median(cur->latency, n);
+    r->latency_ns_p99 = zcb_quantile(cur->latency, n, 0.99);
     r->throughput_gbps = r->latency_ns > 0 ? (double)c->buf_bytes / r->latency_ns : 0;
     r->cpu_ns_per_page = med[M_CPU_NS] / (double)b->pages;
     r->submit_cycles_per_page = med[M_SUBMIT_CPP];
@@ -280,6 +359,8 @@ static void fill_row(const struct current *cur, struct zcb_row *r)
     r->cpu_pages_per_pass = med[M_CPU_PAGES];
     r->faults_per_pass = med[M_FAULTS];
     r->note = cur->note;
+    r->passes_per_sample = cur->passes;
+    r->clock_ns = zcb_clock_cost()->wall_ns;
 }
 
 static double counter(const struct zc_gb_result *r, const char *name)
@@ -354,9 +435,10 @@ static void on_report(const struct zc_gb_result *r, void *ctx)
     if (!c || !run_of(r, c) || cur->n_samples >= c->reps)
         return;
     unsigned i = cur->n_samples++;
-    cur->latency[i] = r->real_time_ns;
+    cur->latency[i] = cur->rep_wall;
     for (int m = 0; m < M_COUNT; m++)
         cur->metrics[m][i] = counter(r, metric_names[m]);
+    cur->metrics[M_CPU_NS][i] = cur->rep_cpu;
     if (cur->n_samples == c->reps) {
         write_case(cur);
         case_finished(c);
@@ -376,7 +458,7 @@ static int register_cases(const struct zcb_case_list *cases)
         if (c->min_time > 0)
             zc_gb_min_time(b, c->min_time);
         else
-            zc_gb_iterations(b, 1); /* --min-time 0: one pass per repetition */
+            zc_gb_iterations(b, 1); /* --min-time 0: one sample per repetition */
         zc_gb_use_manual_time(b);
         zc_gb_report_aggregates_only(b, false);
         zc_gb_unit(b, ZC_GB_US);

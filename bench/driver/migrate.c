@@ -13,6 +13,7 @@
 #include "dsa/error.h"
 #include "perm.h"
 #include "sink.h"
+#include "timer.h"
 #include "workload.h"
 
 struct sender {
@@ -154,13 +155,8 @@ static int migrate_prepare(struct zcb_bench *b)
 static int migrate_pass(struct zcb_bench *b, struct zcb_sample *out)
 {
     struct migrate *m = b->priv;
-    struct zcb_timer t;
-    zcb_cold_flush(b);
-    zcb_timer_start(&t);
     pthread_barrier_wait(&m->start);
     pthread_barrier_wait(&m->done);
-    zcb_timer_stop(&t, out);
-    out->cpu_ns = 0;
     for (unsigned i = 0; i < m->n; i++) {
         const struct sender *s = &m->s[i];
         out->cpu_ns += (double)s->cpu_ns;
@@ -204,5 +200,10 @@ static void migrate_release(struct zcb_bench *b)
     b->desc = NULL;
 }
 
-const struct zcb_workload_ops zcb_wl_migrate = {migrate_prepare, migrate_pass, zcb_verify_answers,
-                                            migrate_release};
+const struct zcb_workload_ops zcb_wl_migrate = {
+    .prepare = migrate_prepare,
+    .pass = migrate_pass,
+    .verify = zcb_verify_answers,
+    .release = migrate_release,
+    .own_cpu_time = true,
+};

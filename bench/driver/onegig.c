@@ -18,21 +18,31 @@ static int compare_prepare(struct zcb_bench *b)
     return 0;
 }
 
-static int compare_pass(struct zcb_bench *b, struct zcb_sample *out)
+static int compare_before_sample(struct zcb_bench *b)
 {
     const struct zcb_buffer *partner = b->priv;
-    const struct zcb_fill *f = &b->buf->fill;
-    struct zcb_timer t;
     zcb_cold_flush(b);
     if (b->c->cache == ZCB_CACHE_COLD)
-        zcb_flush(partner->data, f->len);
-    zcb_timer_start(&t);
+        zcb_flush(partner->data, partner->fill.len);
+    return 0;
+}
+
+static int compare_pass(struct zcb_bench *b, struct zcb_sample *out)
+{
+    (void)out;
+    const struct zcb_buffer *partner = b->priv;
+    const struct zcb_fill *f = &b->buf->fill;
     int rc = zc_backend_compare(b->be, b->buf->data, partner->data, f->len, f->gran, b->answer);
-    zcb_timer_stop(&t, out);
     return rc ? zc_fail(-rc, "%s: compare failed: %s", b->c->backend, zc_last_error()) : 0;
 }
 
 static void compare_release(struct zcb_bench *b) { b->priv = NULL; }
 
-const struct zcb_workload_ops zcb_wl_compare = {compare_prepare, compare_pass, zcb_verify_answers,
-                                            compare_release};
+const struct zcb_workload_ops zcb_wl_compare = {
+    .prepare = compare_prepare,
+    .before_sample = compare_before_sample,
+    .pass = compare_pass,
+    .verify = zcb_verify_answers,
+    .release = compare_release,
+    .repeatable = true,
+};

@@ -66,7 +66,7 @@ static const struct opt table[] = {
      "onegig: COMPARE of two buffers (memcmp on CPU) and/or zero check"},
     {"reps", K_UINT, F(reps), 1, 1000, NULL, 0, "5", false, "repetitions per case"},
     {"min-time", K_DOUBLE, F(min_time), 0, 60, NULL, 0, "0.05", false,
-     "minimum seconds per repetition (Google Benchmark min_time); 0 = one pass per repetition"},
+     "minimum seconds per repetition (Google Benchmark min_time); 0 = one sample per repetition"},
     {"mem", K_SIZES, F(mems), 4096, SIZE_MAX_D, NULL, 0, "64M,256M", false,
      "savevm/migrate guest memory sizes"},
     {"batch", K_UINTS, F(batches), 2, 4096, NULL, 0, NULL, false,

@@ -12,14 +12,15 @@
 #include "buffers.h"
 #include "cases.h"
 
-/* One timed pass over the whole buffer or guest memory. */
+/* What one sample (one or more passes back to back) measured. The harness
+ * times the sample; the pass adds its own counters. */
 struct zcb_sample {
     double wall_ns;
-    double cpu_ns;            /* calling thread (migrate: all senders) */
+    double cpu_ns;            /* calling thread, or the workload's own (own_cpu_time) */
     uint64_t save_cycles;     /* savevm/migrate */
     uint64_t zerocheck_cycles;
     double sender_cpu_ns_max; /* migrate: the busiest sender */
-    /* Backend statistics of the pass: read by the harness from b->be, or
+    /* Backend statistics of the sample: read by the harness from b->be, or
      * summed by workloads with several backends (migrate). */
     struct zc_backend_stats stats;
 };
@@ -41,11 +42,20 @@ struct zcb_bench {
 struct zcb_workload_ops {
     /* Allocates what the passes need, beyond the buffer and answer map. */
     int (*prepare)(struct zcb_bench *b);
-    /* One timed pass; the caller flushes nothing, cold passes flush here. */
+    /* Untimed, before every sample (a cold case evicts its buffers here);
+     * NULL: the harness evicts the buffer of a cold case. */
+    int (*before_sample)(struct zcb_bench *b);
+    /* One pass, inside the harness's timed sample; adds the workload's own
+     * counters to out. */
     int (*pass)(struct zcb_bench *b, struct zcb_sample *out);
     /* 0 when the last pass's answers match the oracle, else -EIO + message. */
     int (*verify)(struct zcb_bench *b);
     void (*release)(struct zcb_bench *b);
+    /* A sample may hold many passes back to back (short hot passes are
+     * timed without the clock in them); else one pass per sample. */
+    bool repeatable;
+    /* out->cpu_ns is the pass's own (its threads'), not the calling thread's. */
+    bool own_cpu_time;
 };
 
 extern const struct zcb_workload_ops zcb_wl_zerocheck; /* op compval */
@@ -57,16 +67,7 @@ extern const struct zcb_workload_ops zcb_wl_migrate;
 /* Counts b->answered_zero and compares b->answer with the oracle (shared by
  * the map-producing workloads). */
 int zcb_verify_answers(struct zcb_bench *b);
-/* CLOCK_THREAD_CPUTIME_ID in ns. */
-uint64_t zcb_thread_cpu_ns(void);
-
-/* Wall and calling-thread CPU time of a timed region. */
-struct zcb_timer {
-    uint64_t wall0, cpu0;
-};
-void zcb_timer_start(struct zcb_timer *t);
-void zcb_timer_stop(const struct zcb_timer *t, struct zcb_sample *out);
-/* Evicts the pass's buffer when the case is cold (untimed). */
+/* Evicts the buffer when the case is cold (untimed). */
 void zcb_cold_flush(const struct zcb_bench *b);
 
 #endif

@@ -2,33 +2,11 @@
  * read-ceiling reference kernel on the same buffer. */
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 
 #include <zc/cpu.h>
 
-#include "cpu/tsc.h"
 #include "dsa/error.h"
 #include "workload.h"
-
-uint64_t zcb_thread_cpu_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-void zcb_timer_start(struct zcb_timer *t)
-{
-    t->cpu0 = zcb_thread_cpu_ns();
-    t->wall0 = zc_now_ns();
-}
-
-void zcb_timer_stop(const struct zcb_timer *t, struct zcb_sample *out)
-{
-    uint64_t wall1 = zc_now_ns(), cpu1 = zcb_thread_cpu_ns();
-    out->wall_ns = (double)(wall1 - t->wall0);
-    out->cpu_ns = (double)(cpu1 - t->cpu0);
-}
 
 void zcb_cold_flush(const struct zcb_bench *b)
 {
@@ -60,16 +38,19 @@ static void no_release(struct zcb_bench *b) { (void)b; }
 
 static int check_pass(struct zcb_bench *b, struct zcb_sample *out)
 {
+    (void)out;
     const struct zcb_fill *f = &b->buf->fill;
-    struct zcb_timer t;
-    zcb_cold_flush(b);
-    zcb_timer_start(&t);
     int rc = zc_backend_check(b->be, b->buf->data, f->len, f->gran, b->answer);
-    zcb_timer_stop(&t, out);
     return rc ? zc_fail(-rc, "%s: check failed: %s", b->c->backend, zc_last_error()) : 0;
 }
 
-const struct zcb_workload_ops zcb_wl_zerocheck = {no_prepare, check_pass, zcb_verify_answers, no_release};
+const struct zcb_workload_ops zcb_wl_zerocheck = {
+    .prepare = no_prepare,
+    .pass = check_pass,
+    .verify = zcb_verify_answers,
+    .release = no_release,
+    .repeatable = true,
+};
 
 /* The reference reads every byte with no early exit; its OR is kept so the
  * loads cannot be optimized away and is checked against the oracle. */
@@ -87,11 +68,8 @@ static int read_prepare(struct zcb_bench *b)
 
 static int read_pass(struct zcb_bench *b, struct zcb_sample *out)
 {
-    struct zcb_timer t;
-    zcb_cold_flush(b);
-    zcb_timer_start(&t);
+    (void)out;
     read_state.or_all = zc_cpu_read_or(b->buf->data, b->buf->fill.len);
-    zcb_timer_stop(&t, out);
     return 0;
 }
 
@@ -106,4 +84,10 @@ static int read_verify(struct zcb_bench *b)
                    all_zero ? "all zero" : "not all zero");
 }
 
-const struct zcb_workload_ops zcb_wl_read = {read_prepare, read_pass, read_verify, no_release};
+const struct zcb_workload_ops zcb_wl_read = {
+    .prepare = read_prepare,
+    .pass = read_pass,
+    .verify = read_verify,
+    .release = no_release,
+    .repeatable = true,
+};

@@ -78,6 +78,16 @@ static void manual_fn(zc_gb_state *st, void *ctx)
     zc_gb_set_label(st, "label");
 }
 
+/* Samples of 4 iterations each "taking" 1 ms of manual time in all. */
+static void batch_fn(zc_gb_state *st, void *ctx)
+{
+    struct bench_ctx *c = ctx;
+    while (zc_gb_keep_running_batch(st, 4)) {
+        zc_gb_set_iteration_time(st, 0.001);
+        c->calls++;
+    }
+}
+
 static void failing_fn(zc_gb_state *st, void *ctx)
 {
     (void)ctx;
@@ -145,6 +155,26 @@ static void test_repetitions_counters_statistics(void **unused)
     assert_true(fabs(s.real_ns[max] - 1e6) < 1.0);
     assert_true(fabs(s.rate[max] - 10000.0) < 1e-6);
     assert_true(s.real_ns[cv] >= 0 && s.real_ns[cv] < 1e-6); /* identical samples */
+    zc_gb_clear();
+}
+
+/* A batch of n iterations is one manual-time sample: the time per
+ * iteration is the sample's over n, and a fixed iteration count smaller
+ * than the batch still runs one whole batch. */
+static void test_batches(void **unused)
+{
+    (void)unused;
+    struct bench_ctx c = {0};
+    zc_gb_use_manual_time(zc_gb_iterations(zc_gb_register("batched", batch_fn, &c), 8));
+    zc_gb_use_manual_time(zc_gb_iterations(zc_gb_register("short", batch_fn, &c), 1));
+    struct seen s = {0};
+    assert_int_equal(zc_gb_run("^(batched|short)/", collect, &s, true, NULL), 2);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(c.calls, 2 + 1);
+    assert_int_equal(s.iterations[0], 8);
+    assert_true(fabs(s.real_ns[0] - 0.25e6) < 1.0);
+    assert_int_equal(s.iterations[1], 4);
+    assert_true(fabs(s.real_ns[1] - 0.25e6) < 1.0);
     zc_gb_clear();
 }
 
@@ -236,6 +266,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_repetitions_counters_statistics),
+        cmocka_unit_test(test_batches),
         cmocka_unit_test(test_skip_with_error),
         cmocka_unit_test(test_clear_and_no_match),
         cmocka_unit_test(test_json_file_and_display),

@@ -140,6 +140,35 @@ static void cold_cache_and_nonzero_positions(void **state)
     }
 }
 
+/* A hot 4 KiB pass lasts tens of ns: it is timed in samples of many passes
+ * (so the clock's own cost vanishes); a cold pass evicts its buffer
+ * untimed first and a savevm pass rewinds its sink, so both take one pass
+ * per sample. Every row carries the clock's cost. */
+static void short_hot_passes_are_timed_in_samples(void **state)
+{
+    (void)state;
+    struct csv *c = run_ok(ARGS("--size", "4K", "--cache", "hot,cold", "--backend", "cpu:u64",
+                                "--reps", "2", "--min-time", "0", "--output", "wl-samples.csv"),
+                           "wl-samples.csv");
+    assert_int_equal(c->n_rows, 1 + 4);
+    for (size_t i = 1; i < c->n_rows; i++) {
+        bool hot = strcmp(c->cell[i][csv_col(c, "cache")], "hot") == 0;
+        double passes = num(c, i, "passes_per_sample");
+        if (hot)
+            assert_true(passes > 1);
+        else
+            assert_true(passes == 1);
+        assert_true(num(c, i, "clock_ns") > 0);
+        assert_true(num(c, i, "latency_ns") > 0 && num(c, i, "cpu_ns_per_page") > 0);
+    }
+    csv_free(c);
+    c = run_ok(ARGS("--workload", "savevm", "--mem", "64K", "--backend", "cpu:u64", "--sink", "mem",
+                    "--reps", "1", "--min-time", "0", "--output", "wl-samples-savevm.csv"),
+               "wl-samples-savevm.csv");
+    assert_true(num(c, 1, "passes_per_sample") == 1);
+    csv_free(c);
+}
+
 static void config_runs_every_section_into_one_file(void **state)
 {
     (void)state;
@@ -175,5 +204,6 @@ ZCB_TEST_MAIN(cmocka_unit_test(onegig_compares_and_checks),
               cmocka_unit_test(savevm_file_sink_holds_the_stream),
               cmocka_unit_test(migrate_reports_sender_cpu_time),
               cmocka_unit_test(cold_cache_and_nonzero_positions),
+              cmocka_unit_test(short_hot_passes_are_timed_in_samples),
               cmocka_unit_test(config_runs_every_section_into_one_file),
               cmocka_unit_test(placement_pins_and_binds))

@@ -1,0 +1,50 @@
+#include "timer.h"
+
+#include <pthread.h>
+#include <time.h>
+
+#include "cpu/tsc.h"
+#include "stats.h"
+
+uint64_t zcb_thread_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void zcb_timer_start(struct zcb_timer *t)
+{
+    t->cpu0 = zcb_thread_cpu_ns();
+    t->tsc0 = zc_rdtsc_begin();
+}
+
+void zcb_timer_stop(const struct zcb_timer *t, double *wall_ns, double *cpu_ns)
+{
+    uint64_t tsc1 = zc_rdtsc_end();
+    uint64_t cpu1 = zcb_thread_cpu_ns();
+    *wall_ns = zc_tsc_to_ns(tsc1 - t->tsc0);
+    *cpu_ns = (double)(cpu1 - t->cpu0);
+}
+
+enum { COST_TRIES = 501 };
+static struct zcb_clock_cost cost;
+static pthread_once_t cost_once = PTHREAD_ONCE_INIT;
+
+static void measure_cost(void)
+{
+    static double wall[COST_TRIES], cpu[COST_TRIES];
+    for (int i = 0; i < COST_TRIES; i++) {
+        struct zcb_timer t;
+        zcb_timer_start(&t);
+        zcb_timer_stop(&t, &wall[i], &cpu[i]);
+    }
+    cost.wall_ns = zcb_median(wall, COST_TRIES);
+    cost.cpu_ns = zcb_median(cpu, COST_TRIES);
+}
+
+const struct zcb_clock_cost *zcb_clock_cost(void)
+{
+    pthread_once(&cost_once, measure_cost);
+    return &cost;
+}
