@@ -5,7 +5,11 @@
 #   ./run_all.sh [--quick] [--results DIR] [--configure-dsa] [--dsa-config FILE]
 #   ./run_all.sh --test        the test suite (README's test command, CI)
 # ZC_BUILD_DIR chooses the build directory (default build/).
+# Test hooks (tests/report/test_run_all_interrupt.sh): ZC_ZCBENCH=PATH runs
+# that zcbench instead of building one (no build stage); ZC_SWEEP_DIR=DIR
+# reads the profile's sweep files from DIR instead of configs/.
 set -euo pipefail
+set -o noclobber # nothing run_all writes with > replaces an existing file
 caller=$PWD # relative --results and --dsa-config paths are the caller's
 cd "$(dirname "$0")"
 root=$PWD
@@ -51,14 +55,38 @@ if [[ -z $results ]]; then
 elif [[ $results != /* ]]; then
   results=$caller/$results
 fi
-if compgen -G "$results/sweep-*.csv" >/dev/null; then
-  echo "run_all: $results already holds a run (sweep-*.csv); choose another --results DIR or remove it" >&2
+# A results directory that holds a run (its CSVs, logs or save image) is
+# never written into again, so no file of an earlier run is overwritten.
+image_name=savevm-image.bin
+held=$({ compgen -G "$results/sweep-*.csv" || compgen -G "$results/logs/*.log" ||
+         compgen -G "$results/$image_name" || true; } | head -n 1)
+if [[ -n $held ]]; then
+  echo "run_all: $results already holds a run (${held#"$results"/}); choose another --results DIR or remove it" >&2
   exit 2
 fi
 mkdir -p "$results/logs"
 results=$(cd "$results" && pwd)
 logs=$results/logs
 start=$SECONDS
+
+# savevm writes non-zero pages to an image file as QEMU does; zcbench creates
+# it (never over an existing file) and it is removed on every exit of run_all.
+image=$results/$image_name
+trap 'rm -f "$image"' EXIT
+# bash runs a trap only once the foreground command has ended, but at once
+# during `wait`: the sweeps run in the background (stage_live), and a
+# SIGINT/SIGTERM to run_all reaches the running one as SIGTERM (zcbench
+# finishes the case at hand, keeps its rows and removes its image); a second
+# signal stops it at once. Then run_all exits, through the EXIT trap.
+running=
+interrupted=0
+on_signal() {
+  interrupted=$1
+  if [[ -z $running ]]; then exit "$interrupted"; fi
+  kill -TERM "$running" 2>/dev/null || true
+}
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
 
 # stage NAME CMD...: runs CMD with its output in logs/NAME.log; a failure
 # names the stage and its log.
@@ -82,11 +110,25 @@ stage() {
 failed=()
 stage_live() {
   local name=$1; shift
+  local log=$logs/$name.log rc=0 ended=
   printf '[%4ds] %s\n' $((SECONDS - start)) "$name"
-  if { "$@" 2>&1 >>"$logs/$name.log" | tee -a "$logs/$name.log" >&2; }; then
+  "$@" >>"$log" 2> >(tee -i -a "$log" >&2) &
+  running=$!
+  # wait returns early, leaving `ended` unset, when run_all traps a signal:
+  # then it waits again, until the sweep has ended (127: nothing to wait for).
+  until [[ -n ${ended:-} ]] || ((rc == 127)); do
+    rc=0
+    wait -n -p ended "$running" || rc=$?
+  done
+  running=
+  if ((interrupted)); then
+    echo "run_all: interrupted in stage '$name'; the rows it finished are kept (log: $log)" >&2
+    exit "$interrupted"
+  fi
+  if ((rc == 0)); then
     printf '[%4ds] %-10s ok\n' $((SECONDS - start)) "$name"
   else
-    echo "run_all: stage '$name' failed; full log: $logs/$name.log" >&2
+    echo "run_all: stage '$name' failed; full log: $log" >&2
     failed+=("$name")
   fi
 }
@@ -96,7 +138,8 @@ build() {
   cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF &&
     cmake --build "$build_dir" --target zcbench -j "$(nproc)"
 }
-zcbench=$build_dir/bench/zcbench
+zcbench=${ZC_ZCBENCH:-$build_dir/bench/zcbench}
+sweeps=${ZC_SWEEP_DIR:-configs}
 
 detect() {
   echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
@@ -132,19 +175,22 @@ configure_dsa() {
 }
 
 # sweep FILE [zcbench options...]: one sweep file into RESULTS/NAME.csv
-# (+ .samples.csv, .gbench.json and the run's metadata).
+# (+ .samples.csv, .gbench.json and the run's metadata). stage_live runs it
+# as a background job and signals that job's pid, hence the exec; zcbench
+# ignores the terminal's SIGINT, which run_all passes on as SIGTERM (once).
 sweep() {
-  local f=$1; shift
+  local f=$sweeps/$1; shift
   local name
   name=$(basename "$f" .conf)
   echo "== zcbench --config $f $*"
-  "${limit[@]}" "$zcbench" --config "$f" --output "$results/$name.csv" \
+  trap '' INT
+  exec "${limit[@]}" "$zcbench" --config "$f" --output "$results/$name.csv" \
     --gbench-json "$results/$name.gbench.json" "$@"
 }
 
 echo "zcbench run_all: profile $profile, results in $results"
 stage deps scripts/deps.sh
-stage build build
+if [[ -z ${ZC_ZCBENCH:-} ]]; then stage build build; fi
 if ((configure_dsa)); then
   why=$(dsa_unconfigurable)
   if [[ -n $why ]]; then
@@ -155,20 +201,18 @@ if ((configure_dsa)); then
 fi
 stage detect detect
 sed -n '1,3p' "$logs/detect.log" | sed 's/^/    /'
-# savevm writes non-zero pages to an image file as QEMU does (removed after).
 limit=()
-image=$results/savevm-image.bin
 if [[ $profile == quick ]]; then
   # A quick sweep that hangs (a backend bug) is stopped rather than waited for:
   # SIGINT first (zcbench keeps the finished rows), SIGKILL 10 s later.
   limit=(timeout -s INT -k 10 120)
-  stage_live sweep-quick sweep configs/sweep-quick.conf
-  stage_live seed-onegig sweep configs/sweep-seed-onegig.conf --size 64M --reps 3
-  stage_live seed-savevm sweep configs/sweep-seed-savevm.conf --mem 64M,256M --sink "file:$image"
+  stage_live sweep-quick sweep sweep-quick.conf
+  stage_live seed-onegig sweep sweep-seed-onegig.conf --size 64M --reps 3
+  stage_live seed-savevm sweep sweep-seed-savevm.conf --mem 64M,256M --sink "file:$image"
 else
-  stage_live sweep-full sweep configs/sweep-full.conf
-  stage_live seed-onegig sweep configs/sweep-seed-onegig.conf
-  stage_live seed-savevm sweep configs/sweep-seed-savevm.conf --sink "file:$image"
+  stage_live sweep-full sweep sweep-full.conf
+  stage_live seed-onegig sweep sweep-seed-onegig.conf
+  stage_live seed-savevm sweep sweep-seed-savevm.conf --sink "file:$image"
 fi
 rm -f "$image"
 stage report python3 plots/report.py "$results" --profile "$profile"

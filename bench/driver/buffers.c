@@ -40,12 +40,17 @@ static size_t nonzero_offset(int at, size_t gran, uint64_t h)
     }
 }
 
-/* Exactly round((1 - zero_ratio) * pages) pages get one non-zero byte. */
+uint64_t zcb_nonzero_pages(size_t pages, double zero_ratio)
+{
+    return (uint64_t)llround((1.0 - zero_ratio) * (double)pages);
+}
+
+/* Exactly zcb_nonzero_pages() pages get one non-zero byte. */
 static void fill_pages(struct zcb_buffer *b)
 {
     const struct zcb_fill *f = &b->fill;
     memset(b->data, 0, f->len); /* prefault: every page backed before timing */
-    uint64_t nonzero = (uint64_t)llround((1.0 - f->zero_ratio) * (double)b->pages);
+    uint64_t nonzero = zcb_nonzero_pages(b->pages, f->zero_ratio);
     struct zcb_perm perm = zcb_perm_make(b->pages, f->seed);
     for (size_t p = 0; p < b->pages; p++) {
         if (zcb_perm_at(&perm, p) >= nonzero)

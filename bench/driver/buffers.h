@@ -28,6 +28,8 @@ struct zcb_buffer {
  * else replaced. NULL + zc_last_error() on failure. */
 enum { ZCB_SLOT_DATA, ZCB_SLOT_PARTNER, ZCB_BUFFER_SLOTS };
 const struct zcb_buffer *zcb_buffer_get(int slot, const struct zcb_fill *fill);
+/* How many of `pages` pages a fill with zero_ratio makes non-zero. */
+uint64_t zcb_nonzero_pages(size_t pages, double zero_ratio);
 void zcb_buffers_release(void);
 /* Frees one slot's buffer (a case that does not use it). */
 void zcb_buffer_release_slot(int slot);

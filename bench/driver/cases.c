@@ -11,7 +11,9 @@
 #include "dsa/error.h"
 #include "dsa/spec.h"
 #include "backend_axes.h"
+#include "buffers.h"
 #include "placement.h"
+#include "sink.h"
 
 static const uint64_t zerocheck_sizes[] = {4096, 65536, 1 << 20, 16 << 20};
 static const uint64_t onegig_size = 1ull << 30;
@@ -106,14 +108,21 @@ static int resolve_backends(const struct zcb_options *o, struct zcb_spec_list *o
 
 static int check_sink(const char *sink, int workload)
 {
-    if (strcmp(sink, "null") == 0 || strcmp(sink, "mem") == 0)
-        return 0;
-    if (strncmp(sink, "file:", 5) == 0 && sink[5]) {
-        if (workload != ZCB_WL_MIGRATE)
-            return 0;
+    struct zcb_sink_spec sp;
+    int rc = zcb_sink_parse(sink, &sp);
+    if (!rc && sp.kind == ZCB_SINK_FILE && workload == ZCB_WL_MIGRATE)
         return zc_fail(EINVAL, "--sink %s: migrate senders send to null or mem (file: is for savevm)", sink);
-    }
-    return zc_fail(EINVAL, "--sink: bad value '%s' (allowed: null, mem, file:PATH)", sink);
+    return rc;
+}
+
+/* A file sink is checked before any work: whether its path may be written,
+ * and whether one pass fits on its file system (each pass truncates the file,
+ * so the passes and repetitions of a case need no more). */
+static int check_sink_room(const struct zcb_case *c)
+{
+    uint64_t pages = c->buf_bytes / c->gran;
+    uint64_t bytes = zcb_sink_file_bytes(pages, zcb_nonzero_pages(pages, c->zero_ratio), c->gran);
+    return zcb_sink_preflight(c->sink, bytes);
 }
 
 static int check_geometry(uint64_t size, uint64_t gran, const char *size_opt)
@@ -193,6 +202,8 @@ static int expand_point(const struct axes *ax, struct zcb_case *c, struct zcb_ca
         default: c->op = ZCB_OP_MIGRATE; break;
         }
         rc = check_memory(c, ax->size_opt);
+        if (!rc && (c->op == ZCB_OP_SAVEVM || c->op == ZCB_OP_MIGRATE))
+            rc = check_sink_room(c);
         for (size_t b = 0; !rc && b < ax->backends.n; b++) {
             snprintf(c->backend, sizeof c->backend, "%s", ax->backends.v[b]);
             rc = push(out, c);

@@ -13,6 +13,7 @@
 #include "dsa/spec.h"
 #include "gbench.h"
 #include "interrupt.h"
+#include "owned_file.h"
 #include "placement.h"
 #include "progress.h"
 #include "stats.h"
@@ -49,9 +50,11 @@ struct current {
     char note[256];             /* what the backend degraded at open */
     unsigned batch, queue_depth, n_wq, threads;
     unsigned passes;            /* per sample */
-    double *pass_wall, *pass_cpu; /* per-pass times of each sample of the last run */
+    /* Per pass, each sample of the run Google Benchmark reports last: wall
+     * time and the metrics; their medians are the repetition's values. */
+    double *per_pass[M_COUNT + 1];
     size_t n_pass, cap_pass;
-    double rep_wall, rep_cpu;     /* their medians: the repetition's values */
+    double rep[M_COUNT + 1];
     unsigned n_samples;
     double *latency;            /* [reps] */
     double *metrics[M_COUNT];   /* [reps] each */
@@ -84,8 +87,8 @@ static void release_current(void)
     if (b->be)
         zc_backend_close(b->be);
     free(b->answer);
-    free(cur->pass_wall);
-    free(cur->pass_cpu);
+    for (int m = 0; m <= M_COUNT; m++)
+        free(cur->per_pass[m]);
     free(cur->latency);
     for (int m = 0; m < M_COUNT; m++)
         free(cur->metrics[m]);
@@ -224,26 +227,46 @@ static int prepare(const struct zcb_case *c)
     return rc;
 }
 
-/* A repetition's wall and CPU time per pass are the medians of its
- * samples, not their means (Google Benchmark's): on a shared host a sample
- * that spans a preemption or a stolen vCPU lasts milliseconds (and the
- * guest counts stolen time as the thread's CPU time), so a few such
- * samples would double a mean of 100 us samples. */
-static int keep_pass_times(struct current *cur, const struct zcb_sample *s)
+/* The per-pass wall time (at M_COUNT) and metrics of one sample. */
+static void sample_values(const struct zcb_sample *s, double pages, unsigned passes,
+                          double v[M_COUNT + 1])
+{
+    v[M_CPU_NS] = s->cpu_ns;
+    v[M_SUBMIT_CPP] = (double)s->stats.submit_cycles / pages;
+    v[M_WAIT_CPP] = (double)s->stats.wait_cycles / pages;
+    v[M_DESC_PP] = (double)s->stats.descriptors / pages;
+    v[M_BATCHES] = (double)s->stats.batches;
+    v[M_RETRIES] = (double)s->stats.retries;
+    v[M_CPU_PAGES] = (double)s->stats.cpu_pages;
+    v[M_FAULTS] = (double)s->stats.faults_recovered;
+    v[M_SAVE_CYC] = (double)s->save_cycles;
+    v[M_ZC_CYC] = (double)s->zerocheck_cycles;
+    v[M_SENDER_MAX] = s->sender_cpu_ns_max;
+    v[M_COUNT] = s->wall_ns;
+    for (int m = 0; m <= M_COUNT; m++)
+        v[m] /= passes;
+}
+
+/* A repetition's values are the medians over its samples, not their means
+ * (Google Benchmark's): on a shared host a sample that spans a preemption
+ * or a stolen vCPU lasts milliseconds (and the guest counts stolen time as
+ * the thread's CPU time), so a few such samples would double a mean of
+ * 100 us samples. */
+static int keep_sample(struct current *cur, const double v[M_COUNT + 1])
 {
     if (cur->n_pass == cur->cap_pass) {
         size_t cap = cur->cap_pass ? 2 * cur->cap_pass : 256;
-        double *wall = realloc(cur->pass_wall, cap * sizeof *wall);
-        if (wall)
-            cur->pass_wall = wall;
-        double *cpu = wall ? realloc(cur->pass_cpu, cap * sizeof *cpu) : NULL;
-        if (!cpu)
-            return zc_fail(ENOMEM, "out of memory for the samples of case %u", cur->c->index);
-        cur->pass_cpu = cpu;
+        for (int m = 0; m <= M_COUNT; m++) {
+            double *more = realloc(cur->per_pass[m], cap * sizeof *more);
+            if (!more)
+                return zc_fail(ENOMEM, "out of memory for the samples of case %u", cur->c->index);
+            cur->per_pass[m] = more;
+        }
         cur->cap_pass = cap;
     }
-    cur->pass_wall[cur->n_pass] = s->wall_ns / cur->passes;
-    cur->pass_cpu[cur->n_pass++] = s->cpu_ns / cur->passes;
+    for (int m = 0; m <= M_COUNT; m++)
+        cur->per_pass[m][cur->n_pass] = v[m];
+    cur->n_pass++;
     return 0;
 }
 
@@ -271,34 +294,29 @@ static void bench_fn(zc_gb_state *st, void *ctx)
     }
     struct zcb_bench *b = &cur->bench;
     double sums[M_COUNT] = {0};
-    double pages = (double)b->pages;
     int64_t passes = 0;
     cur->n_pass = 0;
-    /* A sample's counters are totals over its passes: Google Benchmark
-     * divides them by the iterations, which are passes. */
+    /* Google Benchmark's counters (its JSON) are means per iteration, which
+     * is a pass: a sample adds its totals. */
     while (zc_gb_keep_running_batch(st, cur->passes)) {
         struct zcb_sample s;
-        if (run_sample(b, cur->passes, &s) != 0 || b->ops->verify(b) != 0 ||
-            keep_pass_times(cur, &s) != 0) {
+        double v[M_COUNT + 1];
+        if (run_sample(b, cur->passes, &s) != 0 || b->ops->verify(b) != 0) {
+            zc_gb_skip_with_error(st, zc_last_error());
+            return;
+        }
+        sample_values(&s, (double)b->pages, cur->passes, v);
+        if (keep_sample(cur, v) != 0) {
             zc_gb_skip_with_error(st, zc_last_error());
             return;
         }
         zc_gb_set_iteration_time(st, s.wall_ns * 1e-9);
-        sums[M_CPU_NS] += s.cpu_ns;
-        sums[M_SUBMIT_CPP] += (double)s.stats.submit_cycles / pages;
-        sums[M_WAIT_CPP] += (double)s.stats.wait_cycles / pages;
-        sums[M_DESC_PP] += (double)s.stats.descriptors / pages;
-        sums[M_BATCHES] += (double)s.stats.batches;
-        sums[M_RETRIES] += (double)s.stats.retries;
-        sums[M_CPU_PAGES] += (double)s.stats.cpu_pages;
-        sums[M_FAULTS] += (double)s.stats.faults_recovered;
-        sums[M_SAVE_CYC] += (double)s.save_cycles;
-        sums[M_ZC_CYC] += (double)s.zerocheck_cycles;
-        sums[M_SENDER_MAX] += s.sender_cpu_ns_max;
+        for (int m = 0; m < M_COUNT; m++)
+            sums[m] += v[m] * cur->passes;
         passes += cur->passes;
     }
-    cur->rep_wall = zcb_median(cur->pass_wall, cur->n_pass);
-    cur->rep_cpu = zcb_median(cur->pass_cpu, cur->n_pass);
+    for (int m = 0; m <= M_COUNT; m++)
+        cur->rep[m] = zcb_median(cur->per_pass[m], cur->n_pass);
     for (int m = 0; m < M_COUNT; m++)
         zc_gb_counter(st, metric_names[m], sums[m], ZC_GB_COUNTER_AVG_ITERATIONS);
     zc_gb_set_bytes_processed(st, passes * (int64_t)c->buf_bytes);
@@ -360,14 +378,6 @@ static void fill_row(const struct current *cur, struct zcb_row *r)
     r->note = cur->note;
     r->passes_per_sample = cur->passes;
     r->clock_ns = zcb_clock_cost()->wall_ns;
-}
-
-static double counter(const struct zc_gb_result *r, const char *name)
-{
-    for (size_t i = 0; i < r->n_counters; i++)
-        if (strcmp(r->counter_names[i], name) == 0)
-            return r->counter_values[i];
-    return 0;
 }
 
 static void case_finished(const struct zcb_case *c)
@@ -434,10 +444,9 @@ static void on_report(const struct zc_gb_result *r, void *ctx)
     if (!c || !run_of(r, c) || cur->n_samples >= c->reps)
         return;
     unsigned i = cur->n_samples++;
-    cur->latency[i] = cur->rep_wall;
+    cur->latency[i] = cur->rep[M_COUNT];
     for (int m = 0; m < M_COUNT; m++)
-        cur->metrics[m][i] = counter(r, metric_names[m]);
-    cur->metrics[M_CPU_NS][i] = cur->rep_cpu;
+        cur->metrics[m][i] = cur->rep[m];
     if (cur->n_samples == c->reps) {
         write_case(cur);
         case_finished(c);
@@ -483,6 +492,10 @@ int zcb_harness_run(const struct zcb_harness *h)
         fprintf(stderr, "zcbench: --gbench-json %s: cannot write\n", h->gbench_json);
         run.status = 1;
     }
+    /* An interrupted run's image files are of no use, and big. */
+    size_t removed = zcb_interrupted() ? zcb_owned_remove_all() : 0;
+    if (removed)
+        fprintf(stderr, "zcbench: removed the %zu image file(s) this run wrote\n", removed);
     if (run.status)
         return run.status;
     if (zcb_interrupted()) {

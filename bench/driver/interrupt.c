@@ -3,21 +3,36 @@
 #include <signal.h>
 #include <string.h>
 
+#include "owned_file.h"
+
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
 {
-    stop = 1;
-    signal(sig, SIG_DFL); /* a second signal ends the process at once */
+    if (!stop) {
+        stop = 1;
+        return;
+    }
+    /* The second signal ends the process at once, without leaving an image
+     * file behind. */
+    zcb_owned_remove_all();
+    signal(sig, SIG_DFL);
+    raise(sig);
 }
 
 void zcb_interrupt_install(void)
 {
-    struct sigaction sa;
+    struct sigaction sa, old;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
+    sigaddset(&sa.sa_mask, SIGINT);
+    sigaddset(&sa.sa_mask, SIGTERM);
+    /* Started in the background by a script (run_all.sh), SIGINT is ignored:
+     * the terminal's Ctrl-C goes to the script, which passes it on as SIGTERM,
+     * and catching it here as well would count one Ctrl-C twice. */
+    if (sigaction(SIGINT, NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+        sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 }
 

@@ -1,5 +1,7 @@
 /* Ctrl-C: the first SIGINT/SIGTERM lets the current case finish, then the run
- * stops with every finished row kept; a second one kills as usual. */
+ * stops with every finished row kept and its image files removed; a second
+ * one removes them and kills as usual. A SIGINT ignored at start (a
+ * background job of a script) stays ignored. */
 #ifndef ZCB_INTERRUPT_H
 #define ZCB_INTERRUPT_H
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <zc/error.h>
 
@@ -17,6 +18,7 @@
 #include "listing.h"
 #include "meta.h"
 #include "options.h"
+#include "owned_file.h"
 #include "placement.h"
 #include "sweep.h"
 
@@ -86,12 +88,42 @@ static void samples_path(const struct zcb_options *o, char *buf, size_t len)
         snprintf(buf, len, "%s.samples.csv", o->output);
 }
 
+/* A Google Benchmark JSON that zcbench wrote names zcbench as its executable;
+ * another program's JSON, or any other file, is someone else's. */
+static bool gbench_json_by_zcbench(int fd)
+{
+    static const char exe_key[] = "\"executable\": \"", exe_end[] = "zcbench\"";
+    char head[2048];
+    ssize_t n = pread(fd, head, sizeof head - 1, 0);
+    if (n <= 0)
+        return false;
+    head[n] = '\0';
+    const char *exe = strstr(head, exe_key);
+    if (head[0] != '{' || !exe)
+        return false;
+    const char *value = exe + strlen(exe_key), *end = strchr(value, '"');
+    const char *name = end ? end - (strlen(exe_end) - 1) : NULL; /* ".../zcbench" */
+    return name && name >= value && (name == value || name[-1] == '/') &&
+           memcmp(name, exe_end, strlen(exe_end)) == 0;
+}
+
+/* Google Benchmark truncates the file it writes: the owned-file rule first. */
+static int check_gbench_json(const char *path)
+{
+    char what[ZCB_PATH_MAX + 16];
+    snprintf(what, sizeof what, "--gbench-json %s", path);
+    struct zcb_owned_request r = {path, NULL, gbench_json_by_zcbench, false, what, NULL};
+    return zcb_owned_preflight(&r, 0);
+}
+
 static int run(const struct zcb_options *o, const struct zcb_case_list *cases, const char *command_line)
 {
     char run_id[160], samples[ZCB_PATH_MAX + 16];
     bool to_file = o->output[0] && strcmp(o->output, "-") != 0;
     struct zcb_csv results, sample_csv;
     zcb_make_run_id(run_id, sizeof run_id);
+    if (o->gbench_json[0] && check_gbench_json(o->gbench_json) != 0)
+        return bad_input();
     if (zcb_csv_open_results(&results, o->output) != 0)
         return bad_input();
     bool with_samples = to_file || o->samples[0];

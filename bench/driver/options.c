@@ -76,7 +76,8 @@ static const struct opt table[] = {
     {"cpu-threads", K_UINTS, F(cpu_threads), 1, 256, NULL, 0, NULL, false,
      "sweep axis: threads= of every cpu-mt backend (others run once)"},
     {"sink", K_STRING, F(sink), 0, 0, NULL, S(sink), "null", false,
-     "savevm/migrate page sink: null | file:PATH | mem (bounded ring)"},
+     "savevm/migrate page sink: null | mem (bounded ring) | file:PATH (savevm; an existing file "
+     "zcbench did not create is refused, unless file:PATH,overwrite)"},
     {"senders", K_UINT, F(senders), 1, 64, NULL, 0, "2", false,
      "migrate: sender threads, each with its own backend"},
     {"threads", K_UINT, F(senders), 1, 64, NULL, 0, NULL, false, "alias of senders"},
@@ -97,7 +98,7 @@ static const struct opt table[] = {
     {"samples", K_STRING, F(samples), 0, 0, NULL, S(samples), NULL, true,
      "samples CSV (default: --output with .csv -> .samples.csv)"},
     {"gbench-json", K_STRING, F(gbench_json), 0, 0, NULL, S(gbench_json), NULL, true,
-     "also write Google Benchmark's native JSON"},
+     "also write Google Benchmark's native JSON (never over a file zcbench did not write)"},
     {"list-backends", K_FLAG, F(list_backends), 0, 0, NULL, 0, NULL, true,
      "what is usable here, and why not for the rest"},
     {"dry-run", K_FLAG, F(dry_run), 0, 0, NULL, 0, NULL, true, "print the expanded cases"},
@@ -424,5 +425,5 @@ void zcb_options_help(FILE *out)
                 o->def ? "; default " : "", o->def ? o->def : "", o->cli_only ? " [command line]" : "");
     }
     fprintf(out, "\nExit status: 0 done, 1 a case failed (wrong answer, backend error),\n"
-                 "2 bad input, 130 interrupted (finished rows kept).\n");
+                 "2 bad input, 130 interrupted (finished rows kept, the image of --sink file: removed).\n");
 }

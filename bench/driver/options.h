@@ -58,7 +58,7 @@ struct zcb_options {
     struct zcb_u64_list batches;  /* batch= of dsa-batch, dsa-multi, hybrid */
     struct zcb_u64_list qds;      /* qd= of dsa-multi, hybrid */
     struct zcb_u64_list cpu_threads; /* threads= of cpu-mt */
-    char sink[ZCB_PATH_MAX];      /* null | file:PATH | mem */
+    char sink[ZCB_PATH_MAX];      /* null | mem | file:PATH[,overwrite] */
     unsigned senders;             /* migrate sender threads */
     unsigned packet;              /* migrate pages per packet */
     int cpu;                      /* PU to pin the measuring thread, -1 none */

@@ -1,30 +1,94 @@
 #include "sink.h"
 
 #include <errno.h>
-#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "dsa/error.h"
+#include "owned_file.h"
 
-int zcb_sink_open(struct zcb_sink *s, const char *spec)
+#define OVERWRITE_KEY ",overwrite"
+#define IMAGE_KIND "savevm-image"
+
+int zcb_sink_parse(const char *spec, struct zcb_sink_spec *out)
 {
-    memset(s, 0, sizeof *s);
-    s->fd = -1;
+    memset(out, 0, sizeof *out);
     if (strcmp(spec, "null") == 0)
         return 0;
     if (strcmp(spec, "mem") == 0) {
-        s->kind = ZCB_SINK_MEM;
+        out->kind = ZCB_SINK_MEM;
+        return 0;
+    }
+    size_t len = strlen(spec), key = strlen(OVERWRITE_KEY);
+    if (strncmp(spec, "file:", 5) == 0) {
+        const char *path = spec + 5;
+        len -= 5;
+        out->overwrite = len > key && strcmp(path + len - key, OVERWRITE_KEY) == 0;
+        if (out->overwrite)
+            len -= key;
+        if (len && len < sizeof out->path) {
+            out->kind = ZCB_SINK_FILE;
+            memcpy(out->path, path, len);
+            return 0;
+        }
+    }
+    return zc_fail(EINVAL, "--sink: bad value '%s' (allowed: null, mem, file:PATH, file:PATH%s)", spec,
+                   OVERWRITE_KEY);
+}
+
+uint64_t zcb_sink_file_bytes(uint64_t pages, uint64_t nonzero, uint64_t gran)
+{
+    return ZCB_OWNED_STAMP_BYTES + pages * sizeof(uint64_t) + nonzero * gran;
+}
+
+/* The owned-file request of a file sink, with the texts its messages use. */
+struct file_request {
+    struct zcb_owned_request r;
+    char what[ZCB_PATH_MAX + 16], how[ZCB_PATH_MAX + 32];
+};
+
+static void file_request(const struct zcb_sink_spec *sp, struct file_request *fr)
+{
+    snprintf(fr->what, sizeof fr->what, "--sink file:%s", sp->path);
+    snprintf(fr->how, sizeof fr->how, "--sink file:%s%s", sp->path, OVERWRITE_KEY);
+    fr->r = (struct zcb_owned_request){sp->path, IMAGE_KIND, NULL, sp->overwrite, fr->what, fr->how};
+}
+
+int zcb_sink_preflight(const char *spec, uint64_t pass_bytes)
+{
+    struct zcb_sink_spec sp;
+    int rc = zcb_sink_parse(spec, &sp);
+    if (rc || sp.kind != ZCB_SINK_FILE)
+        return rc;
+    struct file_request fr;
+    file_request(&sp, &fr);
+    return zcb_owned_preflight(&fr.r, pass_bytes);
+}
+
+int zcb_sink_open(struct zcb_sink *s, const char *spec)
+{
+    struct zcb_sink_spec sp;
+    memset(s, 0, sizeof *s);
+    s->fd = -1;
+    int rc = zcb_sink_parse(spec, &sp);
+    if (rc)
+        return rc;
+    s->kind = sp.kind;
+    if (sp.kind == ZCB_SINK_MEM) {
         s->ring = malloc(ZCB_SINK_RING_BYTES);
         return s->ring ? 0 : zc_fail(ENOMEM, "--sink mem: out of memory");
     }
-    if (strncmp(spec, "file:", 5) == 0 && spec[5]) {
-        s->kind = ZCB_SINK_FILE;
-        s->fd = open(spec + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        return s->fd >= 0 ? 0 : zc_fail(errno, "--sink %s: cannot open: %s", spec, strerror(errno));
+    if (sp.kind == ZCB_SINK_FILE) {
+        struct file_request fr;
+        struct zcb_owned_file f;
+        file_request(&sp, &fr);
+        rc = zcb_owned_open(&fr.r, &f);
+        s->fd = f.fd;
+        s->data_start = f.data_start;
     }
-    return zc_fail(EINVAL, "--sink: bad value '%s' (allowed: null, mem, file:PATH)", spec);
+    return rc;
 }
 
 int zcb_sink_rewind(struct zcb_sink *s)
@@ -32,7 +96,8 @@ int zcb_sink_rewind(struct zcb_sink *s)
     s->bytes = 0;
     s->ring_pos = 0;
     s->n_iov = 0;
-    if (s->kind == ZCB_SINK_FILE && (ftruncate(s->fd, 0) != 0 || lseek(s->fd, 0, SEEK_SET) != 0))
+    off_t start = (off_t)s->data_start;
+    if (s->kind == ZCB_SINK_FILE && (ftruncate(s->fd, start) != 0 || lseek(s->fd, start, SEEK_SET) != start))
         return zc_fail(errno, "--sink file: cannot truncate: %s", strerror(errno));
     return 0;
 }

@@ -1,6 +1,14 @@
 /* The model's execution of one descriptor: validation, the page walk and
  * the operation itself, producing the completion record the device would.
  *
+ * The results follow Intel DML's reference kernels (sources/core/src/
+ * sw_dispatcher/ref/), which DML's job API tests expect of its hardware
+ * path too: e.g. a difference's bytes_completed is byte-exact for COMPARE,
+ * 8-byte granular in COMPVAL's body and exact in its tail
+ * (difference_offset).
+ * tests/dsa/test_emu_diff.c checks every operation against a reference
+ * model written from these semantics.
+ *
  * Where the public material is silent the choice is documented here:
  * - Check result (CR) flag: status DSA_COMP_SUCCESS when the result equals
  *   expected_res, DSA_COMP_SUCCESS_PRED otherwise (Intel DML, sources/core/
@@ -128,9 +136,10 @@ static bool faulted(const rec_t *r) { return r->status != 0; }
 
 /* --- operations --------------------------------------------------------- */
 
-/* Offset of the first difference, rounded down to its 8-byte word; len
- * when none. b NULL: compare with the repeating 8-byte pattern instead.
- * Whole blocks first (memcmp is fast), words only inside a differing one. */
+/* Offset of the first byte where a differs; len when none. b NULL:
+ * compare with the 8-byte pattern repeated from a's first byte instead.
+ * Whole blocks with memcmp (an equal buffer, the zero check's common case,
+ * costs nothing more), bytes only inside the block that differs. */
 static uint64_t first_difference(const uint8_t *a, const uint8_t *b, uint64_t pattern, uint64_t len)
 {
     enum { BLOCK = 256 };
@@ -142,11 +151,24 @@ static uint64_t first_difference(const uint8_t *a, const uint8_t *b, uint64_t pa
         const uint8_t *other = b ? b + off : pat;
         if (memcmp(a + off, other, n) == 0)
             continue;
-        for (uint64_t w = 0; w < n; w += 8)
-            if (memcmp(a + off + w, other + w, n - w < 8 ? n - w : 8))
-                return off + w;
+        uint64_t i = 0;
+        while (a[off + i] == other[i])
+            i++;
+        return off + i;
     }
     return len;
+}
+
+/* bytes_completed of a COMPARE or COMPVAL that found its first difference
+ * at byte `at` of len. COMPARE: that byte (Intel DML sources/core/src/
+ * sw_dispatcher/ref/compare.c; DML's tools/tests/job_api_tests/
+ * ta_compare.cpp expects it of the hardware path too). COMPVAL compares
+ * 8-byte words: the differing word's offset in the body, the byte's own in
+ * the last len % 8 bytes (DML ref/compare_pattern.c, ta_compare_pattern.cpp). */
+static uint32_t difference_offset(unsigned op, uint64_t at, uint64_t len)
+{
+    bool in_body = at < len / 8 * 8;
+    return (uint32_t)(op == DSA_OPCODE_COMPVAL && in_body ? at & ~7ull : at);
 }
 
 static void check_result(const struct dsa_hw_desc *d, rec_t *r)
@@ -166,7 +188,7 @@ static void op_compare(const struct zc_emu_exec *x, const struct dsa_hw_desc *d,
         r->status = DSA_COMP_SUCCESS;
         r->fault_addr = 0;
         r->result = 1;
-        r->bytes_completed = (uint32_t)at;
+        r->bytes_completed = difference_offset(d->opcode, at, d->xfer_size);
     } else if (faulted(r)) {
         return;
     } else {
@@ -337,7 +359,8 @@ static void op_create_delta(const struct zc_emu_exec *x, const struct dsa_hw_des
     for (uint64_t w = 0; w < limit / 8; w++) {
         if (s1[w] == s2[w])
             continue;
-        if (size + DELTA_ENTRY > max) {
+        if (size + DELTA_ENTRY > max) { /* the answer; a source fault further on is not */
+            memset(r, 0, sizeof *r);
             r->status = DSA_COMP_SUCCESS;
             r->result = 2;
             r->bytes_completed = (uint32_t)(w * 8);
@@ -364,8 +387,9 @@ static void op_create_delta(const struct zc_emu_exec *x, const struct dsa_hw_des
     check_delta_result(d, r);
 }
 
-/* Validates the whole delta record before writing (hardware reports the
- * same status codes; the model does not leave half-applied records). */
+/* Validates the whole delta record before touching the destination
+ * (hardware reports the same status codes; the model does not leave
+ * half-applied records). */
 static void op_apply_delta(const struct zc_emu_exec *x, const struct dsa_hw_desc *d, rec_t *r)
 {
     uint64_t len = d->xfer_size, size = d->delta_rec_size;
@@ -384,8 +408,6 @@ static void op_apply_delta(const struct zc_emu_exec *x, const struct dsa_hw_desc
         r->bytes_completed = 0;
         return;
     }
-    struct buf b = {d->dst_addr, ZC_EMU_WRITE};
-    uint64_t limit = walk(x, d, &b, 1, len, r);
     const uint8_t *in = ptr(d->src_addr);
     int64_t prev = -1;
     for (uint64_t e = 0; e < size; e += DELTA_ENTRY) {
@@ -401,6 +423,9 @@ static void op_apply_delta(const struct zc_emu_exec *x, const struct dsa_hw_desc
         }
         prev = off;
     }
+    /* The destination only now: a bad record's status carries no fault. */
+    struct buf b = {d->dst_addr, ZC_EMU_WRITE};
+    uint64_t limit = walk(x, d, &b, 1, len, r);
     uint8_t *dst = ptr(d->dst_addr);
     for (uint64_t e = 0; e < size; e += DELTA_ENTRY) {
         uint16_t off;

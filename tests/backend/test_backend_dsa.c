@@ -93,6 +93,52 @@ static void untouched_pages_fault_and_are_recovered(void **state)
     }
 }
 
+/* COMPARE with the second buffer 3 bytes past a page boundary: the device
+ * faults at offset 4093 of a page (bytes_completed is byte-exact, not a
+ * multiple of 8) and recovery resumes there, on the device or the CPU.
+ * Differences sit just before, at and after the fault offset. */
+static void compare_resumes_at_an_unaligned_fault_offset(void **state)
+{
+    (void)state;
+    static const char *const fault_specs[] = {
+        "dsa-single:wq={emu:fault=nonresident},recover=resubmit",
+        "dsa-single:wq={emu:fault=nonresident},recover=cpu",
+        "dsa-batch:wq={emu:fault=nonresident},batch=4,recover=resubmit",
+        "dsa-multi:wq={emu:fault=nonresident}+{emu:fault=nonresident},qd=2,batch=2,recover=resubmit",
+    };
+    enum { N = 8, GRAN = 4096, SHIFT = 3 };
+    static const int diff_at[N] = {GRAN - SHIFT, GRAN - 1, GRAN - SHIFT - 1, -1, GRAN - 2, -1, 0, -1};
+    for (size_t s = 0; s < sizeof fault_specs / sizeof fault_specs[0]; s++) {
+        uint8_t *a = mmap(NULL, N * GRAN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        uint8_t *bmap = mmap(NULL, (N + 1) * GRAN, PROT_READ | PROT_WRITE,
+                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        assert_true(a != MAP_FAILED && bmap != MAP_FAILED);
+        madvise(bmap, (N + 1) * GRAN, MADV_NOHUGEPAGE);
+        memset(a, 0, N * GRAN);
+        bmap[0] = 0; /* only b's first OS page is resident */
+        for (int i = 0; i < N; i++)
+            if (diff_at[i] >= 0)
+                a[i * GRAN + diff_at[i]] = 1;
+        struct zc_backend *be;
+        assert_int_equal(zc_backend_open(fault_specs[s], &be), 0);
+        bool equal[N];
+        int rc = zc_backend_compare(be, a, bmap + SHIFT, N * GRAN, GRAN, equal);
+        if (rc)
+            fail_msg("%s: %d %s", fault_specs[s], rc, zc_last_error());
+        for (int i = 0; i < N; i++)
+            if (equal[i] != (diff_at[i] < 0))
+                fail_msg("%s: page %d answered %s", fault_specs[s], i, equal[i] ? "equal" : "different");
+        struct zc_backend_stats st;
+        zc_backend_get_stats(be, &st);
+        assert_true(st.faults_recovered >= 1);
+        if (strstr(fault_specs[s], "resubmit"))
+            assert_true(st.retries >= 1);
+        zc_backend_close(be);
+        munmap(a, N * GRAN);
+        munmap(bmap, (N + 1) * GRAN);
+    }
+}
+
 /* A page the device faults on and the CPU cannot read either: an error
  * naming the page, never a crash in recovery. */
 static void unreadable_pages_are_an_error_not_a_crash(void **state)
@@ -246,6 +292,7 @@ int main(void)
         cmocka_unit_test(canonical_specs_round_trip),
         cmocka_unit_test(statistics_count_descriptors_and_batches),
         cmocka_unit_test(untouched_pages_fault_and_are_recovered),
+        cmocka_unit_test(compare_resumes_at_an_unaligned_fault_offset),
         cmocka_unit_test(unreadable_pages_are_an_error_not_a_crash),
         cmocka_unit_test(every_dsa_backend_matches_the_oracle),
     };

@@ -107,7 +107,17 @@ static void compval_pattern_repeats_every_8_bytes(void **state)
     p[13] ^= 0xff;
     assert_int_equal(run_job(wq, &j), DSA_COMP_SUCCESS);
     assert_int_equal(j.cr.result, 1);
-    assert_int_equal(j.cr.bytes_completed, 8);
+    assert_int_equal(j.cr.bytes_completed, 8); /* the word's offset in the body */
+    /* In the last xfer_size % 8 bytes the byte's own offset (DML
+     * ta_compare_pattern.cpp); the pattern still starts at src_addr. */
+    p[13] ^= 0xff;
+    j.d.xfer_size = PAGE - 3;
+    assert_int_equal(run_job(wq, &j), DSA_COMP_SUCCESS);
+    assert_int_equal(j.cr.result, 0);
+    p[PAGE - 6] ^= 0xff;
+    assert_int_equal(run_job(wq, &j), DSA_COMP_SUCCESS);
+    assert_int_equal(j.cr.result, 1);
+    assert_int_equal(j.cr.bytes_completed, PAGE - 6);
     unpages(p, 1);
 }
 
@@ -127,7 +137,7 @@ static void compare_two_buffers(void **state)
     b[PAGE + 17] = 8;
     assert_int_equal(run_job(wq, &j), DSA_COMP_SUCCESS);
     assert_int_equal(j.cr.result, 1);
-    assert_int_equal(j.cr.bytes_completed, PAGE + 16);
+    assert_int_equal(j.cr.bytes_completed, PAGE + 17); /* the byte itself (DML ta_compare.cpp) */
     unpages(a, 2);
     unpages(b, 2);
 }

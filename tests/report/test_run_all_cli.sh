@@ -23,6 +23,15 @@ expect 0 "usage: ./run_all.sh" --help
 mkdir -p "$tmp/run"
 touch "$tmp/run/sweep-quick.csv"
 expect 2 "already holds a run" --quick --results "$tmp/run"
+# Logs of an earlier run, or a file where the save image would go, are a run
+# too: nothing of them is overwritten (nor removed by run_all's exit trap).
+mkdir -p "$tmp/logs-only/logs" "$tmp/image-only"
+echo "earlier" >"$tmp/logs-only/logs/deps.log"
+expect 2 "already holds a run (logs/deps.log)" --quick --results "$tmp/logs-only"
+echo "precious" >"$tmp/image-only/savevm-image.bin"
+expect 2 "already holds a run (savevm-image.bin)" --quick --results "$tmp/image-only"
+[[ $(cat "$tmp/logs-only/logs/deps.log") == earlier && $(cat "$tmp/image-only/savevm-image.bin") == precious ]] ||
+  { echo "FAIL: a refused results directory was changed"; fail=1; }
 # Relative --results is the caller's path, not the repository's.
 (cd "$tmp" && "$root/run_all.sh" --quick --results run >/dev/null 2>"$tmp/err2")
 grep -q "$tmp/run already holds a run" "$tmp/err2" || { echo "FAIL: relative --results"; cat "$tmp/err2"; fail=1; }
