@@ -38,6 +38,7 @@ int zc_dsa_wq_open(const char *spec, struct zc_dsa_wq **out)
         return zc_fail(ENOMEM, "out of memory opening work queue '%s'", spec);
     wq->ops = ops;
     wq->info.numa_node = -1;
+    wq->info.timing = "";
     int rc = ops->open(wq, spec);
     if (rc) {
         free(wq);

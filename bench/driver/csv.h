@@ -34,6 +34,8 @@ struct zcb_row {
     const char *note; /* what the backend degraded at open, "" when nothing */
     uint64_t passes_per_sample; /* passes timed back to back as one sample */
     double clock_ns;            /* what timing an empty sample costs (wall) */
+    const char *timing;         /* dsa-projected: the timing profile; "-" otherwise */
+    double wall_ns;             /* the host's wall time of a pass (the model's own speed when projected) */
 };
 
 struct zcb_csv {

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu/tsc.h"
 #include "dsa/error.h"
 #include "sink.h"
 #include "workload.h"
@@ -48,12 +47,12 @@ static int savevm_pass(struct zcb_bench *b, struct zcb_sample *out)
     const uint8_t *mem = b->buf->data;
     size_t gran = b->buf->fill.gran;
     int rc = 0;
-    uint64_t start = zc_rdtsc(), in_check = 0;
+    uint64_t start = zcb_cycles_now(b), in_check = 0;
     for (size_t p = 0; p < b->pages && !rc; p += s->window) {
         size_t n = b->pages - p < s->window ? b->pages - p : s->window;
-        uint64_t c0 = zc_rdtsc();
+        uint64_t c0 = zcb_cycles_now(b);
         rc = zc_backend_check(b->be, mem + p * gran, n * gran, gran, b->answer + p);
-        in_check += zc_rdtsc() - c0;
+        in_check += zcb_cycles_now(b) - c0;
         if (rc)
             return zc_fail(-rc, "savevm: %s: check failed: %s", b->c->backend, zc_last_error());
         for (size_t i = p; i < p + n && !rc; i++)
@@ -61,7 +60,7 @@ static int savevm_pass(struct zcb_bench *b, struct zcb_sample *out)
     }
     if (!rc)
         rc = zcb_sink_flush(&s->sink);
-    out->save_cycles = zc_rdtsc() - start;
+    out->save_cycles = zcb_cycles_now(b) - start;
     out->zerocheck_cycles = in_check;
     return rc;
 }

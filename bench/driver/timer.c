@@ -2,8 +2,11 @@
 
 #include <pthread.h>
 
+#include <zc/dsa.h>
+
 #include "cpu/tsc.h"
 #include "stats.h"
+#include "workload.h"
 
 void zcb_timer_start(struct zcb_timer *t)
 {
@@ -39,4 +42,9 @@ const struct zcb_clock_cost *zcb_clock_cost(void)
 {
     pthread_once(&cost_once, measure_cost);
     return &cost;
+}
+
+uint64_t zcb_cycles_now(const struct zcb_bench *b)
+{
+    return b->projected ? zc_ns_to_tsc(zc_dsa_sim_now_ns()) : zc_rdtsc();
 }

@@ -15,8 +15,9 @@
 /* What one sample (one or more passes back to back) measured. The harness
  * times the sample; the pass adds its own counters. */
 struct zcb_sample {
-    double wall_ns;
-    double cpu_ns;            /* calling thread, or the workload's own (own_cpu_time) */
+    double wall_ns;           /* the sample's time: the host's, or simulated when projected */
+    double cpu_ns;            /* calling thread, or the workload's own (own_time) */
+    double host_ns;           /* the host's wall time of the sample */
     uint64_t save_cycles;     /* savevm/migrate */
     uint64_t zerocheck_cycles;
     double sender_cpu_ns_max; /* migrate: the busiest sender */
@@ -34,6 +35,7 @@ struct zcb_bench {
     const struct zc_backend_desc *desc;   /* NULL for the reference kernel */
     const struct zcb_buffer *buf;         /* the buffer or guest memory */
     bool *answer;                         /* per page, from the last pass */
+    bool projected;                       /* the backend runs on simulated time (dsa-projected) */
     size_t pages;
     size_t answered_zero;                 /* pages the last pass reported zero */
     void *priv;                           /* the workload's own state */
@@ -54,8 +56,9 @@ struct zcb_workload_ops {
     /* A sample may hold many passes back to back (short hot passes are
      * timed without the clock in them); else one pass per sample. */
     bool repeatable;
-    /* out->cpu_ns is the pass's own (its threads'), not the calling thread's. */
-    bool own_cpu_time;
+    /* The pass's own threads do the work: it sets out->cpu_ns, and when
+     * projected out->wall_ns (their simulated span), for the harness. */
+    bool own_time;
 };
 
 extern const struct zcb_workload_ops zcb_wl_zerocheck; /* op compval */
@@ -69,5 +72,8 @@ extern const struct zcb_workload_ops zcb_wl_migrate;
 int zcb_verify_answers(struct zcb_bench *b);
 /* Evicts the buffer when the case is cold (untimed). */
 void zcb_cold_flush(const struct zcb_bench *b);
+/* TSC cycles for a workload's own counters: the host's, or the calling
+ * thread's simulated time when the case is projected. */
+uint64_t zcb_cycles_now(const struct zcb_bench *b);
 
 #endif

@@ -252,6 +252,7 @@ int zc_dsa_engine_open(const char *who, const struct zc_dsa_common_cfg *cfg, uns
     /* Rows of the projection (simulated time) are never read as the
      * model's host speed, nor either as hardware. */
     desc->device = e->clock ? "dsa-projected" : model ? "dsa-emu" : "dsa";
+    desc->timing = zc_dsa_wq_info(e->wq[0])->timing;
     desc->batch = batch;
     desc->queue_depth = qd;
     desc->n_wq = e->n_wq;

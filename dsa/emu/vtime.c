@@ -13,7 +13,7 @@
 
 struct vthread {
     double now;                  /* simulated ns */
-    uint64_t cpu_mark;           /* CPU ns where its own work was last counted */
+    uint64_t cpu_mark, tsc_mark; /* CPU ns and TSC where its own work was last counted */
     bool paused;
     struct zc_vsim_rec *waiting; /* the record it waits for, NULL: running */
     struct zc_vsim_rec *pending; /* its records not yet published, oldest first */
@@ -29,6 +29,7 @@ static struct {
     struct vthread *threads;
     bool floor_known;            /* a waited-for record's time became known */
     double clock_bias_ns;        /* CPU time two back-to-back clock reads count */
+    double tsc_bias_ns;          /* TSC interval two back-to-back marks count */
     pthread_key_t key;
 } world = {.lock = PTHREAD_MUTEX_INITIALIZER, .moved = PTHREAD_COND_INITIALIZER};
 
@@ -78,13 +79,17 @@ static void world_init(void)
     world.sim = zc_vsim_new(record_done, NULL);
     pthread_key_create(&world.key, forget_thread);
     enum { TRIES = 101 };
-    double d[TRIES];
+    double cpu[TRIES], tsc[TRIES];
     for (int i = 0; i < TRIES; i++) {
         uint64_t a = zc_thread_cpu_ns();
-        d[i] = (double)(zc_thread_cpu_ns() - a);
+        cpu[i] = (double)(zc_thread_cpu_ns() - a);
+        uint64_t b = zc_rdtsc_end();
+        tsc[i] = zc_tsc_to_ns(zc_rdtsc_begin() - b);
     }
-    qsort(d, TRIES, sizeof *d, cmp_double);
-    world.clock_bias_ns = d[TRIES / 2];
+    qsort(cpu, TRIES, sizeof *cpu, cmp_double);
+    qsort(tsc, TRIES, sizeof *tsc, cmp_double);
+    world.clock_bias_ns = cpu[TRIES / 2];
+    world.tsc_bias_ns = tsc[TRIES / 2];
 }
 
 struct vthread *vt_self(void)
@@ -101,21 +106,33 @@ struct vthread *vt_self(void)
     world.threads = t;
     vt_unlock();
     pthread_setspecific(world.key, t);
-    t->cpu_mark = zc_thread_cpu_ns();
+    vt_mark(t);
     self = t;
     return t;
 }
 
+/* The thread's own work since its last mark: the TSC interval, which
+ * times exactly the code between the two reads, unless the thread was
+ * descheduled in it (the interval then exceeds the CPU time the thread
+ * got, which also counts the two clock reads' system calls): then that CPU
+ * time, less what the reads count. */
 void vt_charge(struct vthread *t)
 {
+    uint64_t tsc = zc_rdtsc_begin();
     uint64_t cpu = zc_thread_cpu_ns();
-    double own = (double)(cpu - t->cpu_mark) - world.clock_bias_ns;
-    if (own > 0)
-        t->now += own;
+    double wall = fmax(0, zc_tsc_to_ns(tsc - t->tsc_mark) - world.tsc_bias_ns);
+    double ran = (double)(cpu - t->cpu_mark);
+    double own = wall <= ran ? wall : fmax(0, ran - world.clock_bias_ns);
+    t->now += own;
     t->cpu_mark = cpu;
+    t->tsc_mark = zc_rdtsc_end();
 }
 
-void vt_mark(struct vthread *t) { t->cpu_mark = zc_thread_cpu_ns(); }
+void vt_mark(struct vthread *t)
+{
+    t->cpu_mark = zc_thread_cpu_ns();
+    t->tsc_mark = zc_rdtsc_end();
+}
 
 /* The earliest time at which a thread could still submit. */
 static double horizon(void)
@@ -240,11 +257,13 @@ static void await(struct vthread *t, struct zc_vsim_rec *r, double deadline)
     vt_moved();
 }
 
+/* Where the thread's clock stood at its last interaction with the model:
+ * cycle counters taken between interactions attribute the thread's own
+ * work to the next interaction, but add up to its simulated time without
+ * reading the CPU clock (a system call) each time. */
 static uint64_t sim_now_cycles(void)
 {
-    struct vthread *t = vt_self();
-    vt_charge(t);
-    return (uint64_t)llround(t->now * zc_tsc_hz() / 1e9);
+    return (uint64_t)llround(vt_self()->now * zc_tsc_hz() / 1e9);
 }
 
 static int sim_wait(const volatile struct dsa_completion_record *cr, uint64_t timeout_ns)

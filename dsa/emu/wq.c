@@ -490,6 +490,7 @@ static void describe_wq(struct zc_dsa_wq *wq, const struct zc_emu_cfg *cfg)
     info->engines = cfg->engines;
     info->is_model = true;
     info->timed = cfg->clock == ZC_EMU_CLOCK_VIRTUAL;
+    info->timing = cfg->clock == ZC_EMU_CLOCK_VIRTUAL ? timing_choices[cfg->timing] : "";
 }
 
 static int emu_open(struct zc_dsa_wq *wq, const char *spec)

@@ -51,7 +51,9 @@ void zc_backend_reset_stats(struct zc_backend *be);
 struct zc_backend_desc {
     const char *kind;      /* "cpu", "cpu-mt", "dsa-single", ... */
     const char *spec;      /* canonical spec, all defaults spelled out */
-    const char *device;    /* "cpu", "dsa" (hardware) or "dsa-emu" (the model) */
+    const char *device;    /* "cpu", "dsa" (hardware), "dsa-emu" (the model on host time) or
+                              "dsa-projected" (the model on simulated time: zc_dsa_sim_now_ns) */
+    const char *timing;    /* dsa-projected: the timing profile ("spr"); "" otherwise */
     unsigned batch;        /* 1 when not batching */
     unsigned queue_depth;  /* descriptors or batches in flight, 1 when sync */
     unsigned n_wq;         /* 0 for CPU backends */

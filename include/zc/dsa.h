@@ -35,6 +35,7 @@ struct zc_dsa_wq_info {
     unsigned engines;       /* engines in the WQ's group */
     bool is_model;          /* the emu software model: numbers are modeled */
     bool timed;             /* model with a timing model configured */
+    const char *timing;     /* "spr" when projected (emu:clock=virtual), else "" */
 };
 const struct zc_dsa_wq_info *zc_dsa_wq_info(const struct zc_dsa_wq *wq);
 
