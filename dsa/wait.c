@@ -68,6 +68,11 @@ static int timed_out(struct zc_dsa_waiter *w, uint64_t timeout_ns)
                    (unsigned long long)(timeout_ns / 1000000), zc_dsa_wait_policy_name(w->policy));
 }
 
+void zc_dsa_waiter_use(struct zc_dsa_waiter *w, const struct zc_dsa_wq *wq)
+{
+    w->clock = zc_dsa_wq_clock(wq);
+}
+
 /* In a projected device's simulated time: the model lets it pass. */
 static int wait_simulated(struct zc_dsa_waiter *w, const volatile struct dsa_completion_record *cr,
                           uint64_t timeout_ns)

@@ -19,7 +19,8 @@ enum zc_emu_clock_kind { ZC_EMU_CLOCK_WALL, ZC_EMU_CLOCK_VIRTUAL };
 struct zc_emu_profile {
     double enqcmd_ns;    /* the submitting core stalls this long per ENQCMD (non-posted) */
     double movdir_ns;    /* ... per MOVDIR64B (posted) */
-    double desc_ns;      /* engine busy per work descriptor before its transfer */
+    double desc_ns;      /* engine busy per work descriptor before its transfer ... */
+    double buffer_ns;    /* ... and per buffer it addresses (translation) */
     double batch_ns;     /* engine busy per BATCH descriptor (reading its list) */
     double engine_gbps;  /* an engine's stream rate */
     double device_gbps;  /* the device's, shared by the engines streaming */
@@ -29,6 +30,9 @@ struct zc_emu_profile {
     double ramp_ns;      /* more, growing with the transfer up to this ... */
     double ramp_bytes;   /* ... 63% of it at this many bytes */
     double fault_ns;     /* engine busy per page fault (partial completion) */
+    double partial_gbps;  /* the device drains partly written lines this fast ... */
+    double partial_bytes; /* ... from a buffer this large (writes are posted) */
+    double partial_lat_ns; /* record latency added by partly written lines */
 };
 
 /* The fitted profile of a timing preset (NULL for off). */
@@ -110,8 +114,10 @@ void zc_emu_prefetch(struct zc_emu_tlb *t, const struct zc_emu_range *r, size_t 
  * (page fault, a compare's first difference) moved that much only. */
 struct zc_emu_work {
     uint8_t opcode;
+    uint8_t buffers;        /* addresses it translates (source, destination, ...) */
     uint64_t xfer;
     uint64_t read, write;
+    uint64_t partial;       /* written bytes in partly written cache lines */
     bool fault;             /* ended on a page fault */
 };
 

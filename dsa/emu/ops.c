@@ -455,19 +455,37 @@ static uint64_t moved_bytes(const struct dsa_hw_desc *d, const rec_t *r)
     return stopped ? r->bytes_completed : d->xfer_size;
 }
 
+/* Bytes of a write of n bytes at dst that land in partly written cache
+ * lines: all of them when dst is not line aligned (every line is written
+ * in two pieces), else the tail. */
+static uint64_t partial_bytes(uint64_t dst, uint64_t n)
+{
+    return dst % 64 ? n : n % 64;
+}
+
 static struct zc_emu_work work_of(const struct dsa_hw_desc *d, const rec_t *r)
 {
     uint64_t n = moved_bytes(d, r);
     struct zc_emu_work w = {.opcode = d->opcode, .xfer = n,
                             .fault = (r->status & DSA_COMP_STATUS_MASK) == DSA_COMP_PAGE_FAULT_NOBOF};
     switch (d->opcode) {
-    case DSA_OPCODE_MEMMOVE: case DSA_OPCODE_COPY_CRC: w.read = w.write = n; break;
-    case DSA_OPCODE_MEMFILL: case DSA_OPCODE_CFLUSH: w.write = n; break;
-    case DSA_OPCODE_COMPARE: w.read = 2 * n; break;
-    case DSA_OPCODE_CR_DELTA: w.read = 2 * n; w.write = r->delta_rec_size; break;
-    case DSA_OPCODE_AP_DELTA: w.read = w.write = n; break;
-    case DSA_OPCODE_DUALCAST: w.read = n; w.write = 2 * n; break;
-    default: w.read = n; break; /* COMPVAL, CRCGEN */
+    case DSA_OPCODE_MEMMOVE: case DSA_OPCODE_COPY_CRC: case DSA_OPCODE_AP_DELTA:
+        w.read = w.write = n;
+        w.buffers = 2;
+        w.partial = partial_bytes(d->dst_addr, n);
+        break;
+    case DSA_OPCODE_MEMFILL: w.write = n; w.buffers = 1; w.partial = partial_bytes(d->dst_addr, n); break;
+    case DSA_OPCODE_CFLUSH: w.write = n; w.buffers = 1; break;
+    case DSA_OPCODE_COMPARE: w.read = 2 * n; w.buffers = 2; break;
+    case DSA_OPCODE_CR_DELTA: w.read = 2 * n; w.write = r->delta_rec_size; w.buffers = 3; break;
+    case DSA_OPCODE_DUALCAST:
+        w.read = n;
+        w.write = 2 * n;
+        w.buffers = 3;
+        w.partial = partial_bytes(d->dst_addr, n) + partial_bytes(d->dest2, n);
+        break;
+    case DSA_OPCODE_COMPVAL: case DSA_OPCODE_CRCGEN: w.read = n; w.buffers = 1; break;
+    default: break; /* NOOP, DRAIN, BATCH: no data */
     }
     return w;
 }

@@ -8,7 +8,8 @@
 static const struct zc_emu_profile spr = {
     .enqcmd_ns = 150,
     .movdir_ns = 20,
-    .desc_ns = 45,
+    .desc_ns = 26,
+    .buffer_ns = 11,
     .batch_ns = 60,
     .engine_gbps = 31.5,
     .device_gbps = 31.5,
@@ -18,6 +19,9 @@ static const struct zc_emu_profile spr = {
     .ramp_ns = 300,
     .ramp_bytes = 4096,
     .fault_ns = 1000,
+    .partial_gbps = 5.2,
+    .partial_bytes = 8192,
+    .partial_lat_ns = 150,
 };
 
 const struct zc_emu_profile *zc_emu_profile_of(int timing)

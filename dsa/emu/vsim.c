@@ -19,14 +19,18 @@ struct zc_vsim_job {
     double last_visible;      /* the latest member record's time */
 };
 
-enum phase { FETCH, CONTROL, TRANSFER, FAULT, DRAINING };
+/* A member runs CONTROL, TRANSFER, then maybe STALL (its partly written
+ * lines do not fit the device's buffer) and FAULT. */
+enum phase { FETCH, CONTROL, TRANSFER, STALL, FAULT, DRAINING };
 
 struct engine {
     struct zc_vsim_job *job;  /* NULL: idle */
     unsigned member;
     enum phase phase;
-    double until;             /* end of FETCH, CONTROL, FAULT */
+    double until;             /* end of FETCH, CONTROL, STALL, FAULT */
     double left;              /* TRANSFER: bytes to move */
+    double streamed_ns;       /* the previous member's transfer at the engine's rate */
+    double free_at;           /* when it finished its last job */
 };
 
 struct zc_vsim_wq {
@@ -35,6 +39,7 @@ struct zc_vsim_wq {
     unsigned size, queued;
     struct zc_vsim_job *head, *tail;
     unsigned on_engines;      /* its jobs that engines hold */
+    double last_visible;      /* the latest record time of its finished jobs */
 };
 
 struct zc_vsim_dev {
@@ -45,6 +50,8 @@ struct zc_vsim_dev {
     struct zc_vsim_wq *wqs;
     struct zc_vsim_wq *rr;    /* the WQ served first next time */
     double engine_rate, device_rate; /* bytes per ns */
+    double partial_backlog;   /* partly written bytes not drained yet ... */
+    double partial_at;        /* ... as of this time */
     unsigned n_engines;
     struct engine eng[];
 };
@@ -198,6 +205,8 @@ double zc_vsim_latency(const struct zc_emu_profile *p, const struct zc_emu_work 
         t += p->read_lat_ns + ramp(p, w->read);
     if (w->write)
         t += p->write_lat_ns + ramp(p, w->write);
+    if (w->partial)
+        t += p->partial_lat_ns;
     return t;
 }
 
@@ -227,15 +236,41 @@ static double share(const struct zc_vsim_dev *d)
 
 static void job_done(struct zc_vsim *s, struct engine *e);
 
-/* The engine's next member (a batch whose list held none is done). */
+static double transfer_bytes(const struct zc_emu_work *w)
+{
+    return (double)(w->read > w->write ? w->read : w->write);
+}
+
+/* The engine's next member (a batch whose list held none is done). Its
+ * control work (decoding, translating its buffers) overlaps the previous
+ * member's transfer: entirely when one is much longer than the other, and
+ * less as they near each other, as two pipeline stages with little buffer
+ * between them do: the exposed part is hypot(control, transfer) - transfer. */
 static void start_member(struct zc_vsim *s, struct engine *e)
 {
     if (e->member >= e->job->n) {
         job_done(s, e);
         return;
     }
+    const struct zc_vsim_dev *d = e->job->wq->dev;
+    const struct zc_emu_work *w = &e->job->m[e->member].work;
+    double control = d->p.desc_ns + d->p.buffer_ns * w->buffers;
     e->phase = CONTROL;
-    e->until = s->now + e->job->wq->dev->p.desc_ns;
+    e->until = s->now + hypot(control, e->streamed_ns) - e->streamed_ns;
+    e->streamed_ns = transfer_bytes(w) / d->engine_rate;
+}
+
+/* The member's partly written lines join the device's buffer, which drains
+ * at partial_gbps: the engine waits while it is over partial_bytes. */
+static double partial_stall(struct zc_vsim *s, struct zc_vsim_dev *d, uint64_t bytes)
+{
+    if (!bytes || d->p.partial_gbps <= 0)
+        return 0;
+    double drained = (s->now - d->partial_at) * d->p.partial_gbps;
+    d->partial_backlog = fmax(0, d->partial_backlog - drained) + (double)bytes;
+    d->partial_at = s->now;
+    double over = d->partial_backlog - d->p.partial_bytes;
+    return over > 0 ? over / d->p.partial_gbps : 0;
 }
 
 static void job_done(struct zc_vsim *s, struct engine *e)
@@ -243,8 +278,10 @@ static void job_done(struct zc_vsim *s, struct engine *e)
     struct zc_vsim_job *j = e->job;
     if (j->batch)
         set_visible(s, j->batch_rec, j->last_visible);
+    j->wq->last_visible = fmax(j->wq->last_visible, j->last_visible);
     j->wq->on_engines--;
     e->job = NULL;
+    e->free_at = s->now;
     free_job(j);
 }
 
@@ -270,9 +307,13 @@ static void phase_done(struct zc_vsim *s, struct engine *e)
         break;
     case CONTROL:
         e->phase = TRANSFER;
-        e->left = (double)(w->read > w->write ? w->read : w->write);
+        e->left = transfer_bytes(w);
         break;
     case TRANSFER:
+        e->phase = STALL;
+        e->until = s->now + partial_stall(s, e->job->wq->dev, w->partial);
+        break;
+    case STALL:
         if (w->fault) {
             e->phase = FAULT;
             e->until = s->now + p->fault_ns;
@@ -283,8 +324,9 @@ static void phase_done(struct zc_vsim *s, struct engine *e)
     case FAULT:
         member_done(s, e);
         break;
-    case DRAINING:
-        set_visible(s, e->job->m[0].rec, s->now + p->lat_ns);
+    case DRAINING: /* after every earlier record of its WQ */
+        e->job->last_visible = fmax(s->now + p->lat_ns, e->job->wq->last_visible);
+        set_visible(s, e->job->m[0].rec, e->job->last_visible);
         job_done(s, e);
         break;
     }
@@ -336,6 +378,8 @@ static void dispatch(struct zc_vsim *s, struct zc_vsim_dev *d)
             return;
         e->job = j;
         e->member = 0;
+        if (e->free_at < s->now) /* idle in between: nothing to overlap */
+            e->streamed_ns = 0;
         j->last_visible = s->now;
         if (j->drain) {
             e->phase = DRAINING;

@@ -14,6 +14,7 @@
 struct vthread {
     double now;                  /* simulated ns */
     uint64_t cpu_mark, tsc_mark; /* CPU ns and TSC where its own work was last counted */
+    bool unmeasured;             /* its own work counts only as it spends it */
     bool paused;
     struct zc_vsim_rec *waiting; /* the record it waits for, NULL: running */
     struct zc_vsim_rec *pending; /* its records not yet published, oldest first */
@@ -118,6 +119,8 @@ struct vthread *vt_self(void)
  * time, less what the reads count. */
 void vt_charge(struct vthread *t)
 {
+    if (t->unmeasured)
+        return;
     uint64_t tsc = zc_rdtsc_begin();
     uint64_t cpu = zc_thread_cpu_ns();
     double wall = fmax(0, zc_tsc_to_ns(tsc - t->tsc_mark) - world.tsc_bias_ns);
@@ -130,6 +133,8 @@ void vt_charge(struct vthread *t)
 
 void vt_mark(struct vthread *t)
 {
+    if (t->unmeasured)
+        return;
     t->cpu_mark = zc_thread_cpu_ns();
     t->tsc_mark = zc_rdtsc_end();
 }
@@ -338,5 +343,13 @@ void zc_dsa_sim_spend(uint64_t ns)
     struct vthread *t = vt_self();
     vt_charge(t);
     t->now += (double)ns;
+    vt_mark(t);
+}
+
+void zc_dsa_sim_measure_own_work(bool on)
+{
+    struct vthread *t = vt_self();
+    vt_charge(t);
+    t->unmeasured = !on;
     vt_mark(t);
 }

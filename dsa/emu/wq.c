@@ -75,12 +75,16 @@ static const struct zc_opt emu_opts[] = {
     PROFILE_KEY(enqcmd_ns, 1e6, "submitting core's stall per ENQCMD (shared WQ)"),
     PROFILE_KEY(movdir_ns, 1e6, "submitting core's cost per MOVDIR64B (dedicated WQ)"),
     PROFILE_KEY(desc_ns, 1e6, "engine time per work descriptor before its transfer"),
+    PROFILE_KEY(buffer_ns, 1e6, "engine time per buffer a descriptor addresses"),
     PROFILE_KEY(batch_ns, 1e6, "engine time per BATCH descriptor"),
     PROFILE_KEY(read_lat_ns, 1e6, "record latency added when a descriptor reads memory"),
     PROFILE_KEY(write_lat_ns, 1e6, "record latency added when a descriptor writes memory"),
     PROFILE_KEY(ramp_ns, 1e6, "record latency growing with the transfer, up to this"),
     PROFILE_KEY(ramp_bytes, 1e12, "transfer size at which the ramp reaches 63%"),
     PROFILE_KEY(fault_ns, 1e9, "engine time per page fault"),
+    PROFILE_KEY(partial_gbps, 1e4, "GB/s at which the device drains partly written cache lines"),
+    PROFILE_KEY(partial_bytes, 1e12, "bytes of partly written lines the device holds"),
+    PROFILE_KEY(partial_lat_ns, 1e6, "record latency added by partly written lines"),
     {.name = NULL},
 };
 
@@ -436,12 +440,16 @@ static int virtual_config(const struct zc_spec *s, const struct zc_spec *env, st
     FROM_PROFILE(enqcmd_ns);
     FROM_PROFILE(movdir_ns);
     FROM_PROFILE(desc_ns);
+    FROM_PROFILE(buffer_ns);
     FROM_PROFILE(batch_ns);
     FROM_PROFILE(read_lat_ns);
     FROM_PROFILE(write_lat_ns);
     FROM_PROFILE(ramp_ns);
     FROM_PROFILE(ramp_bytes);
     FROM_PROFILE(fault_ns);
+    FROM_PROFILE(partial_gbps);
+    FROM_PROFILE(partial_bytes);
+    FROM_PROFILE(partial_lat_ns);
 #undef FROM_PROFILE
     p->lat_ns = cfg->lat_ns ? (double)cfg->lat_ns : d->lat_ns;
     p->engine_gbps = cfg->engine_gbps > 0 ? cfg->engine_gbps : d->engine_gbps;

@@ -73,6 +73,9 @@ void zc_dsa_sim_resume(uint64_t at_ns);
 /* Counts ns of work the calling thread does not do itself (a model of
  * another program's software: the calibration's). */
 void zc_dsa_sim_spend(uint64_t ns);
+/* Whether the calling thread's own work is measured (default) or counts
+ * only as what it spends explicitly (a program modeling another one). */
+void zc_dsa_sim_measure_own_work(bool on);
 
 /* Waiting for a completion record's status byte (written last). */
 enum zc_dsa_wait_policy { ZC_WAIT_SPIN, ZC_WAIT_PAUSE, ZC_WAIT_UMWAIT, ZC_WAIT_YIELD };
@@ -92,6 +95,9 @@ struct zc_dsa_waiter {
      * simulated time (and count it in wait_cycles). */
     const struct zc_dsa_clock *clock;
 };
+/* Waits for records of wq on its time: a projected WQ's simulated time
+ * (hardware and the wall-clock model need nothing). */
+void zc_dsa_waiter_use(struct zc_dsa_waiter *w, const struct zc_dsa_wq *wq);
 /* Wait until cr->status != 0. Returns the status (masked with
  * DSA_COMP_STATUS_MASK) or -ETIMEDOUT; never hangs. */
 int zc_dsa_wait(struct zc_dsa_waiter *w, const volatile struct dsa_completion_record *cr);

@@ -48,6 +48,7 @@ static inline int run_job(struct zc_dsa_wq *wq, struct job *j)
     if (rc)
         return rc;
     struct zc_dsa_waiter w = {.policy = ZC_WAIT_PAUSE, .timeout_ns = 5000000000ull};
+    zc_dsa_waiter_use(&w, wq);
     return zc_dsa_wait(&w, &j->cr);
 }
 

@@ -572,6 +572,7 @@ static void many_in_flight_all_complete(void **state)
     struct job *jobs = aligned_alloc(64, N * sizeof *jobs);
     unsigned size = zc_dsa_wq_info(wq)->size;
     struct zc_dsa_waiter w = {.policy = ZC_WAIT_YIELD, .timeout_ns = 5000000000ull};
+    zc_dsa_waiter_use(&w, wq);
     for (int i = 0; i < N; i++) {
         job_init(&jobs[i], DSA_OPCODE_COMPVAL, 0);
         jobs[i].d.src_addr = addr(p);
