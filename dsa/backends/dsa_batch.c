@@ -4,7 +4,7 @@
 
 static const struct zc_opt batch_opts[] = {
     ZC_DSA_WQ_OPT(struct zc_dsa_pipe_cfg, common),
-    ZC_DSA_BATCH_OPT("32"),
+    ZC_DSA_BATCH_OPT(2, "32", ZC_DSA_BATCH_HELP),
     ZC_DSA_COMMON_OPTS(struct zc_dsa_pipe_cfg, common),
     {0},
 };

@@ -13,13 +13,14 @@ struct zc_dsa_pipe_cfg {
     unsigned qd;     /* slots in flight; 0 = 1 */
 };
 
-#define ZC_DSA_BATCH_OPT(dflt)                                                              \
+#define ZC_DSA_BATCH_OPT(lo, dflt, text)                                                     \
     {.name = "batch", .type = ZC_OPT_UINT, .offset = offsetof(struct zc_dsa_pipe_cfg, batch), \
-     .min = 2, .max = 4096, .def = dflt,                                                     \
-     .help = "pages per BATCH descriptor, 2..max batch of the WQ (a 1-page tail goes plain)"}
+     .min = lo, .max = 4096, .def = dflt, .help = text}
+#define ZC_DSA_BATCH_HELP "pages per BATCH descriptor, 2..max batch of the WQ (a 1-page tail goes plain)"
 #define ZC_DSA_QD_OPT(dflt)                                                                \
     {.name = "qd", .type = ZC_OPT_UINT, .offset = offsetof(struct zc_dsa_pipe_cfg, qd),     \
-     .min = 1, .max = 128, .def = dflt, .help = "batches in flight across the WQs"}
+     .min = 1, .max = 128, .def = dflt,                                                  \
+     .help = "BATCH descriptors (plain ones with batch=1) in flight across the WQs"}
 
 int  zc_dsa_pipe_open(struct zc_backend *be, void *cfg);
 int  zc_dsa_pipe_run(struct zc_backend *be, const struct zc_be_job *job);

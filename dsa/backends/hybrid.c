@@ -21,7 +21,7 @@ _Static_assert(offsetof(struct hybrid_cfg, pipe) == 0, "pipe keys at the pipe's 
 
 static const struct zc_opt hybrid_opts[] = {
     ZC_DSA_WQ_OPT(struct hybrid_cfg, pipe.common),
-    ZC_DSA_BATCH_OPT("32"),
+    ZC_DSA_BATCH_OPT(2, "32", ZC_DSA_BATCH_HELP),
     ZC_DSA_QD_OPT("4"),
     {.name = "cpu_share", .type = ZC_OPT_STRING, .offset = offsetof(struct hybrid_cfg, cpu_share),
      .size = 16, .def = "auto",
