@@ -54,7 +54,7 @@ static void each_diagnosis_names_its_fix(void **state)
     assert_says(zc_dsa_hw_explain("wq0.0", &s), ENODEV, "no DSA device", "BIOS");
     s = (struct zc_dsa_hw_scan){.driver = true, .devices = 1};
     assert_says(zc_dsa_hw_explain(NULL, &s), ENODEV, "no enabled user WQ",
-                "accel-config load-config -c configs/dsa-1dev-1dwq-4eng.conf -e");
+                "accel-config load-config -f -e -c");
     s.kernel_wqs = 2;
     assert_says(zc_dsa_hw_explain(NULL, &s), ENODEV, "only kernel-type", "load-config");
     assert_says(zc_dsa_hw_explain("wq0.3", &s), ENODEV, "no WQ named wq0.3", "accel-config list");
@@ -85,7 +85,7 @@ static void cpu_without_submission_instructions_is_named(void **state)
 static void device_open_errors(void **state)
 {
     (void)state;
-    assert_says(zc_dsa_hw_open_device("/nonexistent/dsa/wq9.9"), ENOENT, "does not exist",
+    assert_says(zc_dsa_hw_open_device("wq9.9", "/nonexistent/dsa/wq9.9", 0), ENOENT, "does not exist",
                 "load-config");
     /* Permission: a root-owned 0600 file opened by an unprivileged child. */
     char path[] = "/tmp/zc-dsa-permXXXXXX";
@@ -94,13 +94,13 @@ static void device_open_errors(void **state)
     close(fd);
     chmod(path, 0600);
     if (geteuid() != 0) {
-        assert_says(zc_dsa_hw_open_device(path), EACCES, "permission denied", path);
+        assert_says(zc_dsa_hw_open_device("wq0.0", path, 0), EACCES, "permission denied", path);
     } else {
         pid_t pid = fork();
         if (pid == 0) {
             if (setgid(65534) != 0 || setuid(65534) != 0)
                 _exit(3);
-            int rc = zc_dsa_hw_open_device(path);
+            int rc = zc_dsa_hw_open_device("wq0.0", path, 0);
             _exit(rc == -EACCES && strstr(zc_last_error(), "permission denied") ? 0 : 1);
         }
         int st;
