@@ -11,6 +11,7 @@
 #include "dsa/error.h"
 #include "dsa/spec.h"
 #include "backend_axes.h"
+#include "dsa_targets.h"
 #include "placement.h"
 
 static const uint64_t zerocheck_sizes[] = {4096, 65536, 1 << 20, 16 << 20};
@@ -78,8 +79,10 @@ static int check_backend(const char *spec)
 }
 
 /* The backends of a sweep: `all` expanded into every usable kind's example,
- * the backend axes applied, each spec opened once to validate it. */
-static int resolve_backends(const struct zcb_options *o, struct zcb_spec_list *out)
+ * the backend axes applied, wq=auto turned into the --dsa-targets, each
+ * spec opened once to validate it. */
+static int resolve_backends(const struct zcb_options *o, const char *sweep,
+                            struct zcb_choice_list *out)
 {
     struct zcb_spec_list given = {0};
     int rc = 0;
@@ -95,12 +98,23 @@ static int resolve_backends(const struct zcb_options *o, struct zcb_spec_list *o
                 rc = zcb_backend_axes_expand(o, kind->example, &given);
         }
     }
+    int node = rc ? -1 : zcb_cpu_node(o->cpu);
     for (size_t i = 0; !rc && i < given.n; i++)
-        rc = check_backend(given.v[i]);
-    if (!rc)
-        *out = given;
-    else
-        zcb_spec_list_free(&given);
+        rc = zcb_dsa_targets_expand(o, sweep, given.v[i], node, out);
+    zcb_spec_list_free(&given);
+    size_t kept = 0;
+    for (size_t i = 0; !rc && i < out->n; i++) {
+        rc = check_backend(out->v[i].spec);
+        if (rc && strcmp(out->v[i].target, zcb_target_names[ZCB_TARGET_HW]) == 0) {
+            /* The host's WQ refuses this spec (e.g. BATCH without the portal):
+             * said, and the sweep goes on with the spec's other targets. */
+            fprintf(stderr, "zcbench: sweep %s: hw target dropped: %s\n", sweep, zc_last_error());
+            rc = 0;
+            continue;
+        }
+        out->v[kept++] = out->v[i];
+    }
+    out->n = kept;
     return rc;
 }
 
@@ -148,7 +162,7 @@ struct axes {
     const uint64_t *sizes;
     size_t n_sizes;
     const char *size_opt;
-    struct zcb_spec_list backends;
+    struct zcb_choice_list backends;
 };
 
 static void base_case(const struct axes *ax, struct zcb_case *c)
@@ -178,6 +192,7 @@ static int expand_point(const struct axes *ax, struct zcb_case *c, struct zcb_ca
     if (with_ref) {
         c->op = ZCB_OP_READ;
         snprintf(c->backend, sizeof c->backend, "%s", ZCB_REF_BACKEND);
+        snprintf(c->target, sizeof c->target, "-");
         rc = check_memory(c, ax->size_opt);
         if (!rc)
             rc = push(out, c);
@@ -194,7 +209,8 @@ static int expand_point(const struct axes *ax, struct zcb_case *c, struct zcb_ca
         }
         rc = check_memory(c, ax->size_opt);
         for (size_t b = 0; !rc && b < ax->backends.n; b++) {
-            snprintf(c->backend, sizeof c->backend, "%s", ax->backends.v[b]);
+            snprintf(c->backend, sizeof c->backend, "%s", ax->backends.v[b].spec);
+            snprintf(c->target, sizeof c->target, "%s", ax->backends.v[b].target);
             rc = push(out, c);
         }
     }
@@ -222,14 +238,16 @@ int zcb_cases_expand(const struct zcb_options *o, const char *sweep_name, struct
     if (!rc)
         rc = zcb_cpu_check(o->cpu);
     if (!rc)
-        rc = resolve_backends(o, &ax.backends);
-    if (rc)
+        rc = resolve_backends(o, sweep_name, &ax.backends);
+    if (rc) {
+        zcb_choice_list_free(&ax.backends);
         return rc;
+    }
     if (!ax.backends.n && !(o->ref && !guest))
         rc = zc_fail(EINVAL, "--backend: no usable backend (see --list-backends)");
     if (!rc)
         rc = expand_points(&ax, guest, out);
-    zcb_spec_list_free(&ax.backends);
+    zcb_choice_list_free(&ax.backends);
     return rc;
 }
 
@@ -268,13 +286,13 @@ void zcb_cases_free(struct zcb_case_list *l)
 void zcb_cases_print(const struct zcb_case_list *l, FILE *out)
 {
     fprintf(out, "# %zu cases: index sweep workload/op/backend/buf_bytes/gran_bytes/zero_ratio/cache "
-                 "reps nonzero_at numa cpu [sink senders packet]\n", l->n);
+                 "reps nonzero_at numa cpu target [sink senders packet]\n", l->n);
     for (size_t i = 0; i < l->n; i++) {
         const struct zcb_case *c = &l->v[i];
         char key[512];
         zcb_case_key(c, NULL, key, sizeof key);
-        fprintf(out, "%zu %s %s reps=%u nonzero_at=%s numa=%s cpu=%d", i, c->sweep, key, c->reps,
-                zcb_nonzero_names[c->nonzero_at], c->numa, c->cpu);
+        fprintf(out, "%zu %s %s reps=%u nonzero_at=%s numa=%s cpu=%d target=%s", i, c->sweep, key,
+                c->reps, zcb_nonzero_names[c->nonzero_at], c->numa, c->cpu, c->target);
         if (c->op == ZCB_OP_SAVEVM || c->op == ZCB_OP_MIGRATE)
             fprintf(out, " sink=%s", c->sink);
         if (c->op == ZCB_OP_MIGRATE)

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ZCB_SCHEMA_VERSION 1
+#define ZCB_SCHEMA_VERSION 2
 
 struct zcb_row {
     const char *run_id, *workload, *op, *backend, *device;
@@ -32,6 +32,8 @@ struct zcb_row {
     double descriptors_per_page, batches_per_pass, retries_per_pass, cpu_pages_per_pass,
         faults_per_pass;
     const char *note; /* what the backend degraded at open, "" when nothing */
+    /* schema 2: where a DSA row ran */
+    const char *target, *wq, *wq_mode, *submit_path;
 };
 
 struct zcb_csv {
