@@ -19,7 +19,15 @@
  *   WQ's portal drops what it receives and the device records a software
  *   error (poll() on the fd says POLLIN, dsaN/errors has the valid bit), a
  *   shared WQ's ENQCMD is never accepted again; descriptors already queued
- *   complete (the kernel drains the WQ).
+ *   complete (the kernel drains the WQ);
+ * - completion records of batch members that the device fails to write
+ *   (`lose_records=N`: after N BATCH descriptors; a record write that
+ *   fails translation goes to SWERR instead), while the batch's own
+ *   record still reports: the case the engine's clearing of member
+ *   records guards against (hw-review D7);
+ * - a WQ whose every descriptor completes with an error status
+ *   (`fail_wq=wqD.Q`: the device sees a reserved field set), to check
+ *   that errors name the WQ that failed.
  * The error code in dsaN/errors is not modeled (only its valid bit). */
 #include <errno.h>
 #include <pthread.h>
@@ -43,11 +51,12 @@ static const char *const fixed_choices[] = {"auto", "0", "1", NULL};
 
 struct kcfg {
     char kernel[16];
+    char fail_wq[16];
     int fixed;                 /* index into fixed_choices */
     unsigned rawio;
     unsigned devices, nodes, dwq, swq, kwq, wq_size, engines, emu_engines, max_batch;
     uint64_t max_xfer;
-    unsigned bof, dev_bof, version, enqcmd, disable_after;
+    unsigned bof, dev_bof, version, enqcmd, disable_after, lose_records;
 };
 
 #define KOPT(n, field, lo, hi, d, h)                                                       \
@@ -77,6 +86,10 @@ static const struct zc_opt kopts[] = {
     KOPT("enqcmd", enqcmd, 0, 1, "1", "the kernel lists enqcmd in /proc/cpuinfo"),
     KOPT("disable_after", disable_after, 0, 1000000000, "0",
          "a WQ is disabled after accepting this many descriptors (0: never)"),
+    {.name = "fail_wq", .type = ZC_OPT_STRING, .offset = offsetof(struct kcfg, fail_wq), .size = 16,
+     .def = NULL, .help = "a WQ (wqD.Q) whose every descriptor completes with an error status"},
+    KOPT("lose_records", lose_records, 0, 1000000000, "0",
+         "batch members' completion records are lost after this many BATCH descriptors (0: never)"),
     {.name = NULL},
 };
 
@@ -93,6 +106,12 @@ struct kwq {
     atomic_uint_least64_t stores;
     unsigned opens;            /* under the model's lock */
     struct zc_dsa_wq *emu;     /* the device behind the portal while open */
+    /* lose_records: the lists the device runs instead and where their
+     * members' records go (one of each per WQ entry: never reused while queued). */
+    struct dsa_hw_desc *lists;
+    struct dsa_completion_record *scratch;
+    atomic_uint next_list;
+    atomic_uint_least64_t batches;
 };
 
 struct kfile {
@@ -230,15 +249,45 @@ static struct kfile *file_of(int fd)
     return fd >= FD_BASE && i < MAX_FILES && model->files[i].used ? &model->files[i] : NULL;
 }
 
+static void *alloc_aligned(size_t align, size_t bytes)
+{
+    bytes = (bytes + align - 1) / align * align;
+    void *p = aligned_alloc(align, bytes);
+    if (p)
+        memset(p, 0, bytes);
+    return p;
+}
+
+static void close_device(struct kwq *w)
+{
+    zc_dsa_wq_close(w->emu); /* the release path drains the WQ */
+    free(w->lists);
+    free(w->scratch);
+    w->emu = NULL;
+    w->lists = NULL;
+    w->scratch = NULL;
+}
+
 static int open_device(struct kwq *w)
 {
     const struct zc_dsa_wq_info *i = &w->d.info;
+    if (model->cfg.lose_records) {
+        w->lists = alloc_aligned(64, (size_t)i->size * i->max_batch * sizeof *w->lists);
+        w->scratch = alloc_aligned(32, (size_t)i->size * i->max_batch * sizeof *w->scratch);
+        if (!w->lists || !w->scratch) {
+            close_device(w);
+            return -ENOMEM;
+        }
+    }
     char spec[200];
     snprintf(spec, sizeof spec, "emu:mode=%s,wq_size=%u,max_batch=%u,max_xfer=%llu,engines=%u,bof=%u",
              i->mode == ZC_DSA_SHARED ? "shared" : "dedicated", i->size, i->max_batch,
              (unsigned long long)i->max_xfer, model->cfg.emu_engines,
              w->d.block_on_fault && model->cfg.dev_bof); /* WQCFG.bof as idxd programs it */
-    return zc_dsa_wq_open(spec, &w->emu);
+    int rc = zc_dsa_wq_open(spec, &w->emu);
+    if (rc)
+        close_device(w);
+    return rc;
 }
 
 static int kmodel_open(const char *path)
@@ -276,11 +325,9 @@ static void kmodel_close(int fd)
     pthread_mutex_lock(&model->lock);
     struct kwq *w = f->wq;
     f->used = false;
-    struct zc_dsa_wq *emu = --w->opens ? NULL : w->emu;
-    if (emu)
-        w->emu = NULL;
+    if (--w->opens == 0)
+        close_device(w);
     pthread_mutex_unlock(&model->lock);
-    zc_dsa_wq_close(emu); /* the release path drains the WQ */
 }
 
 static int kmodel_mmap_portal(int fd, void **portal)
@@ -296,6 +343,26 @@ static int kmodel_mmap_portal(int fd, void **portal)
 
 static void kmodel_munmap_portal(void *portal) { (void)portal; }
 
+/* lose_records: the batch as the device will run it, its members' record
+ * writes failing (sent to scratch, the device's error register set). */
+static const struct dsa_hw_desc *losing_records(struct kwq *w, const struct dsa_hw_desc *d,
+                                                struct dsa_hw_desc *redirected)
+{
+    if (d->opcode != DSA_OPCODE_BATCH || d->desc_count > w->d.info.max_batch ||
+        atomic_fetch_add(&w->batches, 1) < model->cfg.lose_records)
+        return d;
+    unsigned slot = atomic_fetch_add(&w->next_list, 1) % w->d.info.size;
+    struct dsa_hw_desc *list = w->lists + (size_t)slot * w->d.info.max_batch;
+    struct dsa_completion_record *lost = w->scratch + (size_t)slot * w->d.info.max_batch;
+    memcpy(list, (const void *)(uintptr_t)d->desc_list_addr, (size_t)d->desc_count * sizeof *list);
+    for (uint32_t m = 0; m < d->desc_count; m++)
+        list[m].completion_addr = (uintptr_t)&lost[m];
+    *redirected = *d;
+    redirected->desc_list_addr = (uintptr_t)list;
+    atomic_store(&w->dev->sw_err, true);
+    return redirected;
+}
+
 /* The device receives a descriptor at the WQ's portal: 0 accepted (or, on
  * a dedicated WQ, silently dropped), 1 not accepted (shared WQ full or disabled). */
 static int device_receives(struct kwq *w, const struct dsa_hw_desc *d)
@@ -305,6 +372,15 @@ static int device_receives(struct kwq *w, const struct dsa_hw_desc *d)
             return 1;
         atomic_store(&w->dev->sw_err, true);
         return 0;
+    }
+    struct dsa_hw_desc redirected;
+    if (w->lists)
+        d = losing_records(w, d, &redirected);
+    if (strcmp(w->d.info.name, model->cfg.fail_wq) == 0) {
+        if (d != &redirected)
+            redirected = *d;
+        redirected.rsvd = 1; /* DSA_COMP_NOZERO_RESERVE */
+        d = &redirected;
     }
     int rc = zc_dsa_wq_submit(w->emu, d);
     if (rc)
