@@ -64,6 +64,31 @@ static void each_diagnosis_names_its_fix(void **state)
     assert_says(zc_dsa_hw_explain("wq0.3", &s), EINVAL, "kernel-type WQ", "load-config");
 }
 
+/* D5: the fix the messages name applies the layout over an enabled device
+ * (load-config -f) and names the config by a path that exists wherever
+ * zcbench runs (the old hint was relative to the source tree and without
+ * -f, a no-op on an enabled device). */
+static void load_config_hint_works_from_anywhere(void **state)
+{
+    (void)state;
+    struct zc_dsa_hw_scan s = {.driver = true, .devices = 1};
+    zc_dsa_hw_explain(NULL, &s);
+    const char *msg = zc_last_error();
+    const char *c = strstr(msg, "load-config -f -e -c /");
+    if (!c)
+        fail_msg("no forced load-config with an absolute path in '%s'", msg);
+    char file[1024];
+    const char *path = c + strlen("load-config -f -e -c ");
+    snprintf(file, sizeof file, "%.*s", (int)strcspn(path, "' "), path);
+    char cwd[1024];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir("/"), 0);
+    struct stat st;
+    if (stat(file, &st) != 0)
+        fail_msg("the hint names %s, which does not exist", file);
+    assert_int_equal(chdir(cwd), 0);
+}
+
 static void cpu_without_submission_instructions_is_named(void **state)
 {
     (void)state;
@@ -117,6 +142,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(opening_without_idxd_says_modprobe),
         cmocka_unit_test(each_diagnosis_names_its_fix),
+        cmocka_unit_test(load_config_hint_works_from_anywhere),
         cmocka_unit_test(cpu_without_submission_instructions_is_named),
         cmocka_unit_test(device_open_errors),
     };
