@@ -458,7 +458,9 @@ def main():
         return [r for r in rows if r.get("sweep") == name and r["op"] != "read"]
 
     def kind(r):
-        return r["backend"].split(":", 1)[0] + (" (modeled)" if is_modeled(r) else "")
+        suffix = (" (projected)" if r.get("target") == "projected" else
+                  " (modeled)" if is_modeled(r) else " (DSA hw)" if r.get("device") == "dsa" else "")
+        return r["backend"].split(":", 1)[0] + suffix
 
     p.lines("batch_sweep", "Batch size (descriptors per BATCH)", "pages per BATCH descriptor (count)",
             "throughput (GB/s, 10^9 B/s)",
