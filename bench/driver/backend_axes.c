@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dsa/error.h"
+#include "grow.h"
 
 struct axis {
     const char *key;
@@ -89,14 +90,10 @@ int zcb_spec_with(const char *spec, const char *key, unsigned long long value, c
 
 static int push(struct zcb_spec_list *l, const char *spec)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 16;
-        void *v = realloc(l->v, cap * sizeof *l->v);
-        if (!v)
-            return zc_fail(ENOMEM, "out of memory expanding backends");
-        l->v = v;
-        l->cap = cap;
-    }
+    void *v = zcb_grow(l->v, &l->cap, l->n, sizeof *l->v, 16);
+    if (!v)
+        return zc_fail(ENOMEM, "out of memory expanding backends");
+    l->v = v;
     snprintf(l->v[l->n++], ZCB_SPEC_MAX, "%s", spec);
     return 0;
 }

@@ -12,6 +12,7 @@
 #include "dsa/spec.h"
 #include "backend_axes.h"
 #include "dsa_targets.h"
+#include "grow.h"
 #include "placement.h"
 
 static const uint64_t zerocheck_sizes[] = {4096, 65536, 1 << 20, 16 << 20};
@@ -49,14 +50,10 @@ void zcb_case_key(const struct zcb_case *c, const char *backend, char *buf, size
 
 static int push(struct zcb_case_list *l, const struct zcb_case *c)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 64;
-        struct zcb_case *v = realloc(l->v, cap * sizeof *v);
-        if (!v)
-            return zc_fail(ENOMEM, "out of memory expanding cases");
-        l->v = v;
-        l->cap = cap;
-    }
+    struct zcb_case *v = zcb_grow(l->v, &l->cap, l->n, sizeof *l->v, 64);
+    if (!v)
+        return zc_fail(ENOMEM, "out of memory expanding cases");
+    l->v = v;
     l->v[l->n] = *c;
     l->v[l->n].index = (unsigned)l->n;
     l->n++;

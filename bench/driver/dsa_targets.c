@@ -10,6 +10,7 @@
 #include "backend_axes.h"
 #include "dsa/error.h"
 #include "dsa/spec.h"
+#include "grow.h"
 
 #define MAX_AUTO 16
 
@@ -43,14 +44,10 @@ void zcb_projected_wq(const struct zc_dsa_wq_info *hw, char *out, size_t len)
 static int push(struct zcb_choice_list *l, const char *sweep, const char *spec, const char *target,
                 const char *why)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 16;
-        struct zcb_backend_choice *v = realloc(l->v, cap * sizeof *v);
-        if (!v)
-            return zc_fail(ENOMEM, "out of memory expanding DSA targets");
-        l->v = v;
-        l->cap = cap;
-    }
+    struct zcb_backend_choice *v = zcb_grow(l->v, &l->cap, l->n, sizeof *l->v, 16);
+    if (!v)
+        return zc_fail(ENOMEM, "out of memory expanding DSA targets");
+    l->v = v;
     struct zcb_backend_choice *c = &l->v[l->n++];
     snprintf(c->sweep, sizeof c->sweep, "%s", sweep);
     snprintf(c->spec, sizeof c->spec, "%s", spec);

@@ -183,12 +183,7 @@ static void unreadable_descriptor_list_is_a_batch_page_fault(void **state)
     /* Two NOOPs at the end of page 0, two more on PROT_NONE page 1. */
     struct dsa_hw_desc *list = (struct dsa_hw_desc *)(p + PAGE - 2 * 64);
     _Alignas(32) struct dsa_completion_record cr[2];
-    memset(cr, 0, sizeof cr);
-    for (int i = 0; i < 2; i++) {
-        list[i].opcode = DSA_OPCODE_NOOP;
-        list[i].flags = IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR;
-        list[i].completion_addr = addr(&cr[i]);
-    }
+    noop_list(list, cr, 2);
     mprotect(p + PAGE, PAGE, PROT_NONE);
     struct job j;
     job_init(&j, DSA_OPCODE_BATCH, 0);

@@ -59,6 +59,15 @@ static void check_answers(struct zc_backend *be, const uint8_t *p)
         assert_int_equal(zero[i], i % 3 != 0);
 }
 
+/* The status of one COMPVAL of page p with extra flags on wq. */
+static int compval_status(struct zc_dsa_wq *wq, const uint8_t *p, uint32_t flags, struct job *j)
+{
+    job_init(j, DSA_OPCODE_COMPVAL, flags);
+    j->d.src_addr = addr(p);
+    j->d.xfer_size = PAGE;
+    return run_job(wq, j);
+}
+
 static struct zc_backend *open_ok(const char *spec)
 {
     struct zc_backend *be;
@@ -235,10 +244,7 @@ static void d6_bof_only_where_wq_and_device_allow_it(void **state)
     struct zc_dsa_wq *wq;
     assert_int_equal(zc_dsa_wq_open("emu", &wq), 0);
     struct job j;
-    job_init(&j, DSA_OPCODE_COMPVAL, IDXD_OP_FLAG_BOF);
-    j.d.src_addr = addr(p);
-    j.d.xfer_size = PAGE;
-    assert_int_equal(run_job(wq, &j), DSA_COMP_INVALID_FLAGS);
+    assert_int_equal(compval_status(wq, p, IDXD_OP_FLAG_BOF, &j), DSA_COMP_INVALID_FLAGS);
     assert_int_equal(j.cr.invalid_flags, IDXD_OP_FLAG_BOF);
     zc_dsa_wq_close(wq);
     unpages(p, N_PAGES);
@@ -328,10 +334,7 @@ static void d12_model_limits_and_reserved_flags(void **state)
     struct zc_dsa_wq *wq;
     assert_int_equal(zc_dsa_wq_open("emu:bof=1", &wq), 0);
     struct job j;
-    job_init(&j, DSA_OPCODE_COMPVAL, IDXD_OP_FLAG_CC);
-    j.d.src_addr = addr(p);
-    j.d.xfer_size = PAGE;
-    assert_int_equal(run_job(wq, &j), DSA_COMP_INVALID_FLAGS);
+    assert_int_equal(compval_status(wq, p, IDXD_OP_FLAG_CC, &j), DSA_COMP_INVALID_FLAGS);
     job_init(&j, DSA_OPCODE_COMPARE, IDXD_OP_FLAG_STORD);
     j.d.src_addr = addr(p);
     j.d.src2_addr = addr(p + PAGE);
@@ -339,12 +342,7 @@ static void d12_model_limits_and_reserved_flags(void **state)
     assert_int_equal(run_job(wq, &j), DSA_COMP_INVALID_FLAGS);
     _Alignas(64) struct dsa_hw_desc list[2];
     _Alignas(32) struct dsa_completion_record crs[2];
-    memset(list, 0, sizeof list);
-    for (int i = 0; i < 2; i++) {
-        list[i].opcode = DSA_OPCODE_NOOP;
-        list[i].flags = IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR;
-        list[i].completion_addr = addr(&crs[i]);
-    }
+    noop_list(list, crs, 2);
     job_init(&j, DSA_OPCODE_BATCH, IDXD_OP_FLAG_BOF);
     j.d.desc_list_addr = addr(list);
     j.d.desc_count = 2;
