@@ -243,10 +243,14 @@ static bool kmodel_cpu_has(enum zc_cpu_feature f)
 
 /* --- the WQ file ------------------------------------------------------ */
 
+/* The open file of fd (its slot is not reused before the caller closes fd). */
 static struct kfile *file_of(int fd)
 {
     unsigned i = (unsigned)(fd - FD_BASE);
-    return fd >= FD_BASE && i < MAX_FILES && model->files[i].used ? &model->files[i] : NULL;
+    pthread_mutex_lock(&model->lock);
+    struct kfile *f = fd >= FD_BASE && i < MAX_FILES && model->files[i].used ? &model->files[i] : NULL;
+    pthread_mutex_unlock(&model->lock);
+    return f;
 }
 
 static void *alloc_aligned(size_t align, size_t bytes)

@@ -68,6 +68,8 @@ static int compval_status(struct zc_dsa_wq *wq, const uint8_t *p, uint32_t flags
     return run_job(wq, j);
 }
 
+/* Backends here wait with yield: under valgrind (threads serialized) a
+ * spinning waiter would starve the model's engine thread past a timeout. */
 static struct zc_backend *open_ok(const char *spec)
 {
     struct zc_backend *be;
@@ -89,12 +91,12 @@ static void d2_fixed_kernel_refuses_batch_at_open_naming_cap_sys_rawio(void **st
     assert_non_null(strstr(zc_last_error(), "setcap cap_sys_rawio+ep"));
     says(zc_backend_open("dsa-multi:wq=auto,qd=2", &be), ENOTSUP, "needs BATCH", "CAP_SYS_RAWIO");
     uint8_t *p = pattern();
-    be = open_ok("dsa-single:wq=wq0.0");
+    be = open_ok("dsa-single:wq=wq0.0,wait=yield");
     check_answers(be, p);
     zc_backend_close(be);
     /* With CAP_SYS_RAWIO the same kernel maps the portal, and BATCH goes through it. */
     use("model:kernel=6.9.1,dwq=1,rawio=1");
-    be = open_ok("dsa-batch:wq=wq0.0,batch=32");
+    be = open_ok("dsa-batch:wq=wq0.0,batch=32,wait=yield");
     assert_string_equal(zc_backend_describe(be)->submit_path, "portal-movdir64b");
     check_answers(be, p);
     zc_backend_close(be);
@@ -114,14 +116,14 @@ static void d3_submission_path_is_labeled(void **state)
     assert_non_null(strstr(info->path_note, "EPERM"));
     assert_false(info->ops & (1u << DSA_OPCODE_BATCH)); /* op_cap hides it */
     zc_dsa_wq_close(wq);
-    struct zc_backend *be = open_ok("dsa-single:wq=wq0.0");
+    struct zc_backend *be = open_ok("dsa-single:wq=wq0.0,wait=yield");
     assert_string_equal(zc_backend_describe(be)->submit_path, "write");
     assert_string_equal(zc_backend_describe(be)->device, "dsa-kmodel");
     assert_non_null(strstr(zc_backend_describe(be)->note, "write() submission"));
     zc_backend_close(be);
 
     use("model:kernel=6.1,dwq=1,swq=1"); /* before the fix: the portal for everyone, no write() */
-    be = open_ok("dsa-multi:wq=wq0.0+wq0.1,qd=2,batch=4");
+    be = open_ok("dsa-multi:wq=wq0.0+wq0.1,qd=2,batch=4,wait=yield");
     const struct zc_backend_desc *d = zc_backend_describe(be);
     assert_string_equal(d->wq, "wq0.0+wq0.1");
     assert_string_equal(d->wq_mode, "dedicated+shared");
@@ -149,7 +151,7 @@ static void *send(void *arg)
 {
     struct sender *s = arg;
     struct zc_backend *be;
-    s->rc = zc_backend_open("dsa-batch:wq=wq0.0,batch=4", &be);
+    s->rc = zc_backend_open("dsa-batch:wq=wq0.0,batch=4,wait=yield", &be);
     bool zero[N_PAGES];
     for (int pass = 0; !s->rc && pass < 20; pass++) {
         s->rc = zc_backend_check(be, s->p, N_PAGES * PAGE, PAGE, zero);
@@ -234,11 +236,11 @@ static void d6_bof_only_where_wq_and_device_allow_it(void **state)
          "device dsa0 does not support block on fault", NULL);
     use("model:kernel=6.1,dwq=1,bof=1");
     uint8_t *p = pattern();
-    be = open_ok("dsa-batch:wq=wq0.0,batch=8,bof=1");
+    be = open_ok("dsa-batch:wq=wq0.0,batch=8,bof=1,wait=yield");
     check_answers(be, p);
     zc_backend_close(be);
     says(zc_backend_open("dsa-single:wq=emu,bof=1", &be), ENOTSUP, "WQ emu", "emu:bof=1");
-    be = open_ok("dsa-single:wq={emu:bof=1},bof=1");
+    be = open_ok("dsa-single:wq={emu:bof=1},bof=1,wait=yield");
     check_answers(be, p);
     zc_backend_close(be);
     struct zc_dsa_wq *wq;
@@ -257,7 +259,7 @@ static void d7_member_records_cleared_before_each_batch(void **state)
 {
     (void)state;
     use("model:kernel=6.1,dwq=1,lose_records=2"); /* the first job's 2 batches write theirs */
-    struct zc_backend *be = open_ok("dsa-batch:wq=wq0.0,batch=32");
+    struct zc_backend *be = open_ok("dsa-batch:wq=wq0.0,batch=32,wait=yield");
     uint8_t *p = pages(N_PAGES);
     bool zero[N_PAGES];
     for (size_t i = 0; i < N_PAGES; i++)
@@ -286,14 +288,14 @@ static void d10_errors_name_the_failing_wq(void **state)
 {
     (void)state;
     use("model:kernel=6.1,dwq=2,fail_wq=wq0.1");
-    struct zc_backend *be = open_ok("dsa-multi:wq=wq0.0+wq0.1,qd=2,batch=4");
+    struct zc_backend *be = open_ok("dsa-multi:wq=wq0.0+wq0.1,qd=2,batch=4,wait=yield");
     uint8_t *p = pattern();
     bool zero[N_PAGES];
     says(zc_backend_check(be, p, N_PAGES * PAGE, PAGE, zero), EIO, "status 0x", "on wq0.1");
     zc_backend_close(be);
 
     use("model:kernel=6.1,dwq=1,disable_after=5");
-    be = open_ok("dsa-single:wq=wq0.0,timeout_ms=200");
+    be = open_ok("dsa-single:wq=wq0.0,timeout_ms=200,wait=yield");
     says(zc_backend_check(be, p, N_PAGES * PAGE, PAGE, zero), ENODEV,
          "WQ wq0.0 was disabled while in use", "wq0.0 state disabled");
     assert_non_null(strstr(zc_last_error(), "poll() on its file: software error reported"));
@@ -301,13 +303,13 @@ static void d10_errors_name_the_failing_wq(void **state)
     zc_backend_close(be);
 
     use("model:kernel=6.1,dwq=0,swq=1,disable_after=5"); /* ENQCMD refuses a disabled shared WQ */
-    be = open_ok("dsa-batch:wq=wq0.0,batch=2,timeout_ms=200");
+    be = open_ok("dsa-batch:wq=wq0.0,batch=2,timeout_ms=200,wait=yield");
     says(zc_backend_check(be, p, N_PAGES * PAGE, PAGE, zero), ENODEV, "wq0.0 was disabled",
          "not finished on the CPU");
     zc_backend_close(be);
 
     use("model:kernel=6.1,dwq=1");
-    be = open_ok("dsa-batch:wq=wq0.0,batch=8,timeout_ms=200");
+    be = open_ok("dsa-batch:wq=wq0.0,batch=8,timeout_ms=200,wait=yield");
     check_answers(be, p);
     assert_int_equal(zc_dsa_kmodel_disable_wq("wq0.0"), 0);
     says(zc_backend_check(be, p, N_PAGES * PAGE, PAGE, zero), ENODEV, "wq0.0 was disabled", NULL);
@@ -322,7 +324,7 @@ static void d12_model_limits_and_reserved_flags(void **state)
 {
     (void)state;
     uint8_t *p = pages(1024);
-    struct zc_backend *be = open_ok("dsa-single:wq=emu");
+    struct zc_backend *be = open_ok("dsa-single:wq=emu,wait=yield");
     bool zero;
     assert_int_equal(zc_backend_check(be, p, 1024 * PAGE, 1024 * PAGE, &zero), 0);
     assert_true(zero);
