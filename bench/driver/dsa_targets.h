@@ -47,7 +47,8 @@ int zcb_dsa_targets_expand(const struct zcb_options *o, const char *sweep, const
                            int node, struct zcb_choice_list *out);
 void zcb_choice_list_free(struct zcb_choice_list *l);
 
-/* Every hardware choice made in this run, for the metadata. */
+/* Every hardware choice made in this run, for the metadata; reset frees
+ * them and lets "no usable WQ" be said again. */
 const struct zcb_choice_list *zcb_dsa_targets_chosen(void);
 void zcb_dsa_targets_reset(void);
 

@@ -11,6 +11,7 @@
 #include "cases.h"
 #include "compare/compare.h"
 #include "csv.h"
+#include "dsa_targets.h"
 #include "gbench.h"
 #include "harness.h"
 #include "interrupt.h"
@@ -164,6 +165,7 @@ int main(int argc, char **argv)
     else
         status = run(&opts, &cases, command_line);
     zcb_cases_free(&cases);
+    zcb_dsa_targets_reset();
     zcb_placement_shutdown();
     return status;
 }

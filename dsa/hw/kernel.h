@@ -80,8 +80,6 @@ extern const struct zc_dsa_kernel zc_dsa_kernel_linux;
  * -EINVAL naming the bad key. zc_dsa_kmodel_free releases it. */
 int  zc_dsa_kmodel_new(const char *spec, const struct zc_dsa_kernel **out);
 void zc_dsa_kmodel_free(const struct zc_dsa_kernel *k);
-/* The keys of the model's spec, one line each (documentation and tests). */
-void zc_dsa_kmodel_help(FILE *out);
 /* Tests: disable WQ `name` of the model in use now, as an administrator's
  * `accel-config disable-wq` would under a running process. */
 int  zc_dsa_kmodel_disable_wq(const char *name);

@@ -567,8 +567,6 @@ void zc_dsa_kmodel_free(const struct zc_dsa_kernel *k)
     }
 }
 
-void zc_dsa_kmodel_help(FILE *out) { zc_opts_help(kopts, out); }
-
 int zc_dsa_kmodel_disable_wq(const char *name)
 {
     struct kwq *w = model ? wq_named(name) : NULL;
