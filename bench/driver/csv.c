@@ -36,6 +36,8 @@ static const struct column results_columns[] = {
     COL(descriptors_per_page, C_DBL), COL(batches_per_pass, C_DBL), COL(retries_per_pass, C_DBL),
     COL(cpu_pages_per_pass, C_DBL), COL(faults_per_pass, C_DBL), COL(note, C_STR),
     COL(passes_per_sample, C_U64), COL(clock_ns, C_DBL),
+    /* schema 2: where a DSA row ran */
+    COL(target, C_STR), COL(wq, C_STR), COL(wq_mode, C_STR), COL(submit_path, C_STR),
 };
 #define N_RESULTS (sizeof results_columns / sizeof results_columns[0])
 
