@@ -3,6 +3,7 @@
 # runs the sweeps of a profile and writes CSVs, metadata, plots and a report.
 #
 #   ./run_all.sh [--quick] [--results DIR] [--configure-dsa] [--dsa-config FILE]
+#                [--dsa-targets LIST]
 #   ./run_all.sh --test        the test suite (README's test command, CI)
 # ZC_BUILD_DIR chooses the build directory (default build/).
 # Test hooks (tests/report/test_run_all_interrupt.sh): ZC_ZCBENCH=PATH runs
@@ -22,11 +23,17 @@ fi
 usage() {
   cat <<USAGE
 usage: ./run_all.sh [--quick] [--results DIR] [--configure-dsa] [--dsa-config FILE]
+                    [--dsa-targets LIST]
        ./run_all.sh --test
   --quick           short profile (configs/sweep-quick.conf, under 3 minutes on 2 cores)
   --results DIR     where results go (default results/<date>-<host>)
-  --configure-dsa   load a DSA device config with accel-config first (root, idxd loaded)
-  --dsa-config FILE the config to load (default configs/dsa-1dev-1dwq-4eng.conf)
+  --configure-dsa   load a DSA layout with accel-config first (root, idxd loaded), even over
+                    enabled devices (they are disabled and reconfigured; the previous layout
+                    is saved in the logs, not restored)
+  --dsa-config FILE the layout to load (default configs/dsa-1dev-1dwq-4eng.conf), or
+                    every-device: one dedicated WQ on every DSA device the host has
+  --dsa-targets LIST what the sweeps' wq=auto DSA specs become (default hw,projected;
+                    allowed: hw, projected, model)
   --test            build and run the test suite instead
 USAGE
 }
@@ -35,6 +42,7 @@ profile=full
 results=
 configure_dsa=0
 dsa_config=configs/dsa-1dev-1dwq-4eng.conf
+targets=()
 while (($#)); do
   case $1 in
     --quick) profile=quick ;;
@@ -42,9 +50,15 @@ while (($#)); do
                results=$2; shift ;;
     --configure-dsa) configure_dsa=1 ;;
     --dsa-config) [[ $# -ge 2 ]] || { echo "run_all: --dsa-config needs a file" >&2; exit 2; }
-                  dsa_config=$2; [[ $dsa_config == /* ]] || dsa_config=$caller/$dsa_config; shift ;;
+                  dsa_config=$2
+                  [[ $dsa_config == /* || $dsa_config == every-device ]] || dsa_config=$caller/$dsa_config
+                  shift ;;
+    --dsa-targets) [[ $# -ge 2 ]] || { echo "run_all: --dsa-targets needs a list (hw,projected,model)" >&2; exit 2; }
+                   [[ $2 =~ ^(hw|projected|model)(,(hw|projected|model))*$ ]] ||
+                     { echo "run_all: bad value '$2' for --dsa-targets (allowed: hw, projected, model, comma separated)" >&2; exit 2; }
+                   targets=(--dsa-targets "$2"); shift ;;
     -h|--help) usage; exit 0 ;;
-    *) echo "run_all: unknown option '$1' (allowed: --quick, --results DIR, --configure-dsa, --dsa-config FILE, --test, --help)" >&2
+    *) echo "run_all: unknown option '$1' (allowed: --quick, --results DIR, --configure-dsa, --dsa-config FILE, --dsa-targets LIST, --test, --help)" >&2
        exit 2 ;;
   esac
   shift
@@ -149,12 +163,14 @@ detect() {
   if command -v accel-config >/dev/null && [[ -d /sys/bus/dsa/devices ]]; then
     wqs=$(accel-config list 2>/dev/null | grep -o '"dev":"wq[0-9.]*"' | cut -d'"' -f4 | tr '\n' ' ')
   fi
-  if [[ -n $wqs ]]; then
-    echo "DSA: enabled work queues: $wqs"
+  if [[ -n ${ZC_DSA_KERNEL:-} && ${ZC_DSA_KERNEL} != linux ]]; then
+    echo "DSA: the KERNEL MODEL ZC_DSA_KERNEL=$ZC_DSA_KERNEL (a test hook): its WQs and rows are modeled (dsa-kmodel)"
+  elif [[ -n $wqs ]]; then
+    echo "DSA: enabled work queues: $wqs (wq=auto specs run on them, and on their projection)"
   elif [[ -d /sys/bus/dsa/devices ]]; then
-    echo "DSA: idxd loaded, no enabled work queue (./run_all.sh --configure-dsa): DSA rows are modeled (emu)"
+    echo "DSA: idxd loaded, no enabled work queue (./run_all.sh --configure-dsa): DSA rows are projected or modeled"
   else
-    echo "DSA: none (idxd not loaded): DSA backends run on the emu device model, rows labeled modeled"
+    echo "DSA: none (idxd not loaded): DSA rows are projected or modeled (emu), labeled so"
   fi
   if [[ -n $wqs ]]; then accel-config list; fi
   "$zcbench" --list-backends
@@ -162,7 +178,8 @@ detect() {
 
 # Why DSA cannot be configured here (nothing printed when it can).
 dsa_unconfigurable() {
-  if [[ ! -f $dsa_config ]]; then echo "no such config: $dsa_config (see configs/dsa-*.conf)"
+  if [[ $dsa_config != every-device && ! -f $dsa_config ]]; then
+    echo "no such config: $dsa_config (see configs/dsa-*.conf, or every-device)"
   elif [[ $(id -u) -ne 0 ]]; then echo "--configure-dsa needs root"
   elif [[ ! -d /sys/bus/dsa ]]; then
     echo "idxd is not loaded: modprobe idxd (needs a Xeon with DSA, VT-d and intel_iommu=on,sm_on)"
@@ -171,7 +188,7 @@ dsa_unconfigurable() {
 }
 
 configure_dsa() {
-  accel-config load-config -c "$dsa_config" -e && accel-config list
+  scripts/dsa-configure.sh "$dsa_config" "$logs" && accel-config list
 }
 
 # sweep FILE [zcbench options...]: one sweep file into RESULTS/NAME.csv
@@ -185,7 +202,7 @@ sweep() {
   echo "== zcbench --config $f $*"
   trap '' INT
   exec "${limit[@]}" "$zcbench" --config "$f" --output "$results/$name.csv" \
-    --gbench-json "$results/$name.gbench.json" "$@"
+    --gbench-json "$results/$name.gbench.json" "${targets[@]}" "$@"
 }
 
 echo "zcbench run_all: profile $profile, results in $results"
@@ -194,9 +211,10 @@ if [[ -z ${ZC_ZCBENCH:-} ]]; then stage build build; fi
 if ((configure_dsa)); then
   why=$(dsa_unconfigurable)
   if [[ -n $why ]]; then
-    echo "run_all: --configure-dsa skipped: $why; DSA rows will come from the emu model (modeled)"
+    echo "run_all: --configure-dsa skipped: $why; DSA rows will be projected or modeled"
   else
     stage dsa-config configure_dsa
+    sed -n '/: changed:\|: unchanged:\|nothing is restored/p' "$logs/dsa-config.log" | sed 's/^/    /'
   fi
 fi
 stage detect detect

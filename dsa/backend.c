@@ -137,6 +137,7 @@ int zc_backend_open(const char *spec_text, struct zc_backend **out)
     be->desc.kind = ops->kind.name;
     be->desc.device = "cpu";
     be->desc.timing = "";
+    be->desc.wq = be->desc.wq_mode = be->desc.submit_path = "-";
     be->desc.batch = be->desc.queue_depth = be->desc.threads = 1;
     rc = zc_opts_apply(ops->opts, &spec, cfg, ops->kind.name);
     zc_spec_free(&spec);

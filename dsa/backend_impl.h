@@ -51,7 +51,7 @@ static inline bool zc_be_cpu_answer(const struct zc_be_job *j, size_t i, size_t 
 }
 
 #define ZC_BE_SPEC_MAX 512
-#define ZC_BE_NOTE_MAX 256
+#define ZC_BE_NOTE_MAX 512
 
 struct zc_backend_ops;
 

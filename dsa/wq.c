@@ -1,6 +1,7 @@
 /* <zc/dsa.h> work queues: picks the implementation from the spec and keeps
  * the counters every implementation shares. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,14 +39,71 @@ int zc_dsa_wq_open(const char *spec, struct zc_dsa_wq **out)
         return zc_fail(ENOMEM, "out of memory opening work queue '%s'", spec);
     wq->ops = ops;
     wq->info.numa_node = -1;
-    wq->info.timing = "";
     int rc = ops->open(wq, spec);
     if (rc) {
         free(wq);
         return rc;
     }
+    if (!wq->info.timing) /* set only by the projection */
+        wq->info.timing = "";
+    if (wq->info.mode == ZC_DSA_DEDICATED && !wq->credits) {
+        zc_dsa_credits_init(&wq->own_credits, wq->info.size);
+        wq->credits = &wq->own_credits;
+        atomic_fetch_add(&wq->credits->users, 1);
+    }
     *out = wq;
     return 0;
+}
+
+void zc_dsa_credits_init(struct zc_dsa_credits *c, unsigned size)
+{
+    atomic_init(&c->free, size);
+    atomic_init(&c->users, 0);
+    c->size = size;
+}
+
+bool zc_dsa_wq_claim(struct zc_dsa_wq *wq)
+{
+    struct zc_dsa_credits *c = wq->credits;
+    if (!c)
+        return true;
+    unsigned users = atomic_load_explicit(&c->users, memory_order_relaxed);
+    unsigned share = users > 1 ? c->size / users : c->size;
+    if (wq->held >= (share ? share : 1))
+        return false;
+    unsigned free = atomic_load_explicit(&c->free, memory_order_relaxed);
+    do {
+        if (!free)
+            return false;
+    } while (!atomic_compare_exchange_weak_explicit(&c->free, &free, free - 1, memory_order_relaxed,
+                                                    memory_order_relaxed));
+    wq->held++;
+    return true;
+}
+
+void zc_dsa_wq_release(struct zc_dsa_wq *wq)
+{
+    if (!wq->credits || !wq->held)
+        return;
+    wq->held--;
+    atomic_fetch_add_explicit(&wq->credits->free, 1, memory_order_relaxed);
+}
+
+int zc_dsa_wq_check(struct zc_dsa_wq *wq, char *buf, size_t len)
+{
+    if (wq->ops->check)
+        return wq->ops->check(wq, buf, len);
+    struct zc_dsa_wq_stats s;
+    zc_dsa_wq_stats(wq, &s);
+    snprintf(buf, len, "model: %llu descriptor(s) dropped by a full dedicated WQ, %llu software "
+                       "error(s)", (unsigned long long)s.dropped, (unsigned long long)s.swerr);
+    return 0;
+}
+
+const char *zc_dsa_submit_path_name(enum zc_dsa_submit_path p)
+{
+    static const char *const names[] = {"emu", "portal-movdir64b", "portal-enqcmd", "write"};
+    return (unsigned)p < sizeof names / sizeof names[0] ? names[p] : "?";
 }
 
 int zc_dsa_wq_submit(struct zc_dsa_wq *wq, const struct dsa_hw_desc *desc)

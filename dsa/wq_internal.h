@@ -22,6 +22,17 @@ struct zc_dsa_wq_ops {
      * accepted (shared WQ full). */
     int (*submit)(struct zc_dsa_wq *wq, const struct dsa_hw_desc *desc);
     void (*close)(struct zc_dsa_wq *wq);
+    /* What the kernel says about the WQ now (zc_dsa_wq_check); NULL: the
+     * model's counters say it. */
+    int (*check)(struct zc_dsa_wq *wq, char *buf, size_t len);
+};
+
+/* The entries of a dedicated WQ, counted by every handle on it in this
+ * process (zc_dsa_wq_claim). */
+struct zc_dsa_credits {
+    atomic_uint free;
+    atomic_uint users;
+    unsigned size;
 };
 
 struct zc_dsa_clock;
@@ -33,7 +44,14 @@ struct zc_dsa_wq {
     struct zc_dsa_wq_info info;
     /* Counters written by submitters and engine threads alike. */
     atomic_uint_least64_t submitted, dropped, rejected, swerr;
+    /* Dedicated WQs: the implementation's shared count, or own_credits. */
+    struct zc_dsa_credits *credits;
+    struct zc_dsa_credits own_credits;
+    unsigned held;  /* entries this handle claimed (one user thread at a time) */
 };
+
+/* Sets up a count of `size` entries with no user yet. */
+void zc_dsa_credits_init(struct zc_dsa_credits *c, unsigned size);
 
 extern const struct zc_dsa_wq_ops zc_dsa_emu_ops;
 extern const struct zc_dsa_wq_ops zc_dsa_hw_ops;

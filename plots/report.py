@@ -6,8 +6,10 @@ usage: plots/report.py RESULTS_DIR [--seed plots/seed-reference.csv]
 Reads every results CSV in RESULTS_DIR (docs/csv-schema.md) and the
 metadata sidecars, writes RESULTS_DIR/plots/*.{png,svg} with the gnuplot
 templates beside this script, and RESULTS_DIR/report.md + report.html
-(self-contained: the SVGs are inlined). Rows from the DSA device model
-(device dsa-emu) are labeled "modeled" in every table, legend and caption.
+(self-contained: the SVGs are inlined). Rows from a DSA model (any device
+dsa-*: the emu model, the kernel model) are labeled in every table, legend
+and caption: "modeled", "projected" (the model twin of a wq=auto spec),
+"kernel model"; hardware rows say "DSA hw" and their WQ.
 Prints the report path and a three-line summary.
 """
 import argparse
@@ -56,8 +58,8 @@ def load_rows(results_dir):
             if not reader.fieldnames or reader.fieldnames[0] != "schema_version":
                 continue
             for row in reader:
-                if row.get("schema_version") != "1":
-                    fail(f"{path}: schema_version {row.get('schema_version')!r} (this report reads 1)")
+                if row.get("schema_version") not in ("1", "2"):
+                    fail(f"{path}: schema_version {row.get('schema_version')!r} (this report reads 1 and 2)")
                 row["_file"] = os.path.basename(path)
                 rows.append(row)
     if not rows:
@@ -76,16 +78,42 @@ def load_meta(results_dir):
 
 
 def is_modeled(row):
-    return row.get("device") == "dsa-emu"
+    """Every DSA device label but plain "dsa" (hardware) is a model."""
+    return row.get("device", "").startswith("dsa-")
+
+
+def top_level_value(spec, key):
+    """(start, end) of key's value in a backend spec, braces respected; None when absent."""
+    at = spec.find(":") + 1
+    depth, item = 0, at
+    for i in range(at, len(spec) + 1):
+        c = spec[i] if i < len(spec) else ","
+        depth += (c == "{") - (c == "}")
+        if c == "," and depth == 0:
+            if spec.startswith(key + "=", item):
+                return item + len(key) + 1, i
+            item = i + 1
+    return None
 
 
 def label(row):
-    """A backend's legend label; modeled DSA says so."""
+    """A backend's legend label. The targets of one wq=auto spec (docs/
+    csv-schema.md: target) share it, written wq=auto, and differ by what
+    they are: (DSA hw wqD.Q), (projected), (modeled)."""
     name = row["backend"]
-    if row.get("device") == "dsa-emu":
+    target = row.get("target", "-")
+    span = top_level_value(name, "wq") if target in ("hw", "projected", "model") else None
+    if span:
+        name = name[:span[0]] + "auto" + name[span[1]:]
+    device = row.get("device", "")
+    if target == "projected":
+        return f"{name} (projected)"
+    if device == "dsa-kmodel":
+        return f"{name} (kernel model)"
+    if is_modeled(row):
         return f"{name} (modeled)"
-    if row.get("device") == "dsa":
-        return f"{name} (DSA hw)"
+    if device == "dsa":
+        return f"{name} (DSA hw {row.get('wq', '')})".replace(" )", ")")
     return name
 
 
@@ -93,7 +121,8 @@ KIND_LETTER, KIND_CPU, KIND_MODELED, KIND_DSA_HW = 0, 1, 2, 3
 
 
 def kind_of(row):
-    return {"dsa-emu": KIND_MODELED, "dsa": KIND_DSA_HW}.get(row.get("device"), KIND_CPU)
+    device = row.get("device", "")
+    return KIND_DSA_HW if device == "dsa" else KIND_MODELED if is_modeled(row) else KIND_CPU
 
 
 def gnuplot_string(v):
@@ -107,7 +136,7 @@ def byte_tics(xs):
     return "(" + ", ".join(f'"{human_bytes(x)}" {x:.0f}' for x in sorted(set(xs))) + ")"
 
 
-SUFFIXES = (" (modeled)", " (DSA hw)")
+SUFFIXES = (" (modeled)", " (projected)", " (kernel model)", " (DSA hw")
 
 
 def shorten(labels):
@@ -115,7 +144,7 @@ def shorten(labels):
     shares (wait=pause, timeout_ms=..., ...) and returns (short labels, the
     shared options)."""
     def split(label):
-        suffix = next((x for x in SUFFIXES if label.endswith(x)), "")
+        suffix = next((label[label.rfind(x):] for x in SUFFIXES if x in label), "")
         return label[:len(label) - len(suffix)].split(","), suffix
     parts = [split(lab) for lab in labels]
     dsa = [p for p in parts if len(p[0]) > 1 and not p[0][0].startswith(("cpu", "ref:", "letter"))]
@@ -295,7 +324,7 @@ def crossover_and_savings(base, tsc_hz):
             if size not in cpu_best or fnum(r, "latency_ns") < fnum(cpu_best[size], "latency_ns"):
                 cpu_best[size] = r
     crossovers, saved = [], []
-    for b in sorted({r["backend"] for r in base if r["device"] in ("dsa", "dsa-emu")}):
+    for b in sorted({r["backend"] for r in base if r["device"].startswith("dsa")}):
         rs = sorted([r for r in base if r["backend"] == b], key=lambda r: fnum(r, "buf_bytes"))
         common = [r for r in rs if int(fnum(r, "buf_bytes")) in cpu_best]
         win = next((r for r in common if fnum(r, "latency_ns") <
@@ -429,7 +458,9 @@ def main():
         return [r for r in rows if r.get("sweep") == name and r["op"] != "read"]
 
     def kind(r):
-        return r["backend"].split(":", 1)[0] + (" (modeled)" if is_modeled(r) else "")
+        suffix = (" (projected)" if r.get("target") == "projected" else
+                  " (modeled)" if is_modeled(r) else " (DSA hw)" if r.get("device") == "dsa" else "")
+        return r["backend"].split(":", 1)[0] + suffix
 
     p.lines("batch_sweep", "Batch size (descriptors per BATCH)", "pages per BATCH descriptor (count)",
             "throughput (GB/s, 10^9 B/s)",
@@ -472,12 +503,15 @@ def main():
                   timed_scaling_table(sweep_rows("scaling-timed")))
 
 
-MODELED_NOTE = ("Rows and series labeled (modeled) come from zcbench's DSA device model "
-                "(device dsa-emu), not from DSA hardware. The model executes every descriptor "
-                "in engine threads on this host's own cores, so its times include the model's "
-                "software overhead (thread wake-ups, page probing), plus the modeled device time "
-                "when its timing model is on (ZC_EMU=timing=spr): they show how the DSA code "
-                "paths behave, never how fast a DSA is.")
+MODELED_NOTE = ("Rows and series labeled (modeled) or (projected) come from zcbench's DSA device "
+                "model (device dsa-emu; (projected): the model twin of the host's WQ, or of the "
+                "real configuration when the host has none, with the published-SPR timing), "
+                "(kernel model) from the hardware path run over the kernel model (device "
+                "dsa-kmodel, a test hook): none of them is DSA hardware. The model executes every "
+                "descriptor in engine threads on this host's own cores, so its times include the "
+                "model's software overhead (thread wake-ups, page probing), plus the modeled "
+                "device time when its timing model is on: they show how the DSA code paths "
+                "behave, never how fast a DSA is. Rows labeled (DSA hw wqD.Q) ran on hardware.")
 
 
 def dsa_summary(meta):
@@ -485,10 +519,15 @@ def dsa_summary(meta):
     if not isinstance(d, dict):
         return "not recorded"
     wqs = d.get("wqs") or []
+    kernel = d.get("kernel", "linux")
+    model = "" if kernel == "linux" else f"kernel model {kernel} (modeled, not hardware): "
     if not wqs:
-        return f"none ({d.get('error') or 'no device found'}): DSA rows are modeled"
-    return "; ".join(f"{w.get('device')}/{w.get('wq')} {w.get('mode')} size {w.get('size')} "
-                     f"engines {w.get('engines')} node {w.get('numa_node')}" for w in wqs)
+        return f"{model}none ({d.get('error') or 'no device found'}): DSA rows are modeled"
+    used = "; ".join(f"{u.get('wq')} via {u.get('submit_path')}" for u in d.get("wqs_used") or []
+                     if u.get("device") != "dsa-emu")
+    return model + "; ".join(f"{w.get('device')}/{w.get('wq')} {w.get('mode')} size {w.get('size')} "
+                             f"engines {w.get('engines')} node {w.get('numa_node')}" for w in wqs) + (
+        f" (used: {used})" if used else "")
 
 
 def environment(meta, host, cpu_model, profile, rows):
@@ -549,7 +588,8 @@ def html_table(header, rows):
 def write_reports(results_dir, meta, host, cpu_model, profile, p, sv_table, og_table, crossovers,
                   saved, migrate, others, rows, timed_scaling):
     def has_modeled(table):
-        return any("(modeled)" in str(c) for r in table for c in r)
+        return any(m in str(c) for r in table for c in r
+                   for m in ("(modeled)", "(projected)", "(kernel model)"))
 
     # (heading, text, header, table) sections, rendered to Markdown and HTML.
     sections = [

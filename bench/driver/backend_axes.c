@@ -1,11 +1,13 @@
 #include "backend_axes.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dsa/error.h"
+#include "grow.h"
 
 struct axis {
     const char *key;
@@ -43,12 +45,14 @@ static bool takes(const struct axis *a, const char *spec)
     return false;
 }
 
-int zcb_spec_with(const char *spec, const char *key, unsigned long long value, char *out, size_t len)
+int zcb_spec_with_text(const char *spec, const char *key, const char *value, char *out, size_t len)
 {
     size_t kind = kind_length(spec), klen = strlen(key);
+    bool brace = strchr(value, ',') && value[0] != '{';
+    const char *open = brace ? "{" : "", *close = brace ? "}" : "";
     int n;
     if (!spec[kind]) {
-        n = snprintf(out, len, "%s:%s=%llu", spec, key, value);
+        n = snprintf(out, len, "%s:%s=%s%s%s", spec, key, open, value, close);
         return n >= 0 && (size_t)n < len ? 0 : zc_fail(EINVAL, "backend spec '%s' grows too long", spec);
     }
     /* Find key= at the start of a top-level item. */
@@ -70,22 +74,26 @@ int zcb_spec_with(const char *spec, const char *key, unsigned long long value, c
         }
     }
     if (found)
-        n = snprintf(out, len, "%.*s%s=%llu%s", (int)(found - spec), spec, key, value, end);
+        n = snprintf(out, len, "%.*s%s=%s%s%s%s", (int)(found - spec), spec, key, open, value, close,
+                     end);
     else
-        n = snprintf(out, len, "%s,%s=%llu", spec, key, value);
+        n = snprintf(out, len, "%s,%s=%s%s%s", spec, key, open, value, close);
     return n >= 0 && (size_t)n < len ? 0 : zc_fail(EINVAL, "backend spec '%s' grows too long", spec);
+}
+
+int zcb_spec_with(const char *spec, const char *key, unsigned long long value, char *out, size_t len)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%llu", value);
+    return zcb_spec_with_text(spec, key, text, out, len);
 }
 
 static int push(struct zcb_spec_list *l, const char *spec)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 16;
-        void *v = realloc(l->v, cap * sizeof *l->v);
-        if (!v)
-            return zc_fail(ENOMEM, "out of memory expanding backends");
-        l->v = v;
-        l->cap = cap;
-    }
+    void *v = zcb_grow(l->v, &l->cap, l->n, sizeof *l->v, 16);
+    if (!v)
+        return zc_fail(ENOMEM, "out of memory expanding backends");
+    l->v = v;
     snprintf(l->v[l->n++], ZCB_SPEC_MAX, "%s", spec);
     return 0;
 }

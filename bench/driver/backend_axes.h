@@ -17,6 +17,8 @@ struct zcb_spec_list {
 int zcb_backend_axes_expand(const struct zcb_options *o, const char *spec, struct zcb_spec_list *out);
 /* spec with key=value set at the top level (replaced or appended). */
 int zcb_spec_with(const char *spec, const char *key, unsigned long long value, char *out, size_t len);
+/* The same with a text value (put in braces when it holds a comma). */
+int zcb_spec_with_text(const char *spec, const char *key, const char *value, char *out, size_t len);
 void zcb_spec_list_free(struct zcb_spec_list *l);
 
 #endif

@@ -12,6 +12,8 @@
 #include "dsa/spec.h"
 #include "backend_axes.h"
 #include "buffers.h"
+#include "dsa_targets.h"
+#include "grow.h"
 #include "placement.h"
 #include "sink.h"
 
@@ -50,14 +52,10 @@ void zcb_case_key(const struct zcb_case *c, const char *backend, char *buf, size
 
 static int push(struct zcb_case_list *l, const struct zcb_case *c)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 64;
-        struct zcb_case *v = realloc(l->v, cap * sizeof *v);
-        if (!v)
-            return zc_fail(ENOMEM, "out of memory expanding cases");
-        l->v = v;
-        l->cap = cap;
-    }
+    struct zcb_case *v = zcb_grow(l->v, &l->cap, l->n, sizeof *l->v, 64);
+    if (!v)
+        return zc_fail(ENOMEM, "out of memory expanding cases");
+    l->v = v;
     l->v[l->n] = *c;
     l->v[l->n].index = (unsigned)l->n;
     l->n++;
@@ -80,8 +78,10 @@ static int check_backend(const char *spec)
 }
 
 /* The backends of a sweep: `all` expanded into every usable kind's example,
- * the backend axes applied, each spec opened once to validate it. */
-static int resolve_backends(const struct zcb_options *o, struct zcb_spec_list *out)
+ * the backend axes applied, wq=auto turned into the --dsa-targets, each
+ * spec opened once to validate it. */
+static int resolve_backends(const struct zcb_options *o, const char *sweep,
+                            struct zcb_choice_list *out)
 {
     struct zcb_spec_list given = {0};
     int rc = 0;
@@ -97,12 +97,23 @@ static int resolve_backends(const struct zcb_options *o, struct zcb_spec_list *o
                 rc = zcb_backend_axes_expand(o, kind->example, &given);
         }
     }
+    int node = rc ? -1 : zcb_cpu_node(o->cpu);
     for (size_t i = 0; !rc && i < given.n; i++)
-        rc = check_backend(given.v[i]);
-    if (!rc)
-        *out = given;
-    else
-        zcb_spec_list_free(&given);
+        rc = zcb_dsa_targets_expand(o, sweep, given.v[i], node, out);
+    zcb_spec_list_free(&given);
+    size_t kept = 0;
+    for (size_t i = 0; !rc && i < out->n; i++) {
+        rc = check_backend(out->v[i].spec);
+        if (rc && strcmp(out->v[i].target, zcb_target_names[ZCB_TARGET_HW]) == 0) {
+            /* The host's WQ refuses this spec (e.g. BATCH without the portal):
+             * said, and the sweep goes on with the spec's other targets. */
+            fprintf(stderr, "zcbench: sweep %s: hw target dropped: %s\n", sweep, zc_last_error());
+            rc = 0;
+            continue;
+        }
+        out->v[kept++] = out->v[i];
+    }
+    out->n = kept;
     return rc;
 }
 
@@ -157,7 +168,7 @@ struct axes {
     const uint64_t *sizes;
     size_t n_sizes;
     const char *size_opt;
-    struct zcb_spec_list backends;
+    struct zcb_choice_list backends;
 };
 
 static void base_case(const struct axes *ax, struct zcb_case *c)
@@ -187,6 +198,7 @@ static int expand_point(const struct axes *ax, struct zcb_case *c, struct zcb_ca
     if (with_ref) {
         c->op = ZCB_OP_READ;
         snprintf(c->backend, sizeof c->backend, "%s", ZCB_REF_BACKEND);
+        snprintf(c->target, sizeof c->target, "-");
         rc = check_memory(c, ax->size_opt);
         if (!rc)
             rc = push(out, c);
@@ -205,7 +217,8 @@ static int expand_point(const struct axes *ax, struct zcb_case *c, struct zcb_ca
         if (!rc && (c->op == ZCB_OP_SAVEVM || c->op == ZCB_OP_MIGRATE))
             rc = check_sink_room(c);
         for (size_t b = 0; !rc && b < ax->backends.n; b++) {
-            snprintf(c->backend, sizeof c->backend, "%s", ax->backends.v[b]);
+            snprintf(c->backend, sizeof c->backend, "%s", ax->backends.v[b].spec);
+            snprintf(c->target, sizeof c->target, "%s", ax->backends.v[b].target);
             rc = push(out, c);
         }
     }
@@ -233,14 +246,16 @@ int zcb_cases_expand(const struct zcb_options *o, const char *sweep_name, struct
     if (!rc)
         rc = zcb_cpu_check(o->cpu);
     if (!rc)
-        rc = resolve_backends(o, &ax.backends);
-    if (rc)
+        rc = resolve_backends(o, sweep_name, &ax.backends);
+    if (rc) {
+        zcb_choice_list_free(&ax.backends);
         return rc;
+    }
     if (!ax.backends.n && !(o->ref && !guest))
         rc = zc_fail(EINVAL, "--backend: no usable backend (see --list-backends)");
     if (!rc)
         rc = expand_points(&ax, guest, out);
-    zcb_spec_list_free(&ax.backends);
+    zcb_choice_list_free(&ax.backends);
     return rc;
 }
 
@@ -279,13 +294,13 @@ void zcb_cases_free(struct zcb_case_list *l)
 void zcb_cases_print(const struct zcb_case_list *l, FILE *out)
 {
     fprintf(out, "# %zu cases: index sweep workload/op/backend/buf_bytes/gran_bytes/zero_ratio/cache "
-                 "reps nonzero_at numa cpu [sink senders packet]\n", l->n);
+                 "reps nonzero_at numa cpu target [sink senders packet]\n", l->n);
     for (size_t i = 0; i < l->n; i++) {
         const struct zcb_case *c = &l->v[i];
         char key[512];
         zcb_case_key(c, NULL, key, sizeof key);
-        fprintf(out, "%zu %s %s reps=%u nonzero_at=%s numa=%s cpu=%d", i, c->sweep, key, c->reps,
-                zcb_nonzero_names[c->nonzero_at], c->numa, c->cpu);
+        fprintf(out, "%zu %s %s reps=%u nonzero_at=%s numa=%s cpu=%d target=%s", i, c->sweep, key,
+                c->reps, zcb_nonzero_names[c->nonzero_at], c->numa, c->cpu, c->target);
         if (c->op == ZCB_OP_SAVEVM || c->op == ZCB_OP_MIGRATE)
             fprintf(out, " sink=%s", c->sink);
         if (c->op == ZCB_OP_MIGRATE)

@@ -18,7 +18,8 @@ struct zcb_case {
     char sweep[ZCB_SWEEP_NAME_MAX];
     int workload;                 /* enum zcb_workload */
     int op;                       /* enum zcb_op */
-    char backend[ZCB_SPEC_MAX];   /* as given, or ZCB_REF_BACKEND */
+    char backend[ZCB_SPEC_MAX];   /* as given (wq=auto resolved), or ZCB_REF_BACKEND */
+    char target[16];              /* DSA specs written wq=auto: hw, projected or model; else "-" */
     uint64_t buf_bytes;           /* bytes checked per pass (guest memory for savevm/migrate) */
     uint64_t gran;
     double zero_ratio;

@@ -35,7 +35,11 @@ static const struct column results_columns[] = {
     COL(packet_pages, C_MIG_U64), COL(sender_cpu_ns, C_MIG_DBL), COL(sender_cpu_ns_max, C_MIG_DBL),
     COL(descriptors_per_page, C_DBL), COL(batches_per_pass, C_DBL), COL(retries_per_pass, C_DBL),
     COL(cpu_pages_per_pass, C_DBL), COL(faults_per_pass, C_DBL), COL(note, C_STR),
-    COL(passes_per_sample, C_U64), COL(clock_ns, C_DBL), COL(timing, C_STR), COL(wall_ns, C_DBL),
+    COL(passes_per_sample, C_U64), COL(clock_ns, C_DBL),
+    /* schema 2: where a DSA row ran */
+    COL(target, C_STR), COL(wq, C_STR), COL(wq_mode, C_STR), COL(submit_path, C_STR),
+    /* the projection */
+    COL(timing, C_STR), COL(wall_ns, C_DBL),
 };
 #define N_RESULTS (sizeof results_columns / sizeof results_columns[0])
 

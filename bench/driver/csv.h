@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ZCB_SCHEMA_VERSION 1
+#define ZCB_SCHEMA_VERSION 2
 
 struct zcb_row {
     const char *run_id, *workload, *op, *backend, *device;
@@ -34,6 +34,8 @@ struct zcb_row {
     const char *note; /* what the backend degraded at open, "" when nothing */
     uint64_t passes_per_sample; /* passes timed back to back as one sample */
     double clock_ns;            /* what timing an empty sample costs (wall) */
+    /* schema 2: where a DSA row ran */
+    const char *target, *wq, *wq_mode, *submit_path;
     const char *timing;         /* dsa-projected: the timing profile; "-" otherwise */
     double wall_ns;             /* the host's wall time of a pass (the model's own speed when projected) */
 };

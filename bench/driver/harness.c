@@ -48,7 +48,8 @@ struct current {
     bool prepared;
     char backend[ZCB_SPEC_MAX]; /* canonical spec */
     char device[16], wait[16];
-    char note[256];             /* what the backend degraded at open */
+    char note[512];             /* what the backend degraded at open, or what is modeled */
+    char wq[256], wq_mode[256], submit_path[256];
     unsigned batch, queue_depth, n_wq, threads;
     unsigned passes;            /* per sample */
     /* Per pass, each sample of the run Google Benchmark reports last: wall
@@ -99,6 +100,9 @@ static void release_current(void)
 static void describe(struct current *cur)
 {
     const struct zc_backend_desc *d = cur->bench.desc;
+    snprintf(cur->wq, sizeof cur->wq, "%s", d && d->wq ? d->wq : "-");
+    snprintf(cur->wq_mode, sizeof cur->wq_mode, "%s", d && d->wq_mode ? d->wq_mode : "-");
+    snprintf(cur->submit_path, sizeof cur->submit_path, "%s", d && d->submit_path ? d->submit_path : "-");
     if (!d) {
         snprintf(cur->backend, sizeof cur->backend, "%s", ZCB_REF_BACKEND);
         snprintf(cur->device, sizeof cur->device, "cpu");
@@ -226,7 +230,9 @@ static int prepare(const struct zcb_case *c)
     if (c->op != ZCB_OP_COMPARE)
         zcb_buffer_release_slot(ZCB_SLOT_PARTNER);
     struct zcb_fill fill = {c->buf_bytes, c->gran, c->zero_ratio, c->nonzero_at, c->seed, ""};
-    snprintf(fill.numa, sizeof fill.numa, "%s", c->numa);
+    rc = zcb_numa_for_case(c->numa, c->backend, fill.numa, sizeof fill.numa);
+    if (rc)
+        return rc;
     b->buf = zcb_buffer_get(ZCB_SLOT_DATA, &fill);
     if (!b->buf)
         return -ENOMEM;
@@ -398,6 +404,10 @@ static void fill_row(const struct current *cur, struct zcb_row *r)
     r->note = cur->note;
     r->passes_per_sample = cur->passes;
     r->clock_ns = zcb_clock_cost()->wall_ns;
+    r->target = c->target;
+    r->wq = cur->wq;
+    r->wq_mode = cur->wq_mode;
+    r->submit_path = cur->submit_path;
     r->timing = b->desc && b->desc->timing[0] ? b->desc->timing : "-";
     r->wall_ns = med[M_HOST_NS];
 }
@@ -416,6 +426,8 @@ static void write_case(struct current *cur)
     char key[512];
     zcb_case_key(cur->c, cur->backend, key, sizeof key);
     int rc = zcb_csv_write_row(run.h->results, &row);
+    if (!rc && run.h->used && strcmp(cur->wq, "-") != 0)
+        zcb_wqs_used_add(run.h->used, cur->wq, cur->wq_mode, cur->submit_path, cur->device);
     for (unsigned i = 0; !rc && run.h->samples && i < cur->n_samples; i++)
         rc = zcb_csv_write_sample(run.h->samples, run.h->run_id, key, i, cur->latency[i],
                                   cur->metrics[M_CPU_NS][i]);

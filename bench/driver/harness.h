@@ -9,6 +9,7 @@
 
 #include "cases.h"
 #include "csv.h"
+#include "meta.h"
 
 struct zcb_harness {
     const char *run_id;
@@ -17,6 +18,7 @@ struct zcb_harness {
     struct zcb_csv *samples;   /* NULL: no samples CSV */
     const char *gbench_json;   /* NULL: none */
     bool progress;
+    struct zcb_wqs_used *used; /* filled with the WQs each written row ran on; NULL: not kept */
 };
 
 /* Exit status: 0 every case written, 1 a case failed (wrong answer or

@@ -14,10 +14,31 @@ static void print_wq(const struct zc_dsa_wq_info *wq, const char *type, const ch
             wq->numa_node);
 }
 
+/* What wq=auto opens here: the WQ, why, and how descriptors reach it. */
+static void print_auto(FILE *out)
+{
+    struct zc_dsa_wq_info chosen;
+    char why[640];
+    if (zc_dsa_auto_choose(-1, NULL, 0, &chosen, why, sizeof why) != 0)
+        return;
+    fprintf(out, "  wq=auto: %s\n", why);
+    struct zc_dsa_wq *wq;
+    if (zc_dsa_wq_open(chosen.name, &wq) != 0) {
+        fprintf(out, "  %s does not open: %s\n", chosen.name, zc_last_error());
+        return;
+    }
+    const struct zc_dsa_wq_info *i = zc_dsa_wq_info(wq);
+    fprintf(out, "  %s submits through %s%s%s\n", i->name, zc_dsa_submit_path_name(i->path),
+            i->path_note[0] ? ": " : "", i->path_note);
+    zc_dsa_wq_close(wq);
+}
+
 void zcb_list_backends(FILE *out)
 {
+    const char *model = zc_dsa_kernel_model();
     fprintf(out, "Backends (--backend SPEC; 'all' = the example of every usable kind; DSA kinds run\n"
-                 "on the emu model when no hardware WQ is given, labelled device dsa-emu):\n");
+                 "on the emu model when their WQ is emu (device dsa-emu, modeled); in sweep files\n"
+                 "wq=auto becomes the host's WQs and their projection, per --dsa-targets):\n");
     for (size_t i = 0; i < zc_backend_kind_count(); i++) {
         const struct zc_backend_kind *k = zc_backend_kind_at(i);
         const char *why = NULL;
@@ -32,12 +53,19 @@ void zcb_list_backends(FILE *out)
         fprintf(out, "  %-8s %-4s %s%s%s\n", v->name, v->usable ? "yes" : "no", v->summary,
                 v->usable ? "" : "  -- not usable: ", v->usable ? "" : (v->why_not ? v->why_not : "?"));
     }
-    fprintf(out, "\nDSA hardware (libaccel-config):\n");
+    if (model)
+        fprintf(out, "\nDSA work queues of the KERNEL MODEL (ZC_DSA_KERNEL=%s, a test hook: the\n"
+                     "hardware path runs over a modeled kernel and device; rows say device\n"
+                     "dsa-kmodel and are modeled, never hardware):\n", model);
+    else
+        fprintf(out, "\nDSA hardware (libaccel-config):\n");
     int n = zc_dsa_discover(print_wq, out);
     if (n < 0)
         fprintf(out, "  none: %s\n", zc_last_error());
     else if (n == 0)
         fprintf(out, "  no enabled work queue found\n");
+    else
+        print_auto(out);
     fprintf(out, "  CPU submission instructions: MOVDIR64B %s, ENQCMD %s, WAITPKG %s\n",
             zc_dsa_cpu_has_movdir64b() ? "yes" : "no", zc_dsa_cpu_has_enqcmd() ? "yes" : "no",
             zc_dsa_cpu_has_waitpkg() ? "yes" : "no");

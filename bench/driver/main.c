@@ -12,6 +12,7 @@
 #include "cases.h"
 #include "compare/compare.h"
 #include "csv.h"
+#include "dsa_targets.h"
 #include "gbench.h"
 #include "harness.h"
 #include "interrupt.h"
@@ -134,12 +135,12 @@ static int run(const struct zcb_options *o, const struct zcb_case_list *cases, c
             return bad_input();
         }
     }
-    if (to_file) {
-        char dir[ZCB_PATH_MAX];
-        snprintf(dir, sizeof dir, "%s", o->output);
-        if (zcb_meta_write(dirname(dir), run_id, command_line) != 0)
-            fprintf(stderr, "zcbench: warning: %s\n", zc_last_error());
-    }
+    static struct zcb_wqs_used used;
+    char out_copy[ZCB_PATH_MAX];
+    snprintf(out_copy, sizeof out_copy, "%s", o->output);
+    const char *dir = dirname(out_copy);
+    if (to_file && zcb_meta_write(dir, run_id, command_line, &used) != 0)
+        fprintf(stderr, "zcbench: warning: %s\n", zc_last_error());
     zcb_interrupt_install();
     struct zcb_harness h = {
         .run_id = run_id,
@@ -148,8 +149,12 @@ static int run(const struct zcb_options *o, const struct zcb_case_list *cases, c
         .samples = with_samples ? &sample_csv : NULL,
         .gbench_json = o->gbench_json[0] ? o->gbench_json : NULL,
         .progress = !o->quiet,
+        .used = &used,
     };
     int status = zcb_harness_run(&h);
+    used.complete = true; /* the WQs the rows ran on, now final */
+    if (to_file && zcb_meta_write(dir, run_id, command_line, &used) != 0)
+        fprintf(stderr, "zcbench: warning: %s\n", zc_last_error());
     zcb_csv_close(&results);
     if (with_samples)
         zcb_csv_close(&sample_csv);
@@ -173,7 +178,7 @@ int main(int argc, char **argv)
     if (zcb_options_scan_argv(argc - 1, argv + 1, cli, MAX_CLI_ASSIGNS, &n_cli) != 0)
         return bad_input();
     for (size_t i = 0; i < n_cli; i++)
-        if (zcb_options_set(&opts, &cli[i], 3, false) != 0)
+        if (zcb_options_set(&opts, &cli[i], ZCB_SCOPE_CLI, false) != 0)
             return bad_input();
     if (opts.help) {
         zcb_options_help(stdout);
@@ -192,6 +197,7 @@ int main(int argc, char **argv)
     else
         status = run(&opts, &cases, command_line);
     zcb_cases_free(&cases);
+    zcb_dsa_targets_reset();
     zcb_placement_shutdown();
     return status;
 }

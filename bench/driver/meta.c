@@ -16,6 +16,7 @@
 #include "cpu/tsc.h"
 #include "csv.h"
 #include "dsa/error.h"
+#include "dsa_targets.h"
 #include "placement.h"
 
 #ifndef ZC_VERSION
@@ -80,20 +81,65 @@ static void dsa_visit(const struct zc_dsa_wq_info *wq, const char *type, const c
     json_string(l->f, type ? type : "");
     fprintf(l->f, ", \"state\": ");
     json_string(l->f, state ? state : "");
-    fputc('}', l->f);
+    fprintf(l->f, ", \"modeled\": %s}", wq->is_model ? "true" : "false");
 }
 
-static void write_dsa(FILE *f)
+/* What the kernel lists, the automatic choices and the WQs rows ran on. */
+static void write_dsa(FILE *f, const struct zcb_wqs_used *used)
 {
     struct dsa_list l = {f, 0};
-    fprintf(f, "{\"wqs\": [");
+    const char *model = zc_dsa_kernel_model();
+    fprintf(f, "{\"kernel\": ");
+    json_string(f, model ? model : "linux");
+    fprintf(f, ", \"wqs\": [");
     int n = zc_dsa_discover(dsa_visit, &l);
     fprintf(f, "], \"error\": ");
     json_string(f, n < 0 ? zc_last_error() : "");
-    fputc('}', f);
+    fprintf(f, ",\n    \"auto_choices\": [");
+    const struct zcb_choice_list *c = zcb_dsa_targets_chosen();
+    for (size_t i = 0; i < c->n; i++) {
+        fprintf(f, "%s{\"sweep\": ", i ? ",\n      " : "\n      ");
+        json_string(f, c->v[i].sweep);
+        fprintf(f, ", \"backend\": ");
+        json_string(f, c->v[i].spec);
+        fprintf(f, ", \"why\": ");
+        json_string(f, c->v[i].why);
+        fputc('}', f);
+    }
+    fprintf(f, "],\n    \"wqs_used\": [");
+    for (size_t i = 0; used && i < used->n; i++) {
+        const struct zcb_wq_used *u = &used->v[i];
+        fprintf(f, "%s{\"wq\": ", i ? ", " : "");
+        json_string(f, u->wq);
+        fprintf(f, ", \"wq_mode\": ");
+        json_string(f, u->mode);
+        fprintf(f, ", \"submit_path\": ");
+        json_string(f, u->path);
+        fprintf(f, ", \"device\": ");
+        json_string(f, u->device);
+        fputc('}', f);
+    }
+    fprintf(f, "], \"wqs_used_complete\": %s}", used && used->complete ? "true" : "false");
 }
 
-static void write_meta(FILE *f, const char *run_id, const char *command_line)
+void zcb_wqs_used_add(struct zcb_wqs_used *u, const char *wq, const char *mode, const char *path,
+                      const char *device)
+{
+    for (size_t i = 0; i < u->n; i++)
+        if (strcmp(u->v[i].wq, wq) == 0 && strcmp(u->v[i].mode, mode) == 0 &&
+            strcmp(u->v[i].path, path) == 0 && strcmp(u->v[i].device, device) == 0)
+            return;
+    if (u->n == ZCB_WQS_USED_MAX)
+        return;
+    struct zcb_wq_used *e = &u->v[u->n++];
+    snprintf(e->wq, sizeof e->wq, "%s", wq);
+    snprintf(e->mode, sizeof e->mode, "%s", mode);
+    snprintf(e->path, sizeof e->path, "%s", path);
+    snprintf(e->device, sizeof e->device, "%s", device);
+}
+
+static void write_meta(FILE *f, const char *run_id, const char *command_line,
+                       const struct zcb_wqs_used *used)
 {
     char host[64], date[32], topo[256];
     struct utsname u;
@@ -128,11 +174,12 @@ static void write_meta(FILE *f, const char *run_id, const char *command_line)
     fprintf(f, "},\n  \"cpu_best_variant\": ");
     json_string(f, zc_cpu_best_name());
     fprintf(f, ",\n  \"tsc_hz\": %.0f,\n  \"hwloc\": %s,\n  \"dsa\": ", zc_tsc_hz(), topo);
-    write_dsa(f);
+    write_dsa(f, used);
     fprintf(f, "\n}\n");
 }
 
-int zcb_meta_write(const char *dir, const char *run_id, const char *command_line)
+int zcb_meta_write(const char *dir, const char *run_id, const char *command_line,
+                   const struct zcb_wqs_used *used)
 {
     char path[2048], tmp[2100];
     snprintf(path, sizeof path, "%s/%s.meta.json", dir, run_id);
@@ -140,7 +187,7 @@ int zcb_meta_write(const char *dir, const char *run_id, const char *command_line
     FILE *f = fopen(tmp, "w");
     if (!f)
         return zc_fail(errno, "%s: cannot write the metadata: %s", tmp, strerror(errno));
-    write_meta(f, run_id, command_line);
+    write_meta(f, run_id, command_line, used);
     bool ok = fflush(f) == 0 && !ferror(f);
     ok = fclose(f) == 0 && ok;
     if (!ok || rename(tmp, path) != 0) {

@@ -14,6 +14,7 @@ const char *const zcb_nonzero_names[] = {"first", "middle", "last", "random", NU
 const char *const zcb_cache_names[] = {"hot", "cold", NULL};
 const char *const zcb_op_names[] = {"compare", "compval", "read", "savevm", "migrate", NULL};
 static const char *const op_choices[] = {"compare", "compval", NULL};
+const char *const zcb_target_names[] = {"hw", "projected", "model", NULL};
 static const char *const bool_choices[] = {"0", "1", NULL};
 
 enum kind {
@@ -75,6 +76,10 @@ static const struct opt table[] = {
      "sweep axis: qd= of every dsa-multi/hybrid backend (others run once)"},
     {"cpu-threads", K_UINTS, F(cpu_threads), 1, 256, NULL, 0, NULL, false,
      "sweep axis: threads= of every cpu-mt backend (others run once)"},
+    {"dsa-targets", K_ENUMS, F(dsa_targets), 0, 0, zcb_target_names, 0, "hw,projected", false,
+     "what a DSA spec with wq=auto becomes: hw = the host's WQs (chosen automatically; dropped "
+     "when there are none), projected = the model twin of the same WQs, model = the functional "
+     "emu model"},
     {"sink", K_STRING, F(sink), 0, 0, NULL, S(sink), "null", false,
      "savevm/migrate page sink: null | mem (bounded ring) | file:PATH (savevm; an existing file "
      "zcbench did not create is refused, unless file:PATH,overwrite)"},
@@ -368,7 +373,7 @@ void zcb_options_defaults(struct zcb_options *opts)
         if (!o->def)
             continue;
         struct zcb_assign a = {o->name, o->def, "default"};
-        int rc = apply(o, &a, opts, 0);
+        int rc = apply(o, &a, opts, ZCB_SCOPE_DEFAULT);
         (void)rc; /* the table's defaults are valid (tests run --help and defaults) */
     }
 }

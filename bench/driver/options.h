@@ -16,6 +16,8 @@
 enum zcb_workload { ZCB_WL_ZEROCHECK, ZCB_WL_ONEGIG, ZCB_WL_SAVEVM, ZCB_WL_MIGRATE };
 enum zcb_nonzero_at { ZCB_NZ_FIRST, ZCB_NZ_MIDDLE, ZCB_NZ_LAST, ZCB_NZ_RANDOM };
 enum zcb_cache { ZCB_CACHE_HOT, ZCB_CACHE_COLD };
+/* What a DSA spec written with wq=auto becomes (bench/driver/dsa_targets.c). */
+enum zcb_target { ZCB_TARGET_HW, ZCB_TARGET_PROJECTED, ZCB_TARGET_MODEL };
 /* Operations a case measures; the first two are what --op accepts. */
 enum zcb_op { ZCB_OP_COMPARE, ZCB_OP_COMPVAL, ZCB_OP_READ, ZCB_OP_SAVEVM, ZCB_OP_MIGRATE };
 
@@ -23,9 +25,11 @@ extern const char *const zcb_workload_names[];
 extern const char *const zcb_nonzero_names[];
 extern const char *const zcb_cache_names[];
 extern const char *const zcb_op_names[];
+extern const char *const zcb_target_names[];
 
 /* A list option; `scope` makes the first assignment in a new scope (sweep
  * defaults, a [sweep] section, the command line) replace rather than append. */
+enum { ZCB_SCOPE_DEFAULT, ZCB_SCOPE_FILE, ZCB_SCOPE_SECTION, ZCB_SCOPE_CLI };
 struct zcb_u64_list {
     unsigned scope;
     size_t n;
@@ -58,6 +62,7 @@ struct zcb_options {
     struct zcb_u64_list batches;  /* batch= of dsa-batch, dsa-multi, hybrid */
     struct zcb_u64_list qds;      /* qd= of dsa-multi, hybrid */
     struct zcb_u64_list cpu_threads; /* threads= of cpu-mt */
+    struct zcb_u64_list dsa_targets; /* enum zcb_target: what wq=auto specs become */
     char sink[ZCB_PATH_MAX];      /* null | mem | file:PATH[,overwrite] */
     unsigned senders;             /* migrate sender threads */
     unsigned packet;              /* migrate pages per packet */

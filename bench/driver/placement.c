@@ -10,6 +10,9 @@
 #include <zc/dsa.h>
 
 #include "dsa/error.h"
+#include "dsa/spec.h"
+
+#define ZC_BE_WQ_TEXT_MAX 512
 
 static hwloc_topology_t topo;
 
@@ -35,49 +38,87 @@ static int numa_count(void)
     return t ? hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_NUMANODE) : 0;
 }
 
-static void first_dsa_node(const struct zc_dsa_wq_info *wq, const char *type, const char *state,
-                           void *ctx)
+int zcb_cpu_node(int cpu)
 {
-    (void)type;
-    (void)state;
-    int *node = ctx;
-    if (*node < 0)
-        *node = wq->numa_node;
-}
-
-/* The NUMA node of the first DSA device found, else the node the calling
- * thread runs on (the emu model executes on this CPU). */
-static int device_node(void)
-{
-    int node = -1;
-    if (zc_dsa_discover(first_dsa_node, &node) > 0 && node >= 0)
-        return node;
     hwloc_topology_t t = topology();
     hwloc_bitmap_t set = hwloc_bitmap_alloc();
     int found = 0;
-    if (t && set && hwloc_get_last_cpu_location(t, set, HWLOC_CPUBIND_THREAD) == 0) {
-        hwloc_obj_t pu = hwloc_get_obj_inside_cpuset_by_type(t, set, HWLOC_OBJ_PU, 0);
-        hwloc_obj_t n = pu ? hwloc_get_next_obj_covering_cpuset_by_type(t, pu->cpuset, HWLOC_OBJ_NUMANODE, NULL) : NULL;
-        if (n)
-            found = (int)n->logical_index;
-    }
+    hwloc_obj_t pu = NULL;
+    if (t && cpu >= 0)
+        pu = hwloc_get_obj_by_type(t, HWLOC_OBJ_PU, (unsigned)cpu);
+    else if (t && set && hwloc_get_last_cpu_location(t, set, HWLOC_CPUBIND_THREAD) == 0)
+        pu = hwloc_get_obj_inside_cpuset_by_type(t, set, HWLOC_OBJ_PU, 0);
+    hwloc_obj_t n = pu ? hwloc_get_next_obj_covering_cpuset_by_type(t, pu->cpuset, HWLOC_OBJ_NUMANODE, NULL) : NULL;
+    if (n)
+        found = (int)n->logical_index;
     hwloc_bitmap_free(set);
     return found;
 }
 
+struct named_wq {
+    const char *name;
+    int node;
+};
+
+static void node_of_named(const struct zc_dsa_wq_info *wq, const char *type, const char *state,
+                          void *ctx)
+{
+    (void)type;
+    (void)state;
+    struct named_wq *w = ctx;
+    if (strcmp(wq->name, w->name) == 0)
+        w->node = wq->numa_node;
+}
+
+int zcb_backend_wq_node(const char *backend)
+{
+    struct zc_spec s;
+    if (!backend || zc_spec_parse(backend, &s) != 0)
+        return -1;
+    const char *wq = zc_spec_get(&s, "wq");
+    char copy[ZC_BE_WQ_TEXT_MAX], *items[16];
+    size_t n = 0;
+    snprintf(copy, sizeof copy, "%s", wq ? wq : "");
+    int node = -1;
+    if (wq && zc_spec_split(copy, '+', items, 16, &n) == 0 && n > 0) {
+        const char *first = strncmp(items[0], "/dev/dsa/", 9) == 0 ? items[0] + 9 : items[0];
+        struct zc_dsa_wq_info chosen;
+        if (strcmp(first, "auto") == 0) {
+            if (zc_dsa_auto_choose(zcb_cpu_node(-1), NULL, 0, &chosen, NULL, 0) == 0)
+                node = chosen.numa_node;
+        } else if (strncmp(first, "wq", 2) == 0) {
+            struct named_wq w = {first, -1};
+            zc_dsa_discover(node_of_named, &w);
+            node = w.node;
+        }
+    }
+    zc_spec_free(&s);
+    zc_clear_error();
+    return node;
+}
+
+/* The NUMA node "local" means for a case: the device of the WQ under test
+ * (D8 of the review: not the first device found), else the node the
+ * measuring thread runs on (the emu model executes on this CPU). */
+static int local_node(const char *backend)
+{
+    int node = zcb_backend_wq_node(backend);
+    return node >= 0 ? node : zcb_cpu_node(-1);
+}
+
 /* -1 for "any"; else the logical NUMA node index, or -EINVAL. */
-static int resolve_node(const char *numa)
+static int resolve_node(const char *numa, const char *backend)
 {
     int nodes = numa_count();
     if (strcmp(numa, "any") == 0)
         return -1;
     if (strcmp(numa, "local") == 0)
-        return device_node();
+        return local_node(backend);
     if (strcmp(numa, "remote") == 0) {
         if (nodes < 2)
             return zc_fail(EINVAL, "--numa remote: this host has %d NUMA node(s), remote needs 2 or more "
                                    "(allowed: any, local, 0..%d)", nodes, nodes - 1);
-        return (device_node() + 1) % nodes;
+        return (local_node(backend) + 1) % nodes;
     }
     char *end;
     long n = strtol(numa, &end, 10);
@@ -89,8 +130,20 @@ static int resolve_node(const char *numa)
 
 int zcb_numa_check(const char *numa)
 {
-    int rc = resolve_node(numa);
+    int rc = resolve_node(numa, NULL);
     return rc < -1 ? rc : 0;
+}
+
+int zcb_numa_for_case(const char *numa, const char *backend, char *out, size_t len)
+{
+    int node = resolve_node(numa, backend);
+    if (node < -1)
+        return node;
+    if (node < 0)
+        snprintf(out, len, "any");
+    else
+        snprintf(out, len, "%d", node);
+    return 0;
 }
 
 int zcb_cpu_check(int cpu)
@@ -126,7 +179,7 @@ int zcb_pin_thread(int cpu)
 
 void *zcb_alloc_bound(size_t len, const char *numa)
 {
-    int node = resolve_node(numa);
+    int node = resolve_node(numa, NULL);
     if (node < -1)
         return NULL;
     if (node < 0) {

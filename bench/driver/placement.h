@@ -1,5 +1,6 @@
 /* hwloc placement: pinning the measuring thread, binding buffers to a NUMA
- * node (a number, or local/remote relative to the DSA device). */
+ * node (a number, or local/remote relative to the device of the WQ under
+ * test). */
 #ifndef ZCB_PLACEMENT_H
 #define ZCB_PLACEMENT_H
 
@@ -10,6 +11,17 @@ int zcb_numa_check(const char *numa);
 int zcb_cpu_check(int cpu);
 /* Pin the calling thread to PU `cpu` (logical index); no-op for -1. */
 int zcb_pin_thread(int cpu);
+/* The NUMA node of PU `cpu` (logical index; -1: where the calling thread
+ * runs now). */
+int zcb_cpu_node(int cpu);
+/* The NUMA node of the device of the backend spec's first work queue:
+ * a named hardware WQ, or the one `auto` would choose; -1 for the emu
+ * model, CPU backends or an unknown WQ. */
+int zcb_backend_wq_node(const char *backend);
+/* A case's --numa as the node to bind its buffers to ("any", or a node
+ * number): local and remote are relative to the device of the WQ under
+ * test (the backend's), else to the measuring thread. -EINVAL + message. */
+int zcb_numa_for_case(const char *numa, const char *backend, char *out, size_t len);
 /* Memory bound per `numa` ("any": plain anonymous memory), prefaulted by the
  * caller. NULL + message on failure. Free with zcb_free_bound. */
 void *zcb_alloc_bound(size_t len, const char *numa);

@@ -177,11 +177,11 @@ int zcb_sweep_options(const struct zcb_sweep *s, size_t i, const struct zcb_assi
 {
     const struct zcb_sweep_section *sec = &s->sections[i];
     zcb_options_defaults(out);
-    int rc = apply_all(out, s->assigns, s->n_defaults, 1, true);
+    int rc = apply_all(out, s->assigns, s->n_defaults, ZCB_SCOPE_FILE, true);
     if (!rc)
-        rc = apply_all(out, s->assigns + sec->first, sec->n, 2, true);
+        rc = apply_all(out, s->assigns + sec->first, sec->n, ZCB_SCOPE_SECTION, true);
     if (!rc)
-        rc = apply_all(out, cli, n_cli, 3, false);
+        rc = apply_all(out, cli, n_cli, ZCB_SCOPE_CLI, false);
     return rc;
 }
 

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -52,8 +54,6 @@ struct zc_dsa_engine {
     const char *who;
     struct zc_dsa_wq *wq[ZC_DSA_MAX_WQS];
     unsigned n_wq, rr;
-    unsigned credits[ZC_DSA_MAX_WQS];  /* dedicated: wq size; shared: UINT_MAX (it refuses) */
-    unsigned in_flight[ZC_DSA_MAX_WQS];
     unsigned batch, qd;
     uint32_t seg_max;                  /* bytes per descriptor */
     uint32_t member_flags;
@@ -66,6 +66,8 @@ struct zc_dsa_engine {
     struct cr_line *redo_cr;
     void *redo_mem;
     bool broken;                       /* a wait timed out: the device may still write */
+    /* What the rows say: names, modes and submission paths, '+'-joined. */
+    char wq_names[ZC_DSA_WQ_SPEC_MAX], wq_modes[ZC_DSA_WQ_SPEC_MAX], paths[ZC_DSA_WQ_SPEC_MAX];
 
     /* The job in progress. */
     const struct zc_be_job *job;
@@ -88,6 +90,14 @@ static inline uint8_t status_of(const struct dsa_completion_record *cr)
 static inline void clear_status(struct dsa_completion_record *cr)
 {
     __atomic_store_n(&cr->status, 0, __ATOMIC_RELAXED);
+}
+
+/* Status and result: a record the device does not write (a member that
+ * never ran) then reads as "not run", never as an earlier job's answer. */
+static inline void clear_record(struct dsa_completion_record *cr)
+{
+    clear_status(cr);
+    cr->result = 0;
 }
 
 static const char *status_name(unsigned s)
@@ -114,10 +124,25 @@ static const char *status_name(unsigned s)
     }
 }
 
-static int failed_status(struct zc_dsa_engine *e, const char *what, unsigned status)
+static int failed_status(struct zc_dsa_engine *e, unsigned w, const char *what, unsigned status)
 {
     return zc_fail(EIO, "%s: %s completed with status 0x%02x (%s) on %s", e->who, what, status,
-                   status_name(status), zc_dsa_wq_info(e->wq[0])->name);
+                   status_name(status), zc_dsa_wq_info(e->wq[w])->name);
+}
+
+/* After WQ w kept refusing or stayed silent: -ENODEV when the kernel says
+ * it is no longer enabled (disabled or reset under us), else 0 with what
+ * the kernel exposes in why. */
+static int wq_gone(struct zc_dsa_engine *e, unsigned w, char *why, size_t len)
+{
+    int rc = zc_dsa_wq_check(e->wq[w], why, len);
+    if (rc != -ENODEV)
+        return 0;
+    char what[400];
+    snprintf(what, sizeof what, "%s", why);
+    return zc_fail(ENODEV, "%s: WQ %s was disabled while in use (%s); the pages it did not "
+                           "answer are not finished on the CPU", e->who,
+                   zc_dsa_wq_info(e->wq[w])->name, what);
 }
 
 /* --- opening ------------------------------------------------------------ */
@@ -147,10 +172,82 @@ static int open_wqs(struct zc_dsa_engine *e, const char *spec)
             return zc_fail(EINVAL, "%s: wq '%s' mixes projected WQs (emu:clock=virtual) with "
                            "others: their times cannot be compared", e->who, spec);
         e->clock = clock;
-        const struct zc_dsa_wq_info *info = zc_dsa_wq_info(e->wq[i]);
-        e->credits[i] = info->mode == ZC_DSA_DEDICATED ? info->size : UINT_MAX;
     }
     return 0;
+}
+
+/* What the WQs must accept: COMPVAL (every zero check), BATCH when
+ * batching, BOF when asked for. Refused here, naming the WQ and the fix,
+ * rather than failing at the first submission. */
+static int check_capabilities(struct zc_dsa_engine *e, bool bof)
+{
+    for (unsigned i = 0; i < e->n_wq; i++) {
+        const struct zc_dsa_wq_info *info = zc_dsa_wq_info(e->wq[i]);
+        if (!(info->ops & (1u << DSA_OPCODE_COMPVAL)))
+            return zc_fail(ENOTSUP, "%s: WQ %s does not accept COMPVAL (opcode 0x06 is not in its "
+                                    "device's op_cap or its op_config)", e->who, info->name);
+        if (e->batch > 1 && !(info->ops & (1u << DSA_OPCODE_BATCH)))
+            return zc_fail(ENOTSUP, "%s: batch=%u needs BATCH descriptors, which WQ %s does not "
+                                    "accept: %s", e->who, e->batch, info->name,
+                           info->path_note[0] ? info->path_note
+                                              : "BATCH is not in its op_cap or op_config");
+        if (bof && !info->device_bof)
+            return zc_fail(ENOTSUP, "%s: bof=1 but device %s does not support block on fault "
+                                    "(gen_cap bit 0 is clear): use bof=0", e->who, info->device);
+        if (bof && !info->block_on_fault)
+            return zc_fail(ENOTSUP, "%s: bof=1 but WQ %s does not enable block on fault: set "
+                                    "\"block_on_fault\": 1 in its accel-config configuration (or "
+                                    "emu:bof=1 on the model), or use bof=0", e->who, info->name);
+    }
+    return 0;
+}
+
+static void join(char *buf, size_t len, unsigned i, const char *item)
+{
+    size_t used = strlen(buf);
+    if (used < len)
+        snprintf(buf + used, len - used, "%s%s", i ? "+" : "", item);
+}
+
+/* Fills the description every row carries: device label, WQs, modes,
+ * submission paths, and a note for what is not plain hardware. */
+static void describe(struct zc_dsa_engine *e, struct zc_backend *be)
+{
+    bool emu = false, kmodel = false;
+    char notes[ZC_BE_NOTE_MAX] = "";
+    for (unsigned i = 0; i < e->n_wq; i++) {
+        const struct zc_dsa_wq_info *info = zc_dsa_wq_info(e->wq[i]);
+        emu |= info->is_model && !info->kernel_model;
+        kmodel |= info->kernel_model;
+        join(e->wq_names, sizeof e->wq_names, i, info->name);
+        join(e->wq_modes, sizeof e->wq_modes, i,
+             info->mode == ZC_DSA_SHARED ? "shared" : "dedicated");
+        join(e->paths, sizeof e->paths, i, zc_dsa_submit_path_name(info->path));
+        if (info->path == ZC_DSA_PATH_WRITE && !strstr(notes, info->name)) {
+            size_t used = strlen(notes);
+            snprintf(notes + used, sizeof notes - used,
+                     "%s%s: write() submission, one system call per descriptor (portal mmap "
+                     "refused: EPERM, needs CAP_SYS_RAWIO)", used ? "; " : "", info->name);
+        }
+    }
+    if (kmodel) {
+        size_t used = strlen(notes);
+        snprintf(notes + used, sizeof notes - used, "%skernel model (ZC_DSA_KERNEL=%s): the "
+                 "hardware path over a modeled kernel and device, not hardware", used ? "; " : "",
+                 zc_dsa_kernel_model() ? zc_dsa_kernel_model() : "?");
+    }
+    snprintf(be->note, sizeof be->note, "%s", notes);
+    struct zc_backend_desc *desc = &be->desc;
+    /* Rows of the projection (simulated time) are never read as the
+     * model's host speed, nor either as hardware. */
+    desc->device = e->clock ? "dsa-projected" : emu ? "dsa-emu" : kmodel ? "dsa-kmodel" : "dsa";
+    desc->timing = zc_dsa_wq_info(e->wq[0])->timing;
+    desc->wq = e->wq_names;
+    desc->wq_mode = e->wq_modes;
+    desc->submit_path = e->paths;
+    desc->batch = e->batch;
+    desc->queue_depth = e->qd;
+    desc->n_wq = e->n_wq;
 }
 
 /* Batch within every WQ's limit; segments within every WQ's max transfer. */
@@ -215,7 +312,7 @@ static int alloc_slots(struct zc_dsa_engine *e)
 }
 
 int zc_dsa_engine_open(const char *who, const struct zc_dsa_common_cfg *cfg, unsigned batch,
-                       unsigned qd, zc_zero_fn cpu_fn, struct zc_backend_desc *desc,
+                       unsigned qd, zc_zero_fn cpu_fn, struct zc_backend *be,
                        struct zc_dsa_engine **out)
 {
     enum zc_dsa_wait_policy policy;
@@ -241,21 +338,14 @@ int zc_dsa_engine_open(const char *who, const struct zc_dsa_common_cfg *cfg, uns
     if (!rc)
         rc = fit_limits(e);
     if (!rc)
+        rc = check_capabilities(e, cfg->bof);
+    if (!rc)
         rc = alloc_slots(e);
     if (rc) {
         zc_dsa_engine_close(e);
         return rc;
     }
-    bool model = false;
-    for (unsigned i = 0; i < e->n_wq; i++)
-        model |= zc_dsa_wq_info(e->wq[i])->is_model;
-    /* Rows of the projection (simulated time) are never read as the
-     * model's host speed, nor either as hardware. */
-    desc->device = e->clock ? "dsa-projected" : model ? "dsa-emu" : "dsa";
-    desc->timing = zc_dsa_wq_info(e->wq[0])->timing;
-    desc->batch = batch;
-    desc->queue_depth = qd;
-    desc->n_wq = e->n_wq;
+    describe(e, be);
     *out = e;
     return 0;
 }
@@ -366,7 +456,7 @@ static int finish_segment(struct zc_dsa_engine *e, unsigned w, size_t page, uint
                                "buffer (backends need readable input)", e->who,
                                (unsigned long long)cr->fault_addr, page);
         } else if (status != DSA_COMP_NONE) { /* NONE: a batch member never ran */
-            return failed_status(e, "descriptor", status);
+            return failed_status(e, w, "descriptor", status);
         }
         src += done;
         src2 += done;
@@ -383,9 +473,11 @@ static int finish_segment(struct zc_dsa_engine *e, unsigned w, size_t page, uint
         e->redo->src_addr = src;
         e->redo->src2_addr = job->op == ZC_BE_COMPARE ? src2 : 0;
         e->redo->xfer_size = len;
-        clear_status(&e->redo_cr->cr);
+        clear_record(&e->redo_cr->cr);
+        /* The slot's WQ entry, still claimed, carries the resubmission. */
         int rc = submit_bounded(e, w, e->redo);
-        if (rc == -EAGAIN) { /* the WQ stays full */
+        char why[400];
+        if (rc == -EAGAIN && (rc = wq_gone(e, w, why, sizeof why)) == 0) { /* stays full */
             on_cpu(e, page, src, src2, len);
             return 0;
         }
@@ -396,8 +488,11 @@ static int finish_segment(struct zc_dsa_engine *e, unsigned w, size_t page, uint
         int st = zc_dsa_wait(&e->waiter, &e->redo_cr->cr);
         if (st < 0) {
             e->broken = true;
-            return zc_fail(ETIMEDOUT, "%s: resubmitted descriptor did not complete within %llu ms",
-                           e->who, (unsigned long long)(e->waiter.timeout_ns / 1000000));
+            if ((rc = wq_gone(e, w, why, sizeof why)) != 0)
+                return rc;
+            return zc_fail(ETIMEDOUT, "%s: resubmitted descriptor did not complete on %s within "
+                           "%llu ms (%s)", e->who, zc_dsa_wq_info(e->wq[w])->name,
+                           (unsigned long long)(e->waiter.timeout_ns / 1000000), why);
         }
         status = (unsigned)st;
         cr = &e->redo_cr->cr;
@@ -429,15 +524,14 @@ static void prepare(struct zc_dsa_engine *e, struct slot *sl)
             off = 0;
         }
     }
-    /* Members' records are not cleared: every member of a batch writes its
-     * record before the batch's own (no FENCE is used, so a failed member
-     * stops none), and a batch whose list could not be read ignores them
-     * (complete). That saves a store per page into a line the device wrote
-     * last: 1-3 ns per page of the submitting thread's time with the model
-     * on the other core (docs/PERFORMANCE.md). A lone descriptor's record is
-     * its completion signal. */
-    if (m == 1)
-        clear_status(&sl->crs[0]);
+    /* Every member's record is cleared, as every reference does (QEMU,
+     * accel-config, dsa-perf-micros, the kernel's own descriptors): a member
+     * whose record is not written by the time the batch's is (a record
+     * write that failed translation, a WQ disabled under us, a fault record
+     * the kernel writes later) then reads "not run" and is answered again,
+     * never with an earlier job's result. Its cost: docs/PERFORMANCE.md. */
+    for (unsigned k = 0; k < m; k++)
+        clear_record(&sl->crs[k]);
     sl->count = m;
     e->next_page = p;
     e->next_off = off;
@@ -448,16 +542,35 @@ static const struct dsa_completion_record *watched(const struct slot *sl)
     return sl->count == 1 ? &sl->crs[0] : &sl->batch_cr->cr;
 }
 
+/* The next WQ round-robin with a free entry for us, now claimed; -1 none. */
 static int pick_wq(struct zc_dsa_engine *e)
 {
     for (unsigned k = 0; k < e->n_wq; k++) {
         unsigned w = (e->rr + k) % e->n_wq;
-        if (e->in_flight[w] < e->credits[w]) {
+        if (zc_dsa_wq_claim(e->wq[w])) {
             e->rr = w + 1;
             return (int)w;
         }
     }
     return -1;
+}
+
+/* With nothing of ours in flight, only other users of the same dedicated
+ * WQs (other backends or threads of this process) hold its entries: wait
+ * for one of them to return one, bounded by the wait timeout. */
+static int wait_for_entry(struct zc_dsa_engine *e)
+{
+    uint64_t deadline = zc_rdtsc() + zc_ns_to_tsc(e->waiter.timeout_ns);
+    for (;;) {
+        int w = pick_wq(e);
+        if (w >= 0)
+            return w;
+        if (zc_rdtsc() >= deadline)
+            return zc_fail(ETIMEDOUT, "%s: no free entry on %s within %llu ms: other users of the "
+                                      "same dedicated WQ in this process hold all of them",
+                           e->who, e->wq_names, (unsigned long long)(e->waiter.timeout_ns / 1000000));
+        sched_yield();
+    }
 }
 
 static struct slot *free_slot(struct zc_dsa_engine *e)
@@ -471,6 +584,7 @@ static struct slot *free_slot(struct zc_dsa_engine *e)
 /* Answers a prepared slot on the CPU (the WQ kept refusing it). */
 static void slot_on_cpu(struct zc_dsa_engine *e, struct slot *sl)
 {
+    zc_dsa_wq_release(e->wq[sl->wq]);
     for (unsigned m = 0; m < sl->count; m++)
         on_cpu(e, sl->page[m], sl->list[m].src_addr, sl->list[m].src2_addr, sl->list[m].xfer_size);
     sl->count = 0;
@@ -482,8 +596,11 @@ static int submit_more(struct zc_dsa_engine *e)
     while (e->next_page < e->end_page && !e->error) {
         struct slot *sl = free_slot(e);
         int w = sl ? pick_wq(e) : -1;
+        if (w < 0 && sl && !e->busy)
+            w = wait_for_entry(e);
         if (w < 0)
-            return 0;
+            return sl && !e->busy ? w : 0;
+        sl->wq = (unsigned)w;
         uint64_t t0 = zc_dsa_clock_now(e->clock);
         size_t page = e->next_page;
         uint64_t off = e->next_off;
@@ -500,23 +617,24 @@ static int submit_more(struct zc_dsa_engine *e)
         e->stats->submit_cycles += t2 - t0;
         e->stats->portal_cycles += t2 - t1;
         if (rc == -EAGAIN && e->busy) { /* full: wait for one of ours, then retry */
+            zc_dsa_wq_release(e->wq[w]);
             e->stats->retries++;
             e->next_page = page;
             e->next_off = off;
             sl->count = 0;
             return 0;
         }
-        if (rc == -EAGAIN) {
-            slot_on_cpu(e, sl);
+        char why[400];
+        if (rc == -EAGAIN && (rc = wq_gone(e, (unsigned)w, why, sizeof why)) == 0) {
+            slot_on_cpu(e, sl); /* counted in cpu_pages: the row shows it */
             continue;
         }
         if (rc) {
+            zc_dsa_wq_release(e->wq[w]);
             sl->count = 0;
             return rc;
         }
-        sl->wq = (unsigned)w;
         sl->seq = e->seq++;
-        e->in_flight[w]++;
         e->busy++;
         e->stats->descriptors += sl->count;
         e->stats->batches += sl->count > 1;
@@ -528,15 +646,15 @@ static int submit_more(struct zc_dsa_engine *e)
 static int complete(struct zc_dsa_engine *e, struct slot *sl, unsigned status)
 {
     const struct zc_be_job *job = e->job;
-    e->in_flight[sl->wq]--;
     e->busy--;
     unsigned n = sl->count;
     sl->count = 0;
+    int rc = 0;
     if (n > 1 && status != DSA_COMP_SUCCESS && status != DSA_COMP_BATCH_FAIL &&
         status != DSA_COMP_BATCH_PAGE_FAULT)
-        return failed_status(e, "BATCH descriptor", status);
+        rc = failed_status(e, sl->wq, "BATCH descriptor", status);
     uint64_t t0 = zc_dsa_clock_now(e->clock);
-    for (unsigned m = 0; m < n; m++) {
+    for (unsigned m = 0; m < n && !rc; m++) {
         const struct dsa_completion_record *cr = &sl->crs[m];
         /* The list was not read through: no member record can be trusted. */
         unsigned st = status == DSA_COMP_BATCH_PAGE_FAULT ? DSA_COMP_NONE : status_of(cr);
@@ -547,14 +665,12 @@ static int complete(struct zc_dsa_engine *e, struct slot *sl, unsigned status)
         }
         e->stats->submit_cycles += zc_dsa_clock_now(e->clock) - t0;
         const struct dsa_hw_desc *d = &sl->list[m];
-        int rc = finish_segment(e, sl->wq, sl->page[m], d->src_addr, d->src2_addr, d->xfer_size,
-                                cr, st);
-        if (rc)
-            return rc;
+        rc = finish_segment(e, sl->wq, sl->page[m], d->src_addr, d->src2_addr, d->xfer_size, cr, st);
         t0 = zc_dsa_clock_now(e->clock);
     }
     e->stats->submit_cycles += zc_dsa_clock_now(e->clock) - t0;
-    return 0;
+    zc_dsa_wq_release(e->wq[sl->wq]); /* after any resubmission on it */
+    return rc;
 }
 
 /* Reaps every completed slot; a failure is kept and new submissions stop,
@@ -585,13 +701,13 @@ static int wait_oldest(struct zc_dsa_engine *e)
     if (zc_dsa_wait(&e->waiter, watched(oldest)) >= 0)
         return 0;
     e->broken = true;
-    struct zc_dsa_wq_stats ws;
-    zc_dsa_wq_stats(e->wq[oldest->wq], &ws);
-    return zc_fail(ETIMEDOUT,
-                   "%s: no completion from WQ %s within %llu ms (device hung? %llu descriptors "
-                   "dropped by a full dedicated WQ)", e->who, zc_dsa_wq_info(e->wq[oldest->wq])->name,
-                   (unsigned long long)(e->waiter.timeout_ns / 1000000),
-                   (unsigned long long)ws.dropped);
+    char why[400];
+    int rc = wq_gone(e, oldest->wq, why, sizeof why);
+    if (rc)
+        return rc;
+    return zc_fail(ETIMEDOUT, "%s: no completion from WQ %s within %llu ms: %s", e->who,
+                   zc_dsa_wq_info(e->wq[oldest->wq])->name,
+                   (unsigned long long)(e->waiter.timeout_ns / 1000000), why);
 }
 
 int zc_dsa_engine_start(struct zc_dsa_engine *e, const struct zc_be_job *job, size_t first,
@@ -599,6 +715,11 @@ int zc_dsa_engine_start(struct zc_dsa_engine *e, const struct zc_be_job *job, si
 {
     if (e->broken)
         return zc_fail(EIO, "%s: unusable after a device timeout; reopen the backend", e->who);
+    for (unsigned i = 0; job->op == ZC_BE_COMPARE && i < e->n_wq; i++)
+        if (!(zc_dsa_wq_info(e->wq[i])->ops & (1u << DSA_OPCODE_COMPARE)))
+            return zc_fail(ENOTSUP, "%s: WQ %s does not accept COMPARE (opcode 0x05 is not in its "
+                                    "device's op_cap or its op_config)", e->who,
+                           zc_dsa_wq_info(e->wq[i])->name);
     e->job = job;
     e->stats = stats;
     e->hdr = e->member_flags |

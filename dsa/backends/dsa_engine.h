@@ -55,18 +55,20 @@ extern const char *const zc_dsa_recover_choices[];
      .choices = zc_dsa_recover_choices, .def = "cpu",                                          \
      .help = "after a page fault: finish the page on the CPU, or touch it and resubmit"},      \
     {.name = "bof", .type = ZC_OPT_UINT, .offset = offsetof(T, field.bof), .min = 0, .max = 1, \
-     .def = "0", .help = "block on fault: the device resolves faults (slow)"},                 \
+     .def = "0", .help = "block on fault (slow); only on a WQ that enables it"},              \
     {.name = "timeout_ms", .type = ZC_OPT_UINT, .offset = offsetof(T, field.timeout_ms),       \
      .min = 1, .max = 600000, .def = "1000", .help = "per wait, then the call fails"}
 
 struct zc_dsa_engine;
 
 /* Opens the WQs of cfg->wq; batch 1 = plain descriptors only, else
- * 2..max batch of every WQ; qd >= 1 slots in flight. cpu_fn finishes pages
- * on the CPU (recovery, ENQCMD give-up). Sets desc->device, batch,
- * queue_depth, n_wq. who prefixes messages ("dsa-batch"). */
+ * 2..max batch of every WQ; qd >= 1 slots in flight. Refuses what the WQs
+ * cannot take (BATCH on a write()-only path, BOF where the WQ does not
+ * enable it). cpu_fn finishes pages on the CPU (recovery, ENQCMD give-up).
+ * Sets be->desc (device, wq, wq_mode, submit_path, batch, queue_depth,
+ * n_wq) and be->note. who prefixes messages ("dsa-batch"). */
 int  zc_dsa_engine_open(const char *who, const struct zc_dsa_common_cfg *cfg, unsigned batch,
-                        unsigned qd, zc_zero_fn cpu_fn, struct zc_backend_desc *desc,
+                        unsigned qd, zc_zero_fn cpu_fn, struct zc_backend *be,
                         struct zc_dsa_engine **out);
 void zc_dsa_engine_close(struct zc_dsa_engine *e);
 

@@ -5,7 +5,7 @@ int zc_dsa_pipe_open(struct zc_backend *be, void *cfg)
     struct zc_dsa_pipe_cfg *c = cfg;
     struct zc_dsa_engine *e;
     int rc = zc_dsa_engine_open(be->ops->kind.name, &c->common, c->batch ? c->batch : 1,
-                                c->qd ? c->qd : 1, zc_cpu_find("best"), &be->desc, &e);
+                                c->qd ? c->qd : 1, zc_cpu_find("best"), be, &e);
     be->impl = e;
     return rc;
 }

@@ -74,8 +74,8 @@ static int hybrid_open(struct zc_backend *be, void *cfg)
     if (!rc)
         rc = zc_be_cpu_variant("hybrid", c->variant, &h->fn);
     if (!rc)
-        rc = zc_dsa_engine_open("hybrid", &c->pipe.common, c->pipe.batch, c->pipe.qd, h->fn,
-                                &be->desc, &h->engine);
+        rc = zc_dsa_engine_open("hybrid", &c->pipe.common, c->pipe.batch, c->pipe.qd, h->fn, be,
+                                &h->engine);
     if (rc) {
         free(h);
         return rc;

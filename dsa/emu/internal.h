@@ -45,6 +45,7 @@ struct zc_emu_cfg {
     unsigned max_batch;
     uint64_t max_xfer;
     int fault;          /* enum zc_emu_fault_mode */
+    unsigned bof;       /* the WQ enables block on fault (WQCFG): BOF is reserved otherwise */
     unsigned poll_us;   /* idle engines poll this long before sleeping */
     int timing;         /* enum zc_emu_timing: a preset for the three below */
     uint64_t lat_ns;    /* timing model: fixed latency per descriptor */
@@ -142,6 +143,9 @@ struct zc_emu_exec {
 /* Runs one descriptor as the device would and hands its completion
  * record(s) to the sink. */
 void zc_emu_execute(struct zc_emu_exec *x, const struct dsa_hw_desc *d);
+
+/* Bit N set: the model executes opcode N (< 32). */
+uint32_t zc_emu_opcodes(void);
 
 /* CRC-32C as DSA computes it by default (seed inverted on entry and the
  * result on exit, reflected data): crc(A||B, 0) == crc(B, crc(A, 0)). */

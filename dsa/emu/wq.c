@@ -47,7 +47,10 @@ static const struct zc_opt emu_opts[] = {
      .min = 2, .max = 4096, .def = "1024", .help = "largest BATCH descriptor count"},
     {.name = "max_xfer", .type = ZC_OPT_SIZE, .offset = offsetof(struct zc_emu_cfg, max_xfer),
      .min = 1, .max = 1ull << 31, .def = "2M",
-     .help = "largest transfer size (2M: the WQ setting of real configurations)"},
+     .help = "largest transfer size (2M: the WQ max_transfer_size of real configurations)"},
+    {.name = "bof", .type = ZC_OPT_UINT, .offset = offsetof(struct zc_emu_cfg, bof), .min = 0,
+     .max = 1, .def = "0",
+     .help = "the WQ enables block on fault (0, as configs/dsa-*.conf: the BOF flag is refused)"},
     {.name = "fault", .type = ZC_OPT_ENUM, .offset = offsetof(struct zc_emu_cfg, fault),
      .choices = fault_choices, .def = "unmapped",
      .help = "which pages fault without block-on-fault: inaccessible only, or also non-resident"},
@@ -498,6 +501,10 @@ static void describe_wq(struct zc_dsa_wq *wq, const struct zc_emu_cfg *cfg)
     info->engines = cfg->engines;
     info->is_model = true;
     info->timed = cfg->clock == ZC_EMU_CLOCK_VIRTUAL;
+    info->path = ZC_DSA_PATH_EMU;
+    info->ops = zc_emu_opcodes();
+    info->block_on_fault = cfg->bof;
+    info->device_bof = true;
     info->timing = cfg->clock == ZC_EMU_CLOCK_VIRTUAL ? timing_choices[cfg->timing] : "";
 }
 

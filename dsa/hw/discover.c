@@ -1,106 +1,86 @@
-/* Hardware DSA discovery through libaccel-config, and the diagnosis that
- * turns "it does not work" into the command that fixes it. */
+/* Hardware DSA discovery through the kernel table (libaccel-config on
+ * Linux), the automatic choice of a WQ, the device's capabilities, and the
+ * diagnosis that turns "it does not work" into the command that fixes it. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include <accel-config/libaccel_config.h>
-
-#include "cpu/features.h"
 #include "dsa/error.h"
 #include "dsa/hw/internal.h"
 
-static const char *type_name(enum accfg_wq_type t)
-{
-    return t == ACCFG_WQT_USER ? "user" : t == ACCFG_WQT_KERNEL ? "kernel" : "none";
-}
+/* Every WQ of every DSA device, as enumeration saw it. */
+struct wq_list {
+    struct zc_dsa_kwq *v;
+    size_t n, cap;
+    int devices;
+    bool oom;
+};
 
-static const char *state_name(enum accfg_wq_state s)
+static void collect(const struct zc_dsa_kdev *dev, const struct zc_dsa_kwq *wq, void *ctx)
 {
-    switch (s) {
-    case ACCFG_WQ_ENABLED: return "enabled";
-    case ACCFG_WQ_DISABLED: return "disabled";
-    case ACCFG_WQ_QUIESCING: return "quiescing";
-    case ACCFG_WQ_LOCKED: return "locked";
-    default: return "unknown";
+    (void)dev;
+    struct wq_list *l = ctx;
+    if (!wq) {
+        l->devices++;
+        return;
     }
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        struct zc_dsa_kwq *v = realloc(l->v, cap * sizeof *v);
+        if (!v) {
+            l->oom = true;
+            return;
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = *wq;
 }
 
-static unsigned group_engines(struct accfg_device *dev, int group_id)
+/* The scan for explain() when enumeration itself failed. */
+static int enumeration_failed(int rc, const char *want)
 {
-    unsigned n = 0;
-    struct accfg_engine *e;
-    accfg_engine_foreach(dev, e)
-        n += accfg_engine_get_group_id(e) == group_id;
-    return n;
+    if (rc != -ENODEV)
+        return rc; /* its own message stands */
+    struct zc_dsa_hw_scan none = {.cpu_lacks_movdir64b = !zc_dsa_kernel()->cpu_has(ZC_CPU_MOVDIR64B)};
+    return zc_dsa_hw_explain(want, &none);
 }
 
-static void fill_info(struct accfg_device *dev, struct accfg_wq *wq, struct zc_dsa_wq_info *info)
+static int list_wqs(struct wq_list *l, const char *want)
 {
-    memset(info, 0, sizeof *info);
-    snprintf(info->device, sizeof info->device, "%s", accfg_device_get_devname(dev));
-    snprintf(info->name, sizeof info->name, "%s", accfg_wq_get_devname(wq));
-    info->mode = accfg_wq_get_mode(wq) == ACCFG_WQ_SHARED ? ZC_DSA_SHARED : ZC_DSA_DEDICATED;
-    info->size = (unsigned)accfg_wq_get_size(wq);
-    info->max_batch = accfg_wq_get_max_batch_size(wq);
-    info->max_xfer = accfg_wq_get_max_transfer_size(wq);
-    info->numa_node = accfg_device_get_numa_node(dev);
-    info->engines = group_engines(dev, accfg_wq_get_group_id(wq));
-}
-
-/* Whether idxd is there at all (else the error that says how to load it). */
-static int check_driver(void)
-{
-    struct stat st;
-    if (stat("/sys/bus/dsa", &st) == 0)
-        return 0;
-    struct zc_dsa_hw_scan none = {.cpu_lacks_movdir64b = !zc_cpu_has(ZC_CPU_MOVDIR64B)};
-    return zc_dsa_hw_explain(NULL, &none);
-}
-
-static int open_ctx(struct accfg_ctx **ctx)
-{
-    int rc = check_driver();
-    if (rc)
-        return rc;
-    rc = accfg_new(ctx);
-    if (rc < 0)
-        return zc_fail(-rc > 0 ? -rc : EIO, "libaccel-config: cannot read the idxd sysfs tree: %s",
-                       strerror(-rc > 0 ? -rc : EIO));
+    memset(l, 0, sizeof *l);
+    int rc = zc_dsa_kernel()->enumerate(collect, l);
+    if (rc >= 0 && l->oom)
+        rc = zc_fail(ENOMEM, "out of memory listing DSA work queues");
+    if (rc < 0) {
+        free(l->v);
+        return enumeration_failed(rc, want);
+    }
     return 0;
 }
 
-static bool is_dsa(struct accfg_device *dev)
+struct visit {
+    zc_dsa_wq_visit_fn fn;
+    void *ctx;
+    int count;
+};
+
+static void visit_enabled(const struct zc_dsa_kdev *dev, const struct zc_dsa_kwq *wq, void *ctx)
 {
-    const char *name = accfg_device_get_devname(dev);
-    return name && strncmp(name, "dsa", 3) == 0;
+    struct visit *v = ctx;
+    if (!wq || !dev->enabled || !wq->enabled)
+        return;
+    if (v->fn)
+        v->fn(&wq->info, wq->type, wq->state, v->ctx);
+    v->count++;
 }
 
 int zc_dsa_discover(zc_dsa_wq_visit_fn fn, void *ctx)
 {
-    struct accfg_ctx *ac;
-    int rc = open_ctx(&ac);
-    if (rc)
-        return rc;
-    int count = 0;
-    struct accfg_device *dev;
-    accfg_device_foreach(ac, dev) {
-        if (!is_dsa(dev) || accfg_device_get_state(dev) != ACCFG_DEVICE_ENABLED)
-            continue;
-        struct accfg_wq *wq;
-        accfg_wq_foreach(dev, wq) {
-            if (accfg_wq_get_state(wq) != ACCFG_WQ_ENABLED)
-                continue;
-            struct zc_dsa_wq_info info;
-            fill_info(dev, wq, &info);
-            if (fn)
-                fn(&info, type_name(accfg_wq_get_type(wq)), state_name(accfg_wq_get_state(wq)), ctx);
-            count++;
-        }
-    }
-    accfg_unref(ac);
-    return count;
+    struct visit v = {fn, ctx, 0};
+    int rc = zc_dsa_kernel()->enumerate(visit_enabled, &v);
+    return rc < 0 ? enumeration_failed(rc, NULL) : v.count;
 }
 
 int zc_dsa_hw_explain(const char *want, const struct zc_dsa_hw_scan *s)
@@ -116,58 +96,235 @@ int zc_dsa_hw_explain(const char *want, const struct zc_dsa_hw_scan *s)
                                "booted with intel_iommu=on,sm_on");
     if (want && !s->named_seen)
         return zc_fail(ENODEV, "no WQ named %s on this host: list them with 'accel-config list', "
-                               "or configure one with '%s'", want, ZC_DSA_LOAD_CONFIG_HINT);
+                               "or configure one: %s", want, ZC_DSA_LOAD_CONFIG_HINT);
     if (want && !s->named_enabled)
-        return zc_fail(ENODEV, "%s is not enabled: enable it with '%s'", want, ZC_DSA_LOAD_CONFIG_HINT);
+        return zc_fail(ENODEV, "%s is not enabled: enable it with %s", want, ZC_DSA_LOAD_CONFIG_HINT);
     if (want && !s->named_user)
         return zc_fail(EINVAL, "%s is a kernel-type WQ (owned by the kernel's dmaengine driver), "
-                               "not a user WQ: reconfigure it with '%s'", want, ZC_DSA_LOAD_CONFIG_HINT);
-    return zc_fail(ENODEV, "no enabled user WQ on %d DSA device(s)%s: configure one with '%s'",
+                               "not a user WQ: reconfigure its device with %s", want,
+                       ZC_DSA_LOAD_CONFIG_HINT);
+    return zc_fail(ENODEV, "no enabled user WQ on %d DSA device(s)%s: configure one with %s",
                    s->devices, s->kernel_wqs ? " (only kernel-type WQs are enabled)" : "",
                    ZC_DSA_LOAD_CONFIG_HINT);
 }
 
-/* want: "wqD.Q", or NULL for the first enabled user WQ, preferring numa. */
-int zc_dsa_hw_find(const char *want, int numa, struct zc_dsa_hw_wq *out)
+static struct zc_dsa_hw_scan scan_of(const struct wq_list *l, const char *want)
 {
-    struct zc_dsa_hw_scan scan = {.cpu_lacks_movdir64b = !zc_cpu_has(ZC_CPU_MOVDIR64B)};
-    struct stat st;
-    scan.driver = stat("/sys/bus/dsa", &st) == 0;
-    struct accfg_ctx *ac;
-    if (!scan.driver)
-        return zc_dsa_hw_explain(want, &scan);
-    int rc = open_ctx(&ac);
+    struct zc_dsa_hw_scan s = {.driver = true, .devices = l->devices};
+    for (size_t i = 0; i < l->n; i++) {
+        const struct zc_dsa_kwq *w = &l->v[i];
+        bool named = want && strcmp(w->info.name, want) == 0;
+        s.named_seen |= named;
+        s.named_enabled |= named && w->enabled;
+        s.named_user |= named && w->user;
+        s.kernel_wqs += w->enabled && !w->user;
+    }
+    return s;
+}
+
+int zc_dsa_hw_find(const char *want, struct zc_dsa_kwq *out)
+{
+    struct wq_list l;
+    int rc = list_wqs(&l, want);
     if (rc)
         return rc;
-    bool found = false;
-    struct accfg_device *dev;
-    accfg_device_foreach(ac, dev) {
-        if (!is_dsa(dev))
-            continue;
-        scan.devices++;
-        bool dev_on = accfg_device_get_state(dev) == ACCFG_DEVICE_ENABLED;
-        struct accfg_wq *wq;
-        accfg_wq_foreach(dev, wq) {
-            bool named = want && strcmp(accfg_wq_get_devname(wq), want) == 0;
-            if (want && !named)
-                continue;
-            bool on = dev_on && accfg_wq_get_state(wq) == ACCFG_WQ_ENABLED;
-            bool user = accfg_wq_get_type(wq) == ACCFG_WQT_USER;
-            scan.named_seen |= named;
-            scan.named_enabled |= named && on;
-            scan.named_user |= named && user;
-            scan.kernel_wqs += on && !user;
-            if (!on || !user)
-                continue;
-            int node = accfg_device_get_numa_node(dev);
-            if (found && !(numa >= 0 && node == numa && out->info.numa_node != numa))
-                continue;
-            fill_info(dev, wq, &out->info);
-            if (accfg_wq_get_user_dev_path(wq, out->path, sizeof out->path) < 0)
-                snprintf(out->path, sizeof out->path, "/dev/dsa/%s", accfg_wq_get_devname(wq));
-            found = true;
+    rc = -ENODEV;
+    for (size_t i = 0; i < l.n && rc; i++)
+        if (strcmp(l.v[i].info.name, want) == 0 && l.v[i].enabled && l.v[i].user) {
+            *out = l.v[i];
+            rc = 0;
         }
+    if (rc) {
+        struct zc_dsa_hw_scan s = scan_of(&l, want);
+        rc = zc_dsa_hw_explain(want, &s);
     }
-    accfg_unref(ac);
-    return found ? 0 : zc_dsa_hw_explain(want, &scan);
+    free(l.v);
+    return rc;
+}
+
+/* --- the automatic choice ------------------------------------------------ */
+
+struct ranked {
+    const struct zc_dsa_kwq *w;
+    int node_miss; /* 0: on the wanted node (or any wanted) */
+    int class;     /* 0 dedicated and free, 1 shared, 2 already ours, 3 dedicated held elsewhere */
+    unsigned dev, q;
+};
+
+static int class_of(const struct zc_dsa_kwq *w)
+{
+    if (zc_dsa_hw_in_use(w->info.name))
+        return 2;
+    if (w->info.mode == ZC_DSA_SHARED)
+        return 1;
+    return w->clients > 0 ? 3 : 0;
+}
+
+static int by_rank(const void *pa, const void *pb)
+{
+    const struct ranked *a = pa, *b = pb;
+    int c[] = {a->node_miss - b->node_miss, a->class - b->class,
+               a->w->clients - b->w->clients,
+               (int)b->w->info.size - (int)a->w->info.size, (int)a->dev - (int)b->dev,
+               (int)a->q - (int)b->q};
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
+        if (c[i])
+            return c[i];
+    return 0;
+}
+
+static const char *const class_why[] = {
+    "a dedicated WQ nobody has open (all its entries for this run)",
+    "a shared WQ (no free dedicated WQ)",
+    "already used by this process (no other usable WQ: shared with it)",
+    "a dedicated WQ another process holds (nothing else left)",
+};
+
+static bool excluded(const char *name, const char *const *exclude, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (exclude[i] && strcmp(exclude[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* Whether the process can open the WQ now (a dedicated WQ another process
+ * holds is -EBUSY); reasons appended to skipped. */
+static bool openable(const struct ranked *r, char *skipped, size_t len)
+{
+    if (r->class == 2)
+        return true; /* shared with our own open file */
+    const struct zc_dsa_kernel *k = zc_dsa_kernel();
+    int fd = k->open(r->w->path);
+    if (fd >= 0) {
+        k->close(fd);
+        return true;
+    }
+    size_t used = strlen(skipped);
+    snprintf(skipped + used, len - used, "%s%s: %s", used ? "; " : "", r->w->info.name,
+             fd == -EBUSY ? "dedicated, open in another process (EBUSY)" : strerror(-fd));
+    return false;
+}
+
+static void describe_choice(const struct ranked *r, int node, const char *skipped, char *why,
+                            size_t len)
+{
+    const struct zc_dsa_wq_info *i = &r->w->info;
+    char where[96];
+    if (node < 0)
+        snprintf(where, sizeof where, "NUMA node %d", i->numa_node);
+    else if (!r->node_miss)
+        snprintf(where, sizeof where, "NUMA node %d, the measuring thread's", i->numa_node);
+    else
+        snprintf(where, sizeof where, "NUMA node %d (none usable on the measuring thread's node %d)",
+                 i->numa_node, node);
+    snprintf(why, len, "%s (%s, %s, %u entries, %u engines) on %s: %s%s%s", i->name, i->device,
+             i->mode == ZC_DSA_SHARED ? "shared" : "dedicated", i->size, i->engines, where,
+             class_why[r->class], *skipped ? "; skipped: " : "", skipped);
+}
+
+int zc_dsa_auto_choose(int node, const char *const *exclude, size_t n_exclude,
+                       struct zc_dsa_wq_info *out, char *why, size_t why_len)
+{
+    struct wq_list l;
+    int rc = list_wqs(&l, NULL);
+    if (rc)
+        return rc;
+    struct ranked *r = calloc(l.n ? l.n : 1, sizeof *r);
+    if (!r) {
+        free(l.v);
+        return zc_fail(ENOMEM, "out of memory choosing a DSA WQ");
+    }
+    size_t n = 0, n_excluded = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        const struct zc_dsa_kwq *w = &l.v[i];
+        if (!w->enabled || !w->user)
+            continue;
+        if (excluded(w->info.name, exclude, n_exclude)) {
+            n_excluded++;
+            continue;
+        }
+        unsigned d = 0, q = 0;
+        sscanf(w->info.name, "wq%u.%u", &d, &q);
+        r[n++] = (struct ranked){w, node >= 0 && w->info.numa_node != node, class_of(w), d, q};
+    }
+    qsort(r, n, sizeof *r, by_rank);
+    char skipped[512] = "";
+    rc = -ENODEV;
+    for (size_t i = 0; i < n && rc; i++) {
+        if (!openable(&r[i], skipped, sizeof skipped))
+            continue;
+        *out = r[i].w->info;
+        if (why)
+            describe_choice(&r[i], node, skipped, why, why_len);
+        rc = 0;
+    }
+    if (rc && *skipped)
+        rc = zc_fail(EBUSY, "auto: no user WQ this process can open (%s)", skipped);
+    else if (rc && n_excluded)
+        rc = zc_fail(ENODEV, "auto: no other usable user WQ (%zu already chosen for this spec); "
+                             "configure more WQs: %s", n_excluded, ZC_DSA_LOAD_CONFIG_HINT);
+    else if (rc) {
+        struct zc_dsa_hw_scan s = scan_of(&l, NULL);
+        rc = zc_dsa_hw_explain(NULL, &s);
+    }
+    free(r);
+    free(l.v);
+    return rc;
+}
+
+/* --- capabilities ------------------------------------------------------ */
+
+int zc_dsa_bitmap_parse(const char *text, uint32_t words[8])
+{
+    unsigned w[8];
+    int end = 0;
+    if (sscanf(text, "%8x,%8x,%8x,%8x,%8x,%8x,%8x,%8x%n", &w[7], &w[6], &w[5], &w[4], &w[3],
+               &w[2], &w[1], &w[0], &end) != 8 || text[end] != '\0')
+        return -EINVAL;
+    for (int i = 0; i < 8; i++)
+        words[i] = w[i];
+    return 0;
+}
+
+/* Bits 0..31 of a 256-bit sysfs attribute; -ENOENT when the kernel has none. */
+static int read_ops(const char *obj, const char *attr, uint32_t *ops)
+{
+    char text[160];
+    uint32_t words[8];
+    int rc = zc_dsa_kernel()->read_attr(obj, attr, text, sizeof text);
+    if (rc)
+        return rc;
+    if (zc_dsa_bitmap_parse(text, words) != 0)
+        return zc_fail(EIO, "%s/%s: unexpected '%s' (expected 8 comma-separated hex words)", obj,
+                       attr, text);
+    *ops = words[0];
+    return 0;
+}
+
+int zc_dsa_hw_read_caps(const struct zc_dsa_kwq *wq, struct zc_dsa_hw_caps *out)
+{
+    const struct zc_dsa_kernel *k = zc_dsa_kernel();
+    const char *dev = wq->info.device;
+    char text[64];
+    memset(out, 0, sizeof *out);
+    if (k->read_attr(dev, "version", text, sizeof text) == 0)
+        out->version = (unsigned)strtoul(text, NULL, 0);
+    if (out->version >> 8 > 2) /* as DML: the layout of later versions is not known here */
+        return zc_fail(ENOTSUP, "%s: device %s is DSA version %#x; zcbench knows DSA 1.x and 2.x "
+                                "descriptors only", wq->info.name, dev, out->version);
+    if (k->read_attr(dev, "gen_cap", text, sizeof text) == 0)
+        out->device_bof = strtoull(text, NULL, 0) & 1;
+    int rc = read_ops(dev, "op_cap", &out->ops);
+    if (rc == -ENOENT)
+        out->ops = UINT32_MAX; /* a kernel without op_cap: nothing to check against */
+    else if (rc)
+        return rc;
+    uint32_t wq_ops = 0;
+    rc = read_ops(wq->info.name, "op_config", &wq_ops); /* 6.3+: what this WQ accepts */
+    if (rc == 0)
+        out->ops &= wq_ops;
+    else if (rc != -ENOENT)
+        return rc;
+    return 0;
 }

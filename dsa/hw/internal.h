@@ -3,21 +3,24 @@
 #define ZC_DSA_HW_INTERNAL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <zc/dsa.h>
 
-/* The fix for "no usable WQ" (run_all.sh --configure-dsa loads the same). */
-#define ZC_DSA_LOAD_CONFIG_HINT "accel-config load-config -c configs/dsa-1dev-1dwq-4eng.conf -e"
+#include "dsa/hw/kernel.h"
 
-struct zc_dsa_hw_wq {
-    struct zc_dsa_wq_info info;
-    char path[128]; /* /dev/dsa/wqD.Q */
-};
+#ifndef ZC_CONFIG_DIR
+#define ZC_CONFIG_DIR "configs"
+#endif
+/* The fix for "no usable WQ": load-config with -f applies the layout even
+ * over an enabled device (it disables it first), as run_all.sh does. */
+#define ZC_DSA_LOAD_CONFIG_HINT                                                          \
+    "sudo ./run_all.sh --configure-dsa in the zcbench tree, or 'sudo accel-config load-config " \
+    "-f -e -c " ZC_CONFIG_DIR "/dsa-1dev-1dwq-4eng.conf'"
 
-/* Finds WQ `want` ("wqD.Q"), or with want NULL the first enabled user WQ,
- * preferring NUMA node `numa` (-1: any). -errno with an actionable message
- * (the command that fixes it) when there is none. */
-int zc_dsa_hw_find(const char *want, int numa, struct zc_dsa_hw_wq *out);
+/* Finds WQ `want` ("wqD.Q") in the kernel's enumeration: 0 and *out, or
+ * -errno with the message that names the fix. */
+int zc_dsa_hw_find(const char *want, struct zc_dsa_kwq *out);
 
 /* What discovery saw, for the message that names the fix. */
 struct zc_dsa_hw_scan {
@@ -30,9 +33,26 @@ struct zc_dsa_hw_scan {
 /* The -errno and message for a failed search (want NULL: "auto"). */
 int zc_dsa_hw_explain(const char *want, const struct zc_dsa_hw_scan *s);
 
-/* The CPU instruction the WQ's mode needs, or -ENOTSUP naming it. */
+/* What the device and the kernel allow on a WQ, read from sysfs. */
+struct zc_dsa_hw_caps {
+    uint32_t ops;       /* opcodes 0..31 in the device's op_cap and the WQ's op_config */
+    bool device_bof;    /* gen_cap bit 0 */
+    unsigned version;   /* 0x100: DSA 1.0 */
+};
+/* -errno naming the WQ when the device is of a version this code does not know. */
+int zc_dsa_hw_read_caps(const struct zc_dsa_kwq *wq, struct zc_dsa_hw_caps *out);
+/* "XXXXXXXX,...,XXXXXXXX" (256 bits, most significant word first, as the
+ * kernel prints op_cap and errors): words[0] holds bits 0..31. */
+int zc_dsa_bitmap_parse(const char *text, uint32_t words[8]);
+
+/* The CPU instruction the WQ's mode needs on the portal path, and for
+ * shared WQs the kernel's enqcmd support, or -ENOTSUP naming what is missing. */
 int zc_dsa_hw_check_cpu(const struct zc_dsa_wq_info *info);
-/* open() of the WQ device with actionable errors (permission, missing). */
-int zc_dsa_hw_open_device(const char *path);
+/* open() of the WQ device through the kernel table, with actionable
+ * errors (permission, missing, busy: clients says how many files hold it). */
+int zc_dsa_hw_open_device(const char *name, const char *path, int clients);
+
+/* Whether this process already has hardware WQ `name` open (wq.c). */
+bool zc_dsa_hw_in_use(const char *name);
 
 #endif

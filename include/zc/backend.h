@@ -51,14 +51,20 @@ void zc_backend_reset_stats(struct zc_backend *be);
 struct zc_backend_desc {
     const char *kind;      /* "cpu", "cpu-mt", "dsa-single", ... */
     const char *spec;      /* canonical spec, all defaults spelled out */
-    const char *device;    /* "cpu", "dsa" (hardware), "dsa-emu" (the model on host time) or
-                              "dsa-projected" (the model on simulated time: zc_dsa_sim_now_ns) */
+    const char *device;    /* "cpu", "dsa" (hardware), "dsa-emu" (the emu model on host time),
+                              "dsa-projected" (the emu model on simulated time:
+                              zc_dsa_sim_now_ns) or "dsa-kmodel" (the hardware path over
+                              the kernel model) */
     const char *timing;    /* dsa-projected: the timing profile ("spr"); "" otherwise */
     unsigned batch;        /* 1 when not batching */
     unsigned queue_depth;  /* descriptors or batches in flight, 1 when sync */
     unsigned n_wq;         /* 0 for CPU backends */
     unsigned threads;      /* CPU threads doing checks */
-    const char *note;      /* "" or what was degraded at open, e.g. "cpu-mt: pinning failed: ..." */
+    const char *note;      /* "" or what was degraded at open, e.g. "cpu-mt: pinning failed: ...",
+                              or what is modeled */
+    const char *wq;        /* WQs used, '+'-joined ("wq0.0+wq0.1", "emu"); "-" for CPU */
+    const char *wq_mode;   /* "dedicated", "shared", '+'-joined per WQ; "-" for CPU */
+    const char *submit_path; /* "portal-movdir64b", "portal-enqcmd", "write", "emu"; "-" for CPU */
 };
 const struct zc_backend_desc *zc_backend_describe(const struct zc_backend *be);
 

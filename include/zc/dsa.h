@@ -15,14 +15,24 @@ extern "C" {
 
 struct zc_dsa_wq;
 
-/* spec: "emu", "emu:key=value,...", "/dev/dsa/wqD.Q", "wqD.Q" or "auto".
- * 0 or -errno; *out untouched on failure; zc_last_error() says why. */
+/* spec: "emu", "emu:key=value,...", "/dev/dsa/wqD.Q", "wqD.Q" or "auto"
+ * (a hardware WQ chosen as zc_dsa_auto_choose does). A hardware WQ is
+ * opened once per process: every later open of the same WQ shares it (a
+ * dedicated WQ admits one open file). 0 or -errno; *out untouched on
+ * failure; zc_last_error() says why, naming the WQ. */
 int  zc_dsa_wq_open(const char *spec, struct zc_dsa_wq **out);
 /* 0 accepted; -EAGAIN not accepted (shared WQ full: retry). */
 int  zc_dsa_wq_submit(struct zc_dsa_wq *wq, const struct dsa_hw_desc *desc);
 void zc_dsa_wq_close(struct zc_dsa_wq *wq);
 
 enum zc_dsa_mode { ZC_DSA_DEDICATED, ZC_DSA_SHARED };
+/* How descriptors reach the WQ: the emu model's queue, the mapped portal
+ * (MOVDIR64B for dedicated WQs, ENQCMD for shared ones), or write() on the
+ * WQ's file (the kernel stores them: one system call per descriptor). */
+enum zc_dsa_submit_path { ZC_DSA_PATH_EMU, ZC_DSA_PATH_MOVDIR64B, ZC_DSA_PATH_ENQCMD,
+                          ZC_DSA_PATH_WRITE };
+/* "emu", "portal-movdir64b", "portal-enqcmd", "write". */
+const char *zc_dsa_submit_path_name(enum zc_dsa_submit_path p);
 
 struct zc_dsa_wq_info {
     char device[32];        /* "dsa0", or "emu" */
@@ -33,9 +43,16 @@ struct zc_dsa_wq_info {
     uint64_t max_xfer;      /* bytes */
     int numa_node;          /* -1 when unknown */
     unsigned engines;       /* engines in the WQ's group */
-    bool is_model;          /* the emu software model: numbers are modeled */
+    bool is_model;          /* a software model (emu, or the kernel model): numbers are modeled */
+    bool kernel_model;      /* the hardware path over the kernel model (ZC_DSA_KERNEL) */
     bool timed;             /* model with a timing model configured */
     const char *timing;     /* "spr" when projected (emu:clock=virtual), else "" */
+    enum zc_dsa_submit_path path;
+    uint32_t ops;           /* bit N: opcode N (< 32) can be submitted on this path
+                             * (device op_cap, WQ op_config, the path's limits) */
+    bool block_on_fault;    /* descriptors may set BOF: the WQ enables block on fault */
+    bool device_bof;        /* the device supports block on fault (GENCAP bit 0) */
+    char path_note[512];    /* "" or why the path is not the portal, and the fix */
 };
 const struct zc_dsa_wq_info *zc_dsa_wq_info(const struct zc_dsa_wq *wq);
 
@@ -52,6 +69,34 @@ struct zc_dsa_wq_stats {
                              * unmapped); hardware logs these in SWERR */
 };
 void zc_dsa_wq_stats(const struct zc_dsa_wq *wq, struct zc_dsa_wq_stats *out);
+
+/* Entries of a dedicated WQ a submitter may fill (a portal write to a full
+ * dedicated WQ is lost). Every user of one WQ in this process draws from
+ * the WQ's one count, each at most its share (entries / users): claim
+ * returns true when it took one. Shared WQs and the model's own queue
+ * need no count (ENQCMD says "full"): always true. */
+bool zc_dsa_wq_claim(struct zc_dsa_wq *wq);
+void zc_dsa_wq_release(struct zc_dsa_wq *wq);
+
+/* What the kernel or the model can tell about the WQ now (after a timeout,
+ * or a WQ that keeps refusing): into buf, one line. -ENODEV when the WQ is
+ * no longer enabled (disabled or reset under the process), else 0. */
+int zc_dsa_wq_check(struct zc_dsa_wq *wq, char *buf, size_t len);
+
+/* The hardware WQ `auto` opens: an enabled user WQ this process can open,
+ * chosen deterministically: on NUMA node `node` first (-1: any), then a
+ * dedicated WQ nobody has open (no other user: the whole WQ), then shared
+ * WQs (fewest clients first), then WQs this process already uses, larger
+ * first, then by name. `exclude` (n names, "wqD.Q") are not chosen. 0 and
+ * *out, with why (one line: which WQ and why); -errno and zc_last_error()
+ * when none is usable. */
+int zc_dsa_auto_choose(int node, const char *const *exclude, size_t n,
+                       struct zc_dsa_wq_info *out, char *why, size_t why_len);
+
+/* The table the hardware path reaches the kernel through: NULL for Linux,
+ * else the kernel model's spec (a test hook: ZC_DSA_KERNEL=model:...,
+ * docs/HARDWARE.md), whose WQs are modeled, never hardware. */
+const char *zc_dsa_kernel_model(void);
 
 /* The keys of "emu:key=value,..." (and ZC_EMU), one line each. */
 void zc_dsa_emu_help(FILE *out);

@@ -69,8 +69,14 @@ static void done_when_command_writes_verified_rows_under_the_documented_header(v
     assert_int_equal(csv_count(c, "op", "read"), 4);
     assert_int_equal(csv_count(c, "backend", "ref:read"), 4);
     assert_int_equal(csv_count(c, "verified", "1"), 12);
-    assert_int_equal(csv_count(c, "schema_version", "1"), 12);
+    assert_int_equal(csv_count(c, "schema_version", "2"), 12);
     assert_int_equal(csv_count(c, "device", "dsa-emu"), 4);
+    /* D9: where each DSA row ran; an explicit WQ spec has no target */
+    assert_int_equal(csv_count(c, "wq", "emu"), 4);
+    assert_int_equal(csv_count(c, "wq_mode", "dedicated"), 4);
+    assert_int_equal(csv_count(c, "submit_path", "emu"), 4);
+    assert_int_equal(csv_count(c, "target", "-"), 12);
+    assert_int_equal(csv_count(c, "submit_path", "-"), 8); /* cpu and ref:read rows */
     assert_int_equal(csv_count(c, "reps", "3"), 12);
     /* half of the 16 pages of a 64K buffer are zero at ratio 0.5 */
     int ratio = csv_col(c, "zero_ratio"), pages = csv_col(c, "pages"), zero = csv_col(c, "pages_zero");
@@ -98,7 +104,9 @@ static void done_when_command_writes_verified_rows_under_the_documented_header(v
     assert_non_null(json);
     static const char *const keys[] = {"\"run_id\"", "\"zcbench_version\"", "\"git_hash\"",
                                        "\"command_line\"", "\"cpu_model\"", "\"cpu_flags\"",
-                                       "\"kernel\"", "\"hwloc\"", "\"dsa\"", "\"tsc_hz\""};
+                                       "\"kernel\"", "\"hwloc\"", "\"dsa\"", "\"tsc_hz\"",
+                                       "\"wqs_used\": [{\"wq\": \"emu\"",
+                                       "\"wqs_used_complete\": true", "\"auto_choices\""};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (!strstr(json, keys[i]))
             fail_msg("metadata lacks %s", keys[i]);

@@ -31,6 +31,18 @@ static inline void job_init(struct job *j, unsigned opcode, uint32_t flags)
 
 static inline uint64_t addr(const void *p) { return (uint64_t)(uintptr_t)p; }
 
+/* n NOOP batch members, each asking for its record in crs[i]. */
+static inline void noop_list(struct dsa_hw_desc *list, struct dsa_completion_record *crs, int n)
+{
+    memset(list, 0, (size_t)n * sizeof *list);
+    memset(crs, 0, (size_t)n * sizeof *crs);
+    for (int i = 0; i < n; i++) {
+        list[i].opcode = DSA_OPCODE_NOOP;
+        list[i].flags = IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR;
+        list[i].completion_addr = addr(&crs[i]);
+    }
+}
+
 /* Submits (retrying while a shared WQ is full) without waiting. */
 static inline int submit(struct zc_dsa_wq *wq, const struct dsa_hw_desc *d)
 {

@@ -359,12 +359,18 @@ static void cflush(const struct ref_env *e, const struct dsa_hw_desc *d, struct 
 }
 
 /* The common flags (bits 0-5, 8-15), CR where a result can be checked,
- * and the opcode's own operation-specific ones (DSA spec). */
+ * and the opcode's own operation-specific ones (DSA spec). Cache control
+ * and strict ordering are reserved for the compare operations and block
+ * on fault for BATCH (dsa-perf-micros' resv_flags, accel-config's batch
+ * test). The test's WQs enable block on fault. */
 uint32_t ref_allowed_flags(unsigned op)
 {
     uint32_t common = 0xff3f;
     switch (op) {
-    case DSA_OPCODE_COMPARE: case DSA_OPCODE_COMPVAL: case DSA_OPCODE_CR_DELTA:
+    case DSA_OPCODE_COMPARE: case DSA_OPCODE_COMPVAL:
+        return (common | IDXD_OP_FLAG_CR) & ~(uint32_t)(IDXD_OP_FLAG_CC | IDXD_OP_FLAG_STORD);
+    case DSA_OPCODE_BATCH: return common & ~(uint32_t)IDXD_OP_FLAG_BOF;
+    case DSA_OPCODE_CR_DELTA:
         return common | IDXD_OP_FLAG_CR;
     case DSA_OPCODE_CRCGEN: case DSA_OPCODE_COPY_CRC:
         return common | REF_CRC_READ_SEED | REF_CRC_BYPASS_INVERSION | REF_CRC_BYPASS_DATA_REFLECTION;

@@ -746,10 +746,10 @@ struct slice {
 };
 
 static const struct slice slices[] = {
-    {"plain", "emu:engines=0", false, 1},
-    {"batch", "emu:engines=0", true, 4 * 7}, /* 7 members on average: count/4 per op */
-    {"plain-threaded", "emu:engines=2,mode=shared", false, 10},
-    {"batch-threaded", "emu:engines=2,mode=shared", true, 10 * 4 * 7},
+    {"plain", "emu:engines=0,bof=1", false, 1},
+    {"batch", "emu:engines=0,bof=1", true, 4 * 7}, /* 7 members on average: count/4 per op */
+    {"plain-threaded", "emu:engines=2,mode=shared,bof=1", false, 10},
+    {"batch-threaded", "emu:engines=2,mode=shared,bof=1", true, 10 * 4 * 7},
 };
 
 static void run_slice(const struct slice *s)

@@ -29,7 +29,7 @@ static void compval(struct job *j, const uint8_t *src, uint32_t len, uint32_t fl
 static void prot_none_page_faults_with_progress(void **state)
 {
     (void)state;
-    struct zc_dsa_wq *wq = open_emu("emu");
+    struct zc_dsa_wq *wq = open_emu("emu:bof=1");
     uint8_t *p = pages(3);
     mprotect(p + PAGE, PAGE, PROT_NONE);
     struct job j;
@@ -103,7 +103,7 @@ static void nonresident_pages_fault_only_when_asked(void **state)
     uint8_t *p = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     assert_true(p != MAP_FAILED);
     p[0] = 0; /* page 0 resident, pages 1..3 untouched */
-    struct zc_dsa_wq *wq = open_emu("emu:fault=nonresident");
+    struct zc_dsa_wq *wq = open_emu("emu:fault=nonresident,bof=1");
     struct job j;
     compval(&j, p, 4 * PAGE, 0);
     assert_int_equal(run_job(wq, &j), DSA_COMP_PAGE_FAULT_NOBOF);
@@ -183,12 +183,7 @@ static void unreadable_descriptor_list_is_a_batch_page_fault(void **state)
     /* Two NOOPs at the end of page 0, two more on PROT_NONE page 1. */
     struct dsa_hw_desc *list = (struct dsa_hw_desc *)(p + PAGE - 2 * 64);
     _Alignas(32) struct dsa_completion_record cr[2];
-    memset(cr, 0, sizeof cr);
-    for (int i = 0; i < 2; i++) {
-        list[i].opcode = DSA_OPCODE_NOOP;
-        list[i].flags = IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR;
-        list[i].completion_addr = addr(&cr[i]);
-    }
+    noop_list(list, cr, 2);
     mprotect(p + PAGE, PAGE, PROT_NONE);
     struct job j;
     job_init(&j, DSA_OPCODE_BATCH, 0);

@@ -54,7 +54,7 @@ static void each_diagnosis_names_its_fix(void **state)
     assert_says(zc_dsa_hw_explain("wq0.0", &s), ENODEV, "no DSA device", "BIOS");
     s = (struct zc_dsa_hw_scan){.driver = true, .devices = 1};
     assert_says(zc_dsa_hw_explain(NULL, &s), ENODEV, "no enabled user WQ",
-                "accel-config load-config -c configs/dsa-1dev-1dwq-4eng.conf -e");
+                "accel-config load-config -f -e -c");
     s.kernel_wqs = 2;
     assert_says(zc_dsa_hw_explain(NULL, &s), ENODEV, "only kernel-type", "load-config");
     assert_says(zc_dsa_hw_explain("wq0.3", &s), ENODEV, "no WQ named wq0.3", "accel-config list");
@@ -62,6 +62,31 @@ static void each_diagnosis_names_its_fix(void **state)
     assert_says(zc_dsa_hw_explain("wq0.3", &s), ENODEV, "wq0.3 is not enabled", "load-config");
     s.named_enabled = true;
     assert_says(zc_dsa_hw_explain("wq0.3", &s), EINVAL, "kernel-type WQ", "load-config");
+}
+
+/* D5: the fix the messages name applies the layout over an enabled device
+ * (load-config -f) and names the config by a path that exists wherever
+ * zcbench runs (the old hint was relative to the source tree and without
+ * -f, a no-op on an enabled device). */
+static void load_config_hint_works_from_anywhere(void **state)
+{
+    (void)state;
+    struct zc_dsa_hw_scan s = {.driver = true, .devices = 1};
+    zc_dsa_hw_explain(NULL, &s);
+    const char *msg = zc_last_error();
+    const char *c = strstr(msg, "load-config -f -e -c /");
+    if (!c)
+        fail_msg("no forced load-config with an absolute path in '%s'", msg);
+    char file[1024];
+    const char *path = c + strlen("load-config -f -e -c ");
+    snprintf(file, sizeof file, "%.*s", (int)strcspn(path, "' "), path);
+    char cwd[1024];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir("/"), 0);
+    struct stat st;
+    if (stat(file, &st) != 0)
+        fail_msg("the hint names %s, which does not exist", file);
+    assert_int_equal(chdir(cwd), 0);
 }
 
 static void cpu_without_submission_instructions_is_named(void **state)
@@ -85,7 +110,7 @@ static void cpu_without_submission_instructions_is_named(void **state)
 static void device_open_errors(void **state)
 {
     (void)state;
-    assert_says(zc_dsa_hw_open_device("/nonexistent/dsa/wq9.9"), ENOENT, "does not exist",
+    assert_says(zc_dsa_hw_open_device("wq9.9", "/nonexistent/dsa/wq9.9", 0), ENOENT, "does not exist",
                 "load-config");
     /* Permission: a root-owned 0600 file opened by an unprivileged child. */
     char path[] = "/tmp/zc-dsa-permXXXXXX";
@@ -94,13 +119,13 @@ static void device_open_errors(void **state)
     close(fd);
     chmod(path, 0600);
     if (geteuid() != 0) {
-        assert_says(zc_dsa_hw_open_device(path), EACCES, "permission denied", path);
+        assert_says(zc_dsa_hw_open_device("wq0.0", path, 0), EACCES, "permission denied", path);
     } else {
         pid_t pid = fork();
         if (pid == 0) {
             if (setgid(65534) != 0 || setuid(65534) != 0)
                 _exit(3);
-            int rc = zc_dsa_hw_open_device(path);
+            int rc = zc_dsa_hw_open_device("wq0.0", path, 0);
             _exit(rc == -EACCES && strstr(zc_last_error(), "permission denied") ? 0 : 1);
         }
         int st;
@@ -117,6 +142,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(opening_without_idxd_says_modprobe),
         cmocka_unit_test(each_diagnosis_names_its_fix),
+        cmocka_unit_test(load_config_hint_works_from_anywhere),
         cmocka_unit_test(cpu_without_submission_instructions_is_named),
         cmocka_unit_test(device_open_errors),
     };

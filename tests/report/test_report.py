@@ -3,6 +3,7 @@
 to docs/csv-schema.md): every plot in PNG and SVG, both reports with the two
 seed tables beside the letter's figures, modeled rows labeled, the HTML
 self-contained and well-formed. Exit 77 (skip) without gnuplot."""
+import csv
 import html.parser
 import os
 import re
@@ -101,9 +102,43 @@ def main():
         r = subprocess.run([sys.executable, os.path.join(ROOT, "plots", "report.py"), tmp + "/nope"],
                            capture_output=True, text=True)
         check(r.returncode == 2 and "nope" in r.stderr, f"missing dir: exit {r.returncode} {r.stderr}")
+    targets_run()
     for f in failures:
         print("FAIL:", f)
     return 1 if failures else 0
+
+
+def targets_run():
+    """Schema 2 (docs/csv-schema.md): the targets of one wq=auto spec share
+    a label written wq=auto and say what they are: (DSA hw wqD.Q),
+    (projected), (kernel model)."""
+    with open(os.path.join(HERE, "data", "sample.csv"), newline="") as f:
+        reader = csv.DictReader(f)
+        header = reader.fieldnames + ["target", "wq", "wq_mode", "submit_path"]
+        base = next(r for r in reader if r["backend"].startswith("cpu:"))
+    spec = "dsa-batch:wq={},batch=32,wait=pause"
+    variants = [("hw", "dsa", "wq0.0", "portal-movdir64b"),
+                ("projected", "dsa-emu", "emu", "emu"),
+                ("hw", "dsa-kmodel", "wq0.1", "write")]
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "targets.csv"), "w", newline="") as f:
+            w = csv.DictWriter(f, header)
+            w.writeheader()
+            row = dict(base, schema_version="2", target="-", wq="-", wq_mode="-", submit_path="-")
+            w.writerow(row)
+            for target, device, wq, path in variants:
+                value = "{emu:timing=spr,mode=dedicated}" if target == "projected" else wq
+                w.writerow(dict(row, backend=spec.format(value), device=device, target=target, wq=wq,
+                                wq_mode="dedicated", submit_path=path, batch="32"))
+        r = subprocess.run([sys.executable, os.path.join(ROOT, "plots", "report.py"), tmp],
+                           capture_output=True, text=True)
+        check(r.returncode == 0, f"schema 2: report.py exit {r.returncode}: {r.stderr}")
+        with open(os.path.join(tmp, "report.md")) as f:
+            md = f.read()
+        for needle in ("dsa-batch:wq=auto,batch=32,wait=pause (DSA hw wq0.0)",
+                       "dsa-batch:wq=auto,batch=32,wait=pause (projected)",
+                       "dsa-batch:wq=auto,batch=32,wait=pause (kernel model)"):
+            check(needle in md, f"schema 2 report lacks '{needle}'")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ expect 2 "unknown option '--bogus'" --bogus
 expect 2 "allowed: --quick" --quick --frobnicate
 expect 2 "--results needs a directory" --results
 expect 2 "--dsa-config needs a file" --dsa-config
+expect 2 "bad value 'hw,gpu' for --dsa-targets" --dsa-targets hw,gpu
+expect 2 "--dsa-targets needs a list" --dsa-targets
 expect 0 "usage: ./run_all.sh" --help
 mkdir -p "$tmp/run"
 touch "$tmp/run/sweep-quick.csv"
