@@ -36,7 +36,11 @@ void zcb_projected_wq(const struct zc_dsa_wq_info *hw, char *out, size_t len)
     const struct zc_dsa_wq_info *w = hw ? hw : &real;
     char xfer[32];
     zc_format_size(w->max_xfer, xfer, sizeof xfer);
-    snprintf(out, len, "emu:timing=spr,mode=%s,wq_size=%u,max_batch=%u,max_xfer=%s,engines=%u",
+    /* The WQs of one device share its engines and bandwidth in the
+     * projection too (dev=); without hardware, the real configuration's
+     * one device. */
+    snprintf(out, len, "emu:clock=virtual,dev=%s,mode=%s,wq_size=%u,max_batch=%u,max_xfer=%s,"
+             "engines=%u", hw && hw->device[0] ? hw->device : "dsa0",
              w->mode == ZC_DSA_SHARED ? "shared" : "dedicated", w->size ? w->size : 1,
              w->max_batch > 2 ? w->max_batch : 2, xfer, w->engines ? w->engines : 1);
 }

@@ -37,8 +37,8 @@ struct zcb_choice_list {
  * size, max batch, max transfer, the engines of its group), or, with hw
  * NULL, of the real configuration zcbench loads (configs/dsa-1dev-1dwq-
  * 4eng.conf: a dedicated WQ of 128 entries, max batch 1024, max transfer
- * 2 MiB, 4 engines). Today "emu:timing=spr,..." (the wall-clock model with
- * the published-SPR timing); the projection's own clock plugs in here. */
+ * 2 MiB, 4 engines): "emu:clock=virtual,dev=DEVICE,..." (the projection,
+ * timing=spr; WQs of one device share it). */
 void zcb_projected_wq(const struct zc_dsa_wq_info *hw, char *out, size_t len);
 
 /* Appends what spec becomes under o->dsa_targets, for the measuring thread

@@ -17,7 +17,9 @@ struct vthread {
     uint64_t cpu_ref;            /* its CPU clock at the last read ... */
     double since_ref;            /* ... and the TSC ns accounted for since */
     bool unmeasured;             /* its own work counts only as it spends it */
-    bool paused;
+    bool joined;                 /* counts in the horizon */
+    bool exited;                 /* its thread ended; freed with its last WQ */
+    unsigned open_wqs;           /* projected WQs it opened and has not closed */
     struct zc_vsim_rec *waiting; /* the record it waits for, NULL: running */
     struct zc_vsim_rec *pending; /* its records not yet published, oldest first */
     struct zc_vsim_rec *last;
@@ -40,6 +42,7 @@ static pthread_once_t world_once = PTHREAD_ONCE_INIT;
 static _Thread_local struct vthread *self;
 
 void vt_lock(void) { pthread_mutex_lock(&world.lock); }
+struct zc_vsim *vt_sim(void) { return world.sim; }
 void vt_unlock(void) { pthread_mutex_unlock(&world.lock); }
 void vt_moved(void) { pthread_cond_broadcast(&world.moved); }
 double vt_now(const struct vthread *t) { return t->now; }
@@ -53,10 +56,12 @@ static void record_done(struct zc_vsim_rec *r, void *ctx)
         world.floor_known = true;
 }
 
-static void forget_thread(void *arg)
+/* With the lock: the thread's records go, and so does the thread once it
+ * ended and closed its last WQ. */
+static void release_thread(struct vthread *t)
 {
-    struct vthread *t = arg;
-    vt_lock();
+    if (!t->exited || t->open_wqs)
+        return;
     struct vthread **link = &world.threads;
     while (*link != t)
         link = &(*link)->next;
@@ -66,9 +71,18 @@ static void forget_thread(void *arg)
         t->pending = r->next;
         free(r);
     }
+    free(t);
+}
+
+static void forget_thread(void *arg)
+{
+    struct vthread *t = arg;
+    vt_lock();
+    t->joined = false;
+    t->exited = true;
+    release_thread(t);
     vt_moved(); /* it no longer holds the horizon */
     vt_unlock();
-    free(t);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -165,7 +179,7 @@ static double horizon(void)
 {
     double h = ZC_VSIM_NEVER;
     for (const struct vthread *t = world.threads; t; t = t->next) {
-        if (t->paused)
+        if (!t->joined)
             continue;
         double floor = t->waiting ? fmax(t->waiting->visible_ns, t->now) : t->now;
         h = fmin(h, floor);
@@ -183,8 +197,21 @@ static void advance(double t)
     vt_moved();
 }
 
+/* With the lock: a thread counts in the horizon from its first interaction
+ * with the model, never behind the simulation's present (it cannot submit
+ * into the past), until it pauses or closes its last projected WQ: a
+ * thread that only opened one (to check a spec, say) holds nobody back. */
+static void join(struct vthread *t)
+{
+    if (t->joined)
+        return;
+    t->now = fmax(t->now, zc_vsim_now(world.sim));
+    t->joined = true;
+}
+
 struct zc_vsim *vt_reach(struct vthread *t)
 {
+    join(t);
     while (zc_vsim_now(world.sim) < t->now) {
         double h = horizon();
         if (h <= zc_vsim_now(world.sim))
@@ -336,6 +363,9 @@ uint64_t zc_dsa_sim_now_ns(void)
 {
     struct vthread *t = vt_self();
     vt_charge(t);
+    vt_lock();
+    join(t);
+    vt_unlock();
     return (uint64_t)llround(t->now);
 }
 
@@ -344,7 +374,7 @@ void zc_dsa_sim_pause(void)
     struct vthread *t = vt_self();
     vt_charge(t);
     vt_lock();
-    t->paused = true;
+    t->joined = false;
     vt_moved();
     vt_unlock();
 }
@@ -353,10 +383,28 @@ void zc_dsa_sim_resume(uint64_t at_ns)
 {
     struct vthread *t = vt_self();
     vt_lock();
-    t->now = fmax(fmax(t->now, (double)at_ns), zc_vsim_now(world.sim));
-    t->paused = false;
+    t->now = fmax(t->now, (double)at_ns);
+    join(t);
     vt_unlock();
     vt_mark(t);
+}
+
+void vt_wq_opened(struct vthread *t)
+{
+    vt_lock();
+    t->open_wqs++;
+    vt_unlock();
+}
+
+void vt_wq_closed(struct vthread *t)
+{
+    vt_lock();
+    if (--t->open_wqs == 0) {
+        t->joined = false;
+        vt_moved();
+        release_thread(t);
+    }
+    vt_unlock();
 }
 
 void zc_dsa_sim_spend(uint64_t ns)

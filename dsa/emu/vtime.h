@@ -33,8 +33,11 @@ void vt_mark(struct vthread *t);
 
 void vt_lock(void);
 void vt_unlock(void);
+/* With the lock: the simulation. */
+struct zc_vsim *vt_sim(void);
 /* With the lock: the simulation, run up to the thread's present (blocks
- * while another thread lags behind it). */
+ * while another thread lags behind it); the thread counts in the horizon
+ * from now on. */
 struct zc_vsim *vt_reach(struct vthread *t);
 double vt_now(const struct vthread *t);
 void vt_spend(struct vthread *t, double ns);
@@ -45,6 +48,11 @@ struct zc_vsim_rec *vt_record(struct vthread *t, const void *wq, struct dsa_comp
 void vt_forget(const void *wq);
 /* With the lock: others may move now. */
 void vt_moved(void);
+
+/* The thread opened / (from any thread) closed one of its projected WQs:
+ * it leaves the horizon with its last. */
+void vt_wq_opened(struct vthread *t);
+void vt_wq_closed(struct vthread *t);
 
 /* The DSA clock (dsa/clock.h) of projected WQs: simulated time. */
 extern const struct zc_dsa_clock zc_vt_clock;

@@ -25,6 +25,7 @@ static struct named_dev *named; /* guarded by vt_lock */
 
 struct vwq {
     struct zc_emu_cfg cfg;
+    struct vthread *opener;
     struct zc_dsa_wq *wq;
     struct zc_vsim_dev *dev;  /* a private device, or a named one's */
     struct named_dev *shared; /* NULL: private */
@@ -161,14 +162,16 @@ static void vwq_close(struct zc_dsa_wq *wq)
     vt_lock();
     vt_forget(v);
     vt_unlock();
+    struct vthread *opener = v->opener;
     vwq_free(v);
+    vt_wq_closed(opener);
 }
 
 /* With the lock: the device the WQ joins (named ones must agree on their
  * layout and timing). */
-static int find_device(struct vwq *v, struct vthread *t)
+static int find_device(struct vwq *v)
 {
-    struct zc_vsim *sim = vt_reach(t);
+    struct zc_vsim *sim = vt_sim();
     if (!v->cfg.dev[0]) {
         v->dev = zc_vsim_dev_new(sim, &v->cfg.prof, v->cfg.engines);
         return v->dev ? 0 : zc_fail(ENOMEM, "emu: out of memory for a device");
@@ -217,7 +220,7 @@ int zc_emu_virtual_open(struct zc_dsa_wq *wq, const struct zc_emu_cfg *cfg)
     v->wq = wq;
     struct vthread *t = vt_self();
     vt_lock();
-    int rc = find_device(v, t);
+    int rc = find_device(v);
     if (!rc && !(v->sim = zc_vsim_wq_new(v->dev, cfg->wq_size)))
         rc = zc_fail(ENOMEM, "emu: out of memory for a WQ");
     vt_unlock();
@@ -228,5 +231,7 @@ int zc_emu_virtual_open(struct zc_dsa_wq *wq, const struct zc_emu_cfg *cfg)
     wq->ops = &vwq_ops;
     wq->impl = v;
     wq->clock = &zc_vt_clock;
+    v->opener = t;
+    vt_wq_opened(t);
     return 0;
 }

@@ -71,8 +71,8 @@ static struct counts expand(const char *config, const char *kernel)
                 fail_msg("%s: hw case without a hardware WQ: %s", config, line);
         } else if (strncmp(target, "projected", 9) == 0) {
             c.projected++;
-            if (!strstr(backend, "emu:timing=spr"))
-                fail_msg("%s: projection is not the timed model twin: %s", config, line);
+            if (!strstr(backend, "emu:clock=virtual"))
+                fail_msg("%s: projection is not the simulated-time model twin: %s", config, line);
         } else {
             c.as_written++;
             if (!explicit_emu(sweep))
@@ -154,7 +154,8 @@ static void d1_short_sweep_runs_end_to_end_through_the_portal(void **state)
             assert_int_equal(strncmp(c->cell[i][wq], "wq0.", 4), 0);
         } else {
             assert_string_equal(c->cell[i][target], "projected");
-            assert_string_equal(c->cell[i][device], "dsa-emu");
+            assert_string_equal(c->cell[i][device], "dsa-projected");
+            assert_string_equal(c->cell[i][col(c, "timing")], "spr");
             assert_string_equal(c->cell[i][path] + strlen(c->cell[i][path]) - 3, "emu");
         }
     }
@@ -250,16 +251,17 @@ static void projection_copies_the_wq_layout(void **state)
     (void)state;
     char spec[256];
     zcb_projected_wq(NULL, spec, sizeof spec);
-    assert_string_equal(spec, "emu:timing=spr,mode=dedicated,wq_size=128,max_batch=1024,"
-                              "max_xfer=2M,engines=4");
-    struct zc_dsa_wq_info shared = {.mode = ZC_DSA_SHARED, .size = 64, .max_batch = 256,
-                                    .max_xfer = 1u << 20, .engines = 2};
+    assert_string_equal(spec, "emu:clock=virtual,dev=dsa0,mode=dedicated,wq_size=128,"
+                              "max_batch=1024,max_xfer=2M,engines=4");
+    struct zc_dsa_wq_info shared = {.device = "dsa2", .mode = ZC_DSA_SHARED, .size = 64,
+                                    .max_batch = 256, .max_xfer = 1u << 20, .engines = 2};
     zcb_projected_wq(&shared, spec, sizeof spec);
-    assert_string_equal(spec, "emu:timing=spr,mode=shared,wq_size=64,max_batch=256,max_xfer=1M,"
-                              "engines=2");
+    assert_string_equal(spec, "emu:clock=virtual,dev=dsa2,mode=shared,wq_size=64,max_batch=256,"
+                              "max_xfer=1M,engines=2");
     struct zc_dsa_wq *wq;
     assert_int_equal(zc_dsa_wq_open(spec, &wq), 0); /* a spec the model opens */
     assert_true(zc_dsa_wq_info(wq)->timed);
+    assert_string_equal(zc_dsa_wq_info(wq)->timing, "spr");
     zc_dsa_wq_close(wq);
 }
 
