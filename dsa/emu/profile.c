@@ -6,22 +6,22 @@
 #include "dsa/emu/internal.h"
 
 static const struct zc_emu_profile spr = {
-    .enqcmd_ns = 150,
+    .enqcmd_ns = 158,
     .movdir_ns = 20,
-    .desc_ns = 26,
-    .buffer_ns = 11,
-    .batch_ns = 60,
-    .engine_gbps = 31.5,
-    .device_gbps = 31.5,
-    .lat_ns = 400,
-    .read_lat_ns = 250,
-    .write_lat_ns = 90,
-    .ramp_ns = 300,
-    .ramp_bytes = 4096,
+    .desc_ns = 26.5,
+    .buffer_ns = 10.1,
+    .batch_ns = 56,
+    .engine_gbps = 37.7,
+    .device_gbps = 31.2,
+    .lat_ns = 364,
+    .read_lat_ns = 281,
+    .write_lat_ns = 85,
+    .ramp_ns = 274,
+    .ramp_bytes = 4000,
     .fault_ns = 1000,
-    .partial_gbps = 5.2,
+    .partial_gbps = 5.05,
     .partial_bytes = 8192,
-    .partial_lat_ns = 150,
+    .partial_lat_ns = 216,
 };
 
 const struct zc_emu_profile *zc_emu_profile_of(int timing)

@@ -312,11 +312,14 @@ static void phase_done(struct zc_vsim *s, struct engine *e)
     case TRANSFER:
         e->phase = STALL;
         e->until = s->now + partial_stall(s, e->job->wq->dev, w->partial);
+        if (e->until > s->now) /* the next control no longer overlaps a transfer */
+            e->streamed_ns = 0;
         break;
     case STALL:
         if (w->fault) {
             e->phase = FAULT;
             e->until = s->now + p->fault_ns;
+            e->streamed_ns = 0;
         } else {
             member_done(s, e);
         }

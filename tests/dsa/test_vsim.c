@@ -1,0 +1,265 @@
+/* The projection's timing (dsa/emu/vsim.c, dsa/emu/vtime.c, dsa/emu/vwq.c)
+ * with given times: a synchronous chain, a pipeline of plain descriptors,
+ * batches, engines sharing the device's rate, a full WQ, partly written
+ * lines, a fault, a DRAIN, ENQCMD serialization on the submitting core and
+ * a compare that stops at its first difference. The simulation is
+ * deterministic: times are checked to the nanosecond where the model's
+ * arithmetic is exact. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <cmocka.h>
+
+#include <zc/dsa.h>
+
+#include "dsa/emu/vsim.h"
+
+/* Round numbers: 1 byte per ns per engine (1 GB/s), 2 per device. */
+static const struct zc_emu_profile prof = {
+    .enqcmd_ns = 100, .movdir_ns = 10, .desc_ns = 20, .buffer_ns = 5, .batch_ns = 50,
+    .engine_gbps = 1, .device_gbps = 2, .lat_ns = 300, .read_lat_ns = 100,
+    .write_lat_ns = 40, .ramp_ns = 0, .ramp_bytes = 0, .fault_ns = 500,
+    .partial_gbps = 0.5, .partial_bytes = 1000, .partial_lat_ns = 60,
+};
+
+static void nothing(struct zc_vsim_rec *r, void *ctx) { (void)r, (void)ctx; }
+
+static struct zc_vsim_work compval(uint64_t bytes, struct zc_vsim_rec *rec)
+{
+    return (struct zc_vsim_work){{.opcode = DSA_OPCODE_COMPVAL, .buffers = 1, .xfer = bytes,
+                                  .read = bytes}, rec};
+}
+
+static struct zc_vsim_rec *rec(void)
+{
+    struct zc_vsim_rec *r = calloc(1, sizeof *r);
+    r->visible_ns = ZC_VSIM_NEVER;
+    return r;
+}
+
+static void arrive(struct zc_vsim_wq *w, const struct zc_vsim_work *m, unsigned n, bool batch,
+                   struct zc_vsim_rec *batch_rec)
+{
+    assert_true(zc_vsim_wq_has_room(w));
+    struct zc_vsim_job *j = zc_vsim_arrive(w);
+    assert_non_null(j);
+    assert_int_equal(zc_vsim_job_ready(j, m, n, batch, false, batch_rec), 0);
+}
+
+/* One descriptor: its control (decode + one buffer), its transfer, then
+ * the record's latency (base + a reading descriptor's). */
+static void a_lone_descriptor_is_control_transfer_latency(void **state)
+{
+    (void)state;
+    struct zc_vsim *s = zc_vsim_new(nothing, NULL);
+    struct zc_vsim_dev *d = zc_vsim_dev_new(s, &prof, 1);
+    struct zc_vsim_wq *w = zc_vsim_wq_new(d, 8);
+    struct zc_vsim_rec *r = rec();
+    struct zc_vsim_work m = compval(4000, r);
+    arrive(w, &m, 1, false, NULL);
+    zc_vsim_advance(s, ZC_VSIM_NEVER, NULL);
+    assert_true(r->visible_ns == 25 + 4000 + 400);
+    zc_vsim_wq_free(w);
+    zc_vsim_dev_put(d);
+    zc_vsim_free(s);
+    free(r);
+}
+
+/* Back to back on one engine, a descriptor's control overlaps the previous
+ * transfer: hypot(25, 4000) - 4000 of it shows (0.08 ns). */
+static void a_pipeline_hides_the_next_control(void **state)
+{
+    (void)state;
+    struct zc_vsim *s = zc_vsim_new(nothing, NULL);
+    struct zc_vsim_dev *d = zc_vsim_dev_new(s, &prof, 1);
+    struct zc_vsim_wq *w = zc_vsim_wq_new(d, 8);
+    struct zc_vsim_rec *r[4];
+    for (int i = 0; i < 4; i++) {
+        r[i] = rec();
+        struct zc_vsim_work m = compval(4000, r[i]);
+        arrive(w, &m, 1, false, NULL);
+    }
+    zc_vsim_advance(s, ZC_VSIM_NEVER, NULL);
+    double exposed = 4000.0 * (sqrt(1 + (25.0 / 4000) * (25.0 / 4000)) - 1);
+    for (int i = 1; i < 4; i++)
+        assert_true(fabs(r[i]->visible_ns - r[i - 1]->visible_ns - (4000 + exposed)) < 1e-6);
+    zc_vsim_wq_free(w);
+    zc_vsim_dev_put(d);
+    zc_vsim_free(s);
+    for (int i = 0; i < 4; i++)
+        free(r[i]);
+}
+
+/* A BATCH reads its list, then runs its members on one engine; its record
+ * follows the last member's. */
+static void a_batch_runs_on_one_engine_after_its_list(void **state)
+{
+    (void)state;
+    struct zc_vsim *s = zc_vsim_new(nothing, NULL);
+    struct zc_vsim_dev *d = zc_vsim_dev_new(s, &prof, 4);
+    struct zc_vsim_wq *w = zc_vsim_wq_new(d, 8);
+    struct zc_vsim_rec *mr[3] = {rec(), rec(), rec()}, *br = rec();
+    struct zc_vsim_work m[3] = {compval(1000, mr[0]), compval(1000, mr[1]), compval(1000, mr[2])};
+    arrive(w, m, 3, true, br);
+    zc_vsim_advance(s, ZC_VSIM_NEVER, NULL);
+    double step = hypot(25, 1000) - 1000 + 1000;
+    assert_true(fabs(mr[0]->visible_ns - (50 + 25 + 1000 + 400)) < 1e-6);
+    assert_true(fabs(mr[2]->visible_ns - (50 + 25 + 1000 + 2 * step + 400)) < 1e-6);
+    assert_true(br->visible_ns == mr[2]->visible_ns);
+    zc_vsim_wq_free(w);
+    zc_vsim_dev_put(d);
+    zc_vsim_free(s);
+    for (int i = 0; i < 3; i++)
+        free(mr[i]);
+    free(br);
+}
+
+/* Three engines streaming share the device's 2 bytes/ns: 2/3 each, not
+ * their own 1; alone, one runs at its own rate. */
+static void streaming_engines_share_the_device(void **state)
+{
+    (void)state;
+    struct zc_vsim *s = zc_vsim_new(nothing, NULL);
+    struct zc_vsim_dev *d = zc_vsim_dev_new(s, &prof, 3);
+    struct zc_vsim_wq *w = zc_vsim_wq_new(d, 8);
+    struct zc_vsim_rec *r[3];
+    for (int i = 0; i < 3; i++) {
+        r[i] = rec();
+        struct zc_vsim_work m = compval(6000, r[i]);
+        arrive(w, &m, 1, false, NULL);
+    }
+    zc_vsim_advance(s, ZC_VSIM_NEVER, NULL);
+    for (int i = 0; i < 3; i++)
+        assert_true(fabs(r[i]->visible_ns - (25 + 6000 / (2.0 / 3) + 400)) < 1e-6);
+    zc_vsim_wq_free(w);
+    zc_vsim_dev_put(d);
+    zc_vsim_free(s);
+    for (int i = 0; i < 3; i++)
+        free(r[i]);
+}
+
+/* A WQ holds what engines have not taken: full at its size. */
+static void a_wq_is_full_at_its_size(void **state)
+{
+    (void)state;
+    struct zc_vsim *s = zc_vsim_new(nothing, NULL);
+    struct zc_vsim_dev *d = zc_vsim_dev_new(s, &prof, 1);
+    struct zc_vsim_wq *w = zc_vsim_wq_new(d, 2);
+    struct zc_vsim_work m = compval(4000, NULL);
+    arrive(w, &m, 1, false, NULL);
+    arrive(w, &m, 1, false, NULL);
+    assert_false(zc_vsim_wq_has_room(w));
+    zc_vsim_advance(s, 1, NULL); /* the engine takes the first at 0 */
+    assert_true(zc_vsim_wq_has_room(w));
+    zc_vsim_wq_free(w);
+    zc_vsim_dev_put(d);
+    zc_vsim_free(s);
+}
+
+/* A fault ends the transfer where it faulted and costs fault_ns; partly
+ * written lines beyond the device's buffer stall the engine while they
+ * drain, and add their latency. */
+static void faults_and_partial_lines_cost_device_time(void **state)
+{
+    (void)state;
+    struct zc_vsim *s = zc_vsim_new(nothing, NULL);
+    struct zc_vsim_dev *d = zc_vsim_dev_new(s, &prof, 1);
+    struct zc_vsim_wq *w = zc_vsim_wq_new(d, 8);
+    struct zc_vsim_rec *rf = rec(), *rp = rec();
+    struct zc_vsim_work f = compval(1000, rf);
+    f.work.fault = true;
+    arrive(w, &f, 1, false, NULL);
+    zc_vsim_advance(s, ZC_VSIM_NEVER, NULL);
+    assert_true(rf->visible_ns == 25 + 1000 + 500 + 400);
+    double t0 = zc_vsim_now(s);
+    struct zc_vsim_work p = {{.opcode = DSA_OPCODE_MEMFILL, .buffers = 1, .xfer = 3000, .write = 3000,
+                              .partial = 3000}, rp};
+    arrive(w, &p, 1, false, NULL);
+    zc_vsim_advance(s, ZC_VSIM_NEVER, NULL);
+    /* 3000 partly written bytes, 1000 fit: 2000 drain at 0.5 bytes/ns */
+    assert_true(fabs(rp->visible_ns - (t0 + 25 + 3000 + 4000 + 300 + 40 + 60)) < 1e-6);
+    zc_vsim_wq_free(w);
+    zc_vsim_dev_put(d);
+    zc_vsim_free(s);
+    free(rf);
+    free(rp);
+}
+
+/* Through the projected WQ, on simulated time with the test's own work not
+ * counted: ENQCMD stalls the submitting core per descriptor; a DRAIN
+ * completes after everything before it; a compare that finds a difference
+ * early completes early. */
+static void the_projected_wq_on_simulated_time(void **state)
+{
+    (void)state;
+    zc_dsa_sim_measure_own_work(false);
+    struct zc_dsa_wq *wq;
+    assert_int_equal(zc_dsa_wq_open("emu:clock=virtual,mode=shared,engines=1,wq_size=64,"
+                                    "enqcmd_ns=100,desc_ns=20,buffer_ns=5,engine_gbps=1,"
+                                    "device_gbps=2,lat_ns=300,read_lat_ns=100,ramp_ns=0.001,"
+                                    "ramp_bytes=1e-9",
+                                    &wq),
+                     0);
+    struct zc_dsa_waiter wt = {.policy = ZC_WAIT_SPIN, .timeout_ns = 1000000000};
+    zc_dsa_waiter_use(&wt, wq);
+    uint8_t *buf = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    memset(buf, 0, 8192);
+    static struct dsa_completion_record cr[8] __attribute__((aligned(32)));
+    struct dsa_hw_desc d;
+    memset(&d, 0, sizeof d);
+    d.opcode = DSA_OPCODE_COMPVAL;
+    d.flags = IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR;
+    d.src_addr = (uintptr_t)buf;
+    d.xfer_size = 4000;
+    uint64_t t0 = zc_dsa_sim_now_ns();
+    for (int i = 0; i < 4; i++) {
+        d.completion_addr = (uintptr_t)&cr[i];
+        assert_int_equal(zc_dsa_wq_submit(wq, &d), 0);
+    }
+    assert_int_equal(zc_dsa_sim_now_ns() - t0, 4 * 100); /* the core waited per ENQCMD */
+    /* Not visible before its time: polled at once, the first is pending. */
+    assert_int_equal(cr[0].status, 0);
+    struct dsa_hw_desc drain;
+    memset(&drain, 0, sizeof drain);
+    drain.opcode = DSA_OPCODE_DRAIN;
+    drain.flags = IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR;
+    drain.completion_addr = (uintptr_t)&cr[4];
+    assert_int_equal(zc_dsa_wq_submit(wq, &drain), 0);
+    assert_int_equal(zc_dsa_wait(&wt, &cr[4]), DSA_COMP_SUCCESS);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(cr[i].status, DSA_COMP_SUCCESS);
+    uint64_t after = zc_dsa_sim_now_ns();
+    assert_true(after - t0 >= 4 * 4000 + 400);
+    /* A difference at byte 800: the engine stops reading there. */
+    buf[800] = 1;
+    d.completion_addr = (uintptr_t)&cr[5];
+    uint64_t t1 = zc_dsa_sim_now_ns();
+    assert_int_equal(zc_dsa_wq_submit(wq, &d), 0);
+    assert_int_equal(zc_dsa_wait(&wt, &cr[5]), DSA_COMP_SUCCESS);
+    assert_int_equal(cr[5].result, 1);
+    uint64_t took = zc_dsa_sim_now_ns() - t1;
+    assert_true(took >= 25 + 800 + 400 && took <= 25 + 800 + 400 + 2);
+    zc_dsa_wq_close(wq);
+    munmap(buf, 8192);
+    zc_dsa_sim_measure_own_work(true);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_lone_descriptor_is_control_transfer_latency),
+        cmocka_unit_test(a_pipeline_hides_the_next_control),
+        cmocka_unit_test(a_batch_runs_on_one_engine_after_its_list),
+        cmocka_unit_test(streaming_engines_share_the_device),
+        cmocka_unit_test(a_wq_is_full_at_its_size),
+        cmocka_unit_test(faults_and_partial_lines_cost_device_time),
+        cmocka_unit_test(the_projected_wq_on_simulated_time),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
