@@ -38,6 +38,7 @@ struct migrate {
     struct zcb_bench *b;
     struct zcb_perm order;
     pthread_barrier_t start, done;
+    pthread_barrier_t joined;  /* projected: every sender in simulated time before any submits */
     bool quit;
     unsigned n;
     unsigned started;
@@ -71,8 +72,10 @@ static int send_pages(struct sender *s)
     const struct zcb_bench *b = m->b;
     size_t gran = b->c->gran, packet = b->c->packet;
     size_t first = b->pages * s->id / m->n, end = b->pages * (s->id + 1) / m->n;
-    if (b->projected)
+    if (b->projected) { /* a sender not yet back would hold nobody back */
         zc_dsa_sim_resume(m->sim_start);
+        pthread_barrier_wait(&m->joined);
+    }
     uint64_t cpu0 = zc_thread_cpu_ns(), start = zcb_cycles_now(b), in_check = 0;
     int rc = zcb_sink_rewind(&s->sink);
     zc_backend_reset_stats(s->be);
@@ -152,6 +155,7 @@ static int migrate_prepare(struct zcb_bench *b)
         return zc_fail(ENOMEM, "migrate: out of memory");
     pthread_barrier_init(&m->start, NULL, m->n + 1);
     pthread_barrier_init(&m->done, NULL, m->n + 1);
+    pthread_barrier_init(&m->joined, NULL, m->n);
     for (unsigned i = 0; i < m->n; i++) {
         struct sender *s = &m->s[i];
         s->m = m;
@@ -220,6 +224,7 @@ static void migrate_release(struct zcb_bench *b)
     if (m->s) {
         pthread_barrier_destroy(&m->start);
         pthread_barrier_destroy(&m->done);
+        pthread_barrier_destroy(&m->joined);
     }
     free(m->s);
     free(m);

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,6 +251,79 @@ static void the_projected_wq_on_simulated_time(void **state)
     zc_dsa_sim_measure_own_work(true);
 }
 
+/* Two submitting threads on one single-engine device (dev=): in
+ * simulated time the engine serves them one descriptor after the other,
+ * so together they take as long as one thread doing both shares, however
+ * the host schedules the two threads. */
+struct sharer {
+    pthread_t thread;
+    pthread_barrier_t *joined;
+    uint64_t start, end;
+    int rc;
+};
+
+static void *share_device(void *arg)
+{
+    struct sharer *sh = arg;
+    zc_dsa_sim_measure_own_work(false);
+    struct zc_dsa_wq *wq;
+    sh->rc = zc_dsa_wq_open("emu:clock=virtual,dev=shared-test,mode=dedicated,engines=1,"
+                            "desc_ns=20,buffer_ns=5,engine_gbps=1,device_gbps=2,lat_ns=300,"
+                            "read_lat_ns=100,ramp_ns=0.001,ramp_bytes=1e-9,movdir_ns=10",
+                            &wq);
+    if (sh->rc)
+        return NULL;
+    struct zc_dsa_waiter wt = {.policy = ZC_WAIT_SPIN, .timeout_ns = 1000000000};
+    zc_dsa_waiter_use(&wt, wq);
+    static const uint8_t zeros[4096] __attribute__((aligned(64)));
+    struct dsa_completion_record cr __attribute__((aligned(32)));
+    struct dsa_hw_desc d;
+    memset(&d, 0, sizeof d);
+    d.opcode = DSA_OPCODE_COMPVAL;
+    d.flags = IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR;
+    d.src_addr = (uintptr_t)zeros;
+    d.xfer_size = 4000;
+    d.completion_addr = (uintptr_t)&cr;
+    /* Both in simulated time before either submits: a thread that has not
+     * joined yet holds nobody back. */
+    zc_dsa_sim_resume(0);
+    pthread_barrier_wait(sh->joined);
+    sh->start = zc_dsa_sim_now_ns();
+    for (int i = 0; i < 5 && !sh->rc; i++) {
+        cr.status = 0;
+        sh->rc = zc_dsa_wq_submit(wq, &d);
+        if (!sh->rc && zc_dsa_wait(&wt, &cr) != DSA_COMP_SUCCESS)
+            sh->rc = -1;
+    }
+    sh->end = zc_dsa_sim_now_ns();
+    zc_dsa_sim_pause();
+    zc_dsa_wq_close(wq);
+    return NULL;
+}
+
+static void threads_share_a_device_in_simulated_time(void **state)
+{
+    (void)state;
+    pthread_barrier_t joined;
+    pthread_barrier_init(&joined, NULL, 2);
+    struct sharer sh[2] = {{.joined = &joined}, {.joined = &joined}};
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&sh[i].thread, NULL, share_device, &sh[i]), 0);
+    for (int i = 0; i < 2; i++) {
+        pthread_join(sh[i].thread, NULL);
+        assert_int_equal(sh[i].rc, 0);
+    }
+    uint64_t start = sh[0].start < sh[1].start ? sh[0].start : sh[1].start;
+    uint64_t end = sh[0].end > sh[1].end ? sh[0].end : sh[1].end;
+    uint64_t alone = 5 * (10 + 25 + 4000 + 400); /* one thread's five round trips */
+    /* The engine is busy 4025 ns per descriptor, ten of them; each thread
+     * waits its records' latency after the engine is done. */
+    assert_true(end - start >= 10 * 4025);
+    assert_true(end - start <= 10 * 4025 + 2 * (400 + 10 + 25));
+    assert_true(sh[0].end - sh[0].start > alone && sh[1].end - sh[1].start > alone);
+    pthread_barrier_destroy(&joined);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +334,7 @@ int main(void)
         cmocka_unit_test(a_wq_is_full_at_its_size),
         cmocka_unit_test(faults_and_partial_lines_cost_device_time),
         cmocka_unit_test(the_projected_wq_on_simulated_time),
+        cmocka_unit_test(threads_share_a_device_in_simulated_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
