@@ -142,6 +142,17 @@ def describe(row):
     return " ".join(p for p in parts if p) + (f" ({note})" if note else "")
 
 
+def print_markdown(results):
+    """The device rows as a markdown table (docs/PERFORMANCE.md)."""
+    print("| source | configuration | metric | published | projected | error |")
+    print("|---|---|---|---|---|---|")
+    for row, _, pub, val, unit in results:
+        err = error(pub, val)
+        mark = "" if abs(err) <= TOLERANCE else " (known)" if known_outside(row) else " (NEW)"
+        print(f"| {row['source_id']} | {describe(row)} | {row['metric']} ({unit}) | {pub:.4g} | "
+              f"{val:.4g} | {err:+.1%}{mark} |")
+
+
 def print_table(results, context):
     """Prints every row; True when each is within its limit."""
     print(f"{'source':<12} {'configuration':<52} {'metric':<34} {'published':>11} {'projected':>11} {'error':>7}")
@@ -224,6 +235,7 @@ def main():
                     help="exit 1 when a device row is off by more than 15%% (known ones: 40%%)")
     ap.add_argument("--emu", default="", help="emu keys for every scenario (what-if: desc_ns=40,...)")
     ap.add_argument("--harness-ns", type=float, default=HARNESS_NS)
+    ap.add_argument("--markdown", action="store_true", help="print the device rows as a markdown table")
     ap.add_argument("--fit", default="", help="comma-separated profile keys (and harness_ns) to fit")
     args = ap.parse_args()
     ZC_PROJECT[0] = args.zc_project
@@ -250,6 +262,9 @@ def main():
         args.harness_ns = fitted.pop("harness_ns", args.harness_ns)
         args.emu = ",".join([args.emu] * bool(args.emu) + [emu_key(k, v) for k, v in fitted.items()])
     results = evaluate(args.zc_project, rows, args.emu, args.harness_ns)
+    if args.markdown:
+        print_markdown(results)
+        return
     context = [(r, scenario(r, args.harness_ns)[1]) for r in rows if not scenario(r, args.harness_ns)[0]]
     ok = print_table(results, context)
     if args.check and not ok:
