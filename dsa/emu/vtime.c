@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,10 @@
 #include "dsa/clock.h"
 
 struct vthread {
-    double now;                  /* simulated ns */
+    /* Simulated ns: written by its thread alone, read by others (the
+     * horizon) under the lock; a stale read is an earlier time, which only
+     * makes them wait for its next interaction. */
+    _Atomic double now;
     uint64_t tsc_mark;           /* TSC where its own work was last counted */
     uint64_t cpu_ref;            /* its CPU clock at the last read ... */
     double since_ref;            /* ... and the TSC ns accounted for since */
@@ -26,6 +30,17 @@ struct vthread {
     struct zc_emu_tlb tlb;       /* record pages known writable */
     struct vthread *next;        /* the world's */
 };
+
+static inline double now_of(const struct vthread *t)
+{
+    return atomic_load_explicit(&t->now, memory_order_relaxed);
+}
+
+static inline void set_now(struct vthread *t, double ns)
+{
+    atomic_store_explicit(&t->now, ns, memory_order_relaxed);
+}
+
 
 static struct {
     pthread_mutex_t lock;
@@ -45,8 +60,8 @@ void vt_lock(void) { pthread_mutex_lock(&world.lock); }
 struct zc_vsim *vt_sim(void) { return world.sim; }
 void vt_unlock(void) { pthread_mutex_unlock(&world.lock); }
 void vt_moved(void) { pthread_cond_broadcast(&world.moved); }
-double vt_now(const struct vthread *t) { return t->now; }
-void vt_spend(struct vthread *t, double ns) { t->now += ns; }
+double vt_now(const struct vthread *t) { return now_of(t); }
+void vt_spend(struct vthread *t, double ns) { set_now(t, now_of(t) + ns); }
 
 static void record_done(struct zc_vsim_rec *r, void *ctx)
 {
@@ -109,9 +124,9 @@ static void world_init(void)
     struct vthread probe = {.tsc_mark = zc_rdtsc_end()};
     void (*volatile charge)(struct vthread *) = vt_charge;
     for (int i = 0; i < TRIES; i++) {
-        double before = probe.now;
+        double before = now_of(&probe);
         charge(&probe);
-        glue[i] = probe.now - before;
+        glue[i] = now_of(&probe) - before;
     }
     qsort(glue, TRIES, sizeof *glue, cmp_double);
     world.tsc_bias_ns = glue[TRIES / 2];
@@ -126,7 +141,7 @@ struct vthread *vt_self(void)
     if (!t || !world.sim)
         abort(); /* a few hundred bytes at a thread's first use of the model */
     vt_lock();
-    t->now = zc_vsim_now(world.sim);
+    set_now(t, zc_vsim_now(world.sim));
     t->next = world.threads;
     world.threads = t;
     vt_unlock();
@@ -159,7 +174,7 @@ void vt_charge(struct vthread *t)
         t->cpu_ref = cpu;
         t->since_ref = -own;
     }
-    t->now += own;
+    set_now(t, now_of(t) + own);
     t->tsc_mark = zc_rdtsc_end();
     t->since_ref += own + zc_tsc_to_ns(t->tsc_mark - begin);
 }
@@ -181,7 +196,7 @@ static double horizon(void)
     for (const struct vthread *t = world.threads; t; t = t->next) {
         if (!t->joined)
             continue;
-        double floor = t->waiting ? fmax(t->waiting->visible_ns, t->now) : t->now;
+        double floor = t->waiting ? fmax(t->waiting->visible_ns, now_of(t)) : now_of(t);
         h = fmin(h, floor);
     }
     return h;
@@ -205,19 +220,19 @@ static void join(struct vthread *t)
 {
     if (t->joined)
         return;
-    t->now = fmax(t->now, zc_vsim_now(world.sim));
+    set_now(t, fmax(now_of(t), zc_vsim_now(world.sim)));
     t->joined = true;
 }
 
 struct zc_vsim *vt_reach(struct vthread *t)
 {
     join(t);
-    while (zc_vsim_now(world.sim) < t->now) {
+    while (zc_vsim_now(world.sim) < now_of(t)) {
         double h = horizon();
         if (h <= zc_vsim_now(world.sim))
             pthread_cond_wait(&world.moved, &world.lock);
         else
-            advance(fmin(h, t->now));
+            advance(fmin(h, now_of(t)));
     }
     return world.sim;
 }
@@ -269,7 +284,7 @@ static void publish_due(struct vthread *t)
     zc_emu_tlb_flush(&t->tlb);
     for (struct zc_vsim_rec *r = t->pending, *prev = NULL, *next; r; r = next) {
         next = r->next;
-        if (r->visible_ns <= t->now) {
+        if (r->visible_ns <= now_of(t)) {
             zc_emu_store_record(&t->tlb, r->where, &r->rec);
             unlink_record(t, r, prev);
         } else {
@@ -328,14 +343,14 @@ static int sim_wait(const volatile struct dsa_completion_record *cr, uint64_t ti
     publish_due(t);
     int status = __atomic_load_n(&cr->status, __ATOMIC_ACQUIRE);
     struct zc_vsim_rec *r = status ? NULL : find(t, cr);
-    double deadline = t->now + (double)timeout_ns;
+    double deadline = now_of(t) + (double)timeout_ns;
     if (r)
         await(t, r, deadline);
     if (!status && (!r || r->visible_ns > deadline)) {
-        t->now = deadline; /* never, or not within the timeout */
+        set_now(t, deadline); /* never, or not within the timeout */
         status = -ETIMEDOUT;
     } else if (!status) {
-        t->now = fmax(t->now, r->visible_ns);
+        set_now(t, fmax(now_of(t), r->visible_ns));
         publish_due(t);
         status = __atomic_load_n(&cr->status, __ATOMIC_ACQUIRE);
     }
@@ -366,7 +381,7 @@ uint64_t zc_dsa_sim_now_ns(void)
     vt_lock();
     join(t);
     vt_unlock();
-    return (uint64_t)llround(t->now);
+    return (uint64_t)llround(now_of(t));
 }
 
 void zc_dsa_sim_pause(void)
@@ -383,7 +398,7 @@ void zc_dsa_sim_resume(uint64_t at_ns)
 {
     struct vthread *t = vt_self();
     vt_lock();
-    t->now = fmax(t->now, (double)at_ns);
+    set_now(t, fmax(now_of(t), (double)at_ns));
     join(t);
     vt_unlock();
     vt_mark(t);
@@ -411,7 +426,7 @@ void zc_dsa_sim_spend(uint64_t ns)
 {
     struct vthread *t = vt_self();
     vt_charge(t);
-    t->now += (double)ns;
+    set_now(t, now_of(t) + (double)ns);
     vt_mark(t);
 }
 
