@@ -98,7 +98,8 @@ static void done_when_command_writes_verified_rows_under_the_documented_header(v
     assert_non_null(json);
     static const char *const keys[] = {"\"run_id\"", "\"zcbench_version\"", "\"git_hash\"",
                                        "\"command_line\"", "\"cpu_model\"", "\"cpu_flags\"",
-                                       "\"kernel\"", "\"hwloc\"", "\"dsa\"", "\"tsc_hz\""};
+                                       "\"kernel\"", "\"hwloc\"", "\"dsa\"", "\"tsc_hz\"",
+                                       "\"cpu_best_variant\"", "\"cpu_best_override\""};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (!strstr(json, keys[i]))
             fail_msg("metadata lacks %s", keys[i]);
