@@ -33,12 +33,6 @@ const struct zc_case *zc_run_find(const struct zc_run *run, const char *key);
 struct zc_case *zc_run_add(struct zc_run *run, const char *key);
 int zc_case_add_sample(struct zc_case *c, double latency_ns);
 
-/* Two-sided Mann-Whitney U test, normal approximation with tie and
- * continuity correction (as scipy.stats.mannwhitneyu, which Google
- * Benchmark's compare.py uses, does for larger samples). Returns p. */
-double zc_mann_whitney_p(const double *a, size_t na, const double *b, size_t nb);
-double zc_median(const double *v, size_t n);
-
 /* Whole file as a NUL-terminated string (free it); NULL + message in err. */
 char *zc_read_text(const char *path, char *err, size_t errlen);
 

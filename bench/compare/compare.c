@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "compare/cases.h"
+#include "compare/stats.h"
 
 /* compare.py's rule: the U test needs this many repetitions a side. */
 enum { MIN_SAMPLES_FOR_U_TEST = 9 };

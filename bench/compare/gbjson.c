@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "compare/cases.h"
+#include "compare/stats.h"
 
 struct scanner {
     const char *p;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "compare/cases.h"
+#include "compare/stats.h"
 #include "compare/compare.h"
 
 static char dir[] = "/tmp/zc-compare-XXXXXX";

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compare/cases.h"
+#include "compare/stats.h"
 
 static int cmp_double(const void *a, const void *b)
 {
