@@ -8,12 +8,15 @@
 #include <string.h>
 
 #include "compare/cases.h"
+#include "compare/paired.h"
 #include "compare/stats.h"
 
 /* compare.py's rule: the U test needs this many repetitions a side. */
 enum { MIN_SAMPLES_FOR_U_TEST = 9 };
 
 struct gate {
+    bool paired;      /* one file of A/B rounds instead of two runs */
+    double confidence; /* of the --paired interval */
     bool ratios;
     bool best;        /* --stat min: the fastest repetition instead of the median */
     double threshold; /* relative change that counts as a regression */
@@ -26,6 +29,7 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: zcbench compare [--ratios] [--stat median|min] [--threshold F] [--alpha A] [--quiet]\n"
             "                       BASE NEW\n"
+            "       zcbench compare --paired [--threshold F] [--confidence C] [--quiet] PAIRS\n"
             "  BASE, NEW      zcbench results CSV (with FILE.samples.csv beside it when present)\n"
             "                 or Google Benchmark JSON\n"
             "  --threshold F  relative slowdown that fails, 0 < F < 10 (default 0.10)\n"
@@ -35,6 +39,10 @@ static void usage(FILE *out)
             "                 reference (ref:read) of the same run: machine independent (CSV only)\n"
             "  --stat S       median (default) or min: the fastest repetition of the samples\n"
             "                 (least disturbed by other load; cases without samples use the median)\n"
+            "  --paired       PAIRS holds rounds of a base and a new build measured back to back\n"
+            "                 (case,round,first,base_ns,new_ns, from scripts/perf-gate.sh): a case\n"
+            "                 fails when the interval of new/base lies above 1 + F\n"
+            "  --confidence C of that interval (Hodges-Lehmann, signed rank), 0 < C < 1 (default 0.95)\n"
             "  --quiet        print only regressions\n"
             "exit status: 0 no regression, 1 regression (cases named), 2 bad input\n",
             MIN_SAMPLES_FOR_U_TEST);
@@ -136,13 +144,19 @@ static int compare_runs(const struct gate *g, const struct zc_run *base, const s
 
 int zc_compare_main(int argc, char **argv)
 {
-    struct gate g = {.ratios = false, .best = false, .threshold = 0.10, .alpha = 0.05, .quiet = false};
+    struct gate g = {.paired = false, .confidence = 0.95, .ratios = false, .best = false,
+                     .threshold = 0.10, .alpha = 0.05, .quiet = false};
     const char *paths[2];
     int n_paths = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--ratios")) {
             g.ratios = true;
+        } else if (!strcmp(a, "--paired")) {
+            g.paired = true;
+        } else if (!strcmp(a, "--confidence")) {
+            if (parse_fraction(a, i + 1 < argc ? argv[++i] : NULL, 0, 1, &g.confidence))
+                return 2;
         } else if (!strcmp(a, "--stat")) {
             const char *v = i + 1 < argc ? argv[++i] : "(missing)";
             if (strcmp(v, "median") != 0 && strcmp(v, "min") != 0) {
@@ -162,7 +176,7 @@ int zc_compare_main(int argc, char **argv)
             usage(stdout);
             return 0;
         } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "zcbench compare: unknown option '%s' (allowed: --ratios, --stat median|min, --threshold F, --alpha A, --quiet, --help)\n", a);
+            fprintf(stderr, "zcbench compare: unknown option '%s' (allowed: --ratios, --stat median|min, --threshold F, --alpha A, --paired, --confidence C, --quiet, --help)\n", a);
             return 2;
         } else if (n_paths < 2) {
             paths[n_paths++] = a;
@@ -170,6 +184,14 @@ int zc_compare_main(int argc, char **argv)
             fprintf(stderr, "zcbench compare: unexpected argument '%s' (give exactly BASE and NEW)\n", a);
             return 2;
         }
+    }
+    if (g.paired) {
+        if (n_paths != 1 || g.ratios || g.best) {
+            fprintf(stderr, "zcbench compare: --paired takes one PAIRS file and neither --ratios nor --stat\n");
+            return 2;
+        }
+        struct zc_paired_opts o = {g.threshold, g.confidence, g.quiet};
+        return zc_compare_paired(paths[0], &o);
     }
     if (n_paths != 2) {
         usage(stderr);

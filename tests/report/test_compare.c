@@ -321,6 +321,99 @@ static void bad_input_exits_2(void **state)
     free(a);
 }
 
+/* A pairs file: `rounds` rounds of two cases, the second `factor` slower
+ * in NEW; each round's noise (+-jitter, the same for both sides of a round
+ * as host drift would be, plus a little of its own) is deterministic. */
+static char *write_pairs(const char *name, int rounds, double factor, double jitter)
+{
+    char *path;
+    assert_true(asprintf(&path, "%s/%s.pairs.csv", dir, name) > 0);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("case,round,first,base_ns,new_ns\n", f);
+    for (int r = 0; r < rounds; r++) {
+        double drift = 1 + jitter * sin(r * 0.7), own = 1 + 0.01 * cos(r * 1.3);
+        fprintf(f, "cpu:u64/4096,%d,%s,%g,%g\n", r, r % 2 ? "new" : "base", 100 * drift,
+                100 * drift * own);
+        fprintf(f, "\"dsa-batch:wq={emu:engines=0},batch=32/65536\",%d,base,%g,%g\n", r,
+                1000 * drift, 1000 * drift * factor / own);
+    }
+    fclose(f);
+    return path;
+}
+
+static int run_paired(const char *path, const char *threshold, char *out, size_t outlen)
+{
+    char outpath[64];
+    snprintf(outpath, sizeof outpath, "%s/out.txt", dir);
+    fflush(stdout);
+    int saved = dup(1);
+    int fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(saved >= 0 && fd >= 0);
+    dup2(fd, 1);
+    close(fd);
+    char *argv[] = {"compare", "--paired", "--threshold", (char *)threshold, (char *)path, NULL};
+    int rc = zc_compare_main(5, argv);
+    fflush(stdout);
+    dup2(saved, 1);
+    close(saved);
+    FILE *in = fopen(outpath, "r");
+    size_t n = fread(out, 1, outlen - 1, in);
+    out[n] = '\0';
+    fclose(in);
+    return rc;
+}
+
+static void paired_rounds_gate_on_the_interval(void **state)
+{
+    (void)state;
+    char out[8192];
+    /* Host drift of +-30% moves both sides of a round alike: it cancels. */
+    char *same = write_pairs("same", 40, 1.0, 0.30), *slow = write_pairs("slow", 40, 1.15, 0.30);
+    assert_int_equal(run_paired(same, "0.10", out, sizeof out), 0);
+    assert_non_null(strstr(out, "2 cases, 0 regressions"));
+    assert_int_equal(run_paired(slow, "0.10", out, sizeof out), 1);
+    const char *line = strstr(out, "dsa-batch:wq={emu:engines=0},batch=32/65536");
+    assert_non_null(line);
+    assert_true(strstr(line, "REGRESSION") < strchr(line, '\n') && strstr(line, "REGRESSION"));
+    assert_non_null(strstr(out, "2 cases, 1 regressions"));
+    /* 15% slower does not fail a 20% threshold; against 14.8% the estimate
+     * (1.150) lies above but the interval ([1.147, 1.152]) reaches below */
+    assert_int_equal(run_paired(slow, "0.20", out, sizeof out), 0);
+    assert_int_equal(run_paired(slow, "0.148", out, sizeof out), 0);
+    assert_non_null(strstr(out, "ok (not significant)"));
+    char *few = write_pairs("few", 5, 1.5, 0.0);
+    assert_int_equal(run_paired(few, "0.10", out, sizeof out), 0);
+    assert_non_null(strstr(out, "too few rounds"));
+    free(same);
+    free(slow);
+    free(few);
+}
+
+static void paired_bad_input_exits_2(void **state)
+{
+    (void)state;
+    char out[4096], path[128];
+    snprintf(path, sizeof path, "%s/bad.pairs.csv", dir);
+    const char *const bad[] = {
+        "case,round,first,base_ns,new_ns\ncpu:u64/4096,0,base,-1,100\n", /* not > 0 */
+        "case,round,first,base_ns\ncpu:u64/4096,0,base,1\n",            /* lacks new_ns */
+        "case,round,first,base_ns,new_ns\n",                              /* no rounds */
+        "schema_version,case\n1,x\n",                                    /* not a pairs file */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        FILE *f = fopen(path, "w");
+        fputs(bad[i], f);
+        fclose(f);
+        assert_int_equal(run_paired(path, "0.10", out, sizeof out), 2);
+    }
+    assert_int_equal(run_paired("/nonexistent.pairs.csv", "0.10", out, sizeof out), 2);
+    char *two[] = {"compare", "--paired", path, path, NULL};
+    assert_int_equal(zc_compare_main(4, two), 2);
+    char *conf[] = {"compare", "--paired", "--confidence", "1.5", path, NULL};
+    assert_int_equal(zc_compare_main(5, conf), 2);
+}
+
 int main(void)
 {
     assert_non_null(mkdtemp(dir));
@@ -335,6 +428,8 @@ int main(void)
         cmocka_unit_test(second_series_of_a_key_is_ignored),
         cmocka_unit_test(gbench_json_is_read),
         cmocka_unit_test(bad_input_exits_2),
+        cmocka_unit_test(paired_rounds_gate_on_the_interval),
+        cmocka_unit_test(paired_bad_input_exits_2),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[128];
