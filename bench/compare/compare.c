@@ -8,14 +8,20 @@
 #include <string.h>
 
 #include "compare/cases.h"
+#include "compare/counts.h"
 #include "compare/paired.h"
 #include "compare/stats.h"
 
 /* compare.py's rule: the U test needs this many repetitions a side. */
 enum { MIN_SAMPLES_FOR_U_TEST = 9 };
 
+/* Instruction counts are exact: a small rise is a real one. */
+#define DEFAULT_COUNTS_THRESHOLD 0.02
+
 struct gate {
     bool paired;      /* one file of A/B rounds instead of two runs */
+    bool counts;      /* instruction counts instead of timings */
+    bool threshold_set;
     double confidence; /* of the --paired interval */
     bool ratios;
     bool best;        /* --stat min: the fastest repetition instead of the median */
@@ -30,6 +36,7 @@ static void usage(FILE *out)
             "usage: zcbench compare [--ratios] [--stat median|min] [--threshold F] [--alpha A] [--quiet]\n"
             "                       BASE NEW\n"
             "       zcbench compare --paired [--threshold F] [--confidence C] [--quiet] PAIRS\n"
+            "       zcbench compare --counts [--threshold F] [--quiet] COMMITTED NEW [BASE]\n"
             "  BASE, NEW      zcbench results CSV (with FILE.samples.csv beside it when present)\n"
             "                 or Google Benchmark JSON\n"
             "  --threshold F  relative slowdown that fails, 0 < F < 10 (default 0.10)\n"
@@ -43,9 +50,12 @@ static void usage(FILE *out)
             "                 (case,round,first,base_ns,new_ns, from scripts/perf-gate.sh): a case\n"
             "                 fails when the interval of new/base lies above 1 + F\n"
             "  --confidence C of that interval (Hodges-Lehmann, signed rank), 0 < C < 1 (default 0.95)\n"
+            "  --counts       instruction counts per page (toolchain,case,pages,instructions) of NEW\n"
+            "                 against COMMITTED rows of the same toolchain, else against BASE (the\n"
+            "                 base build counted in the same run); a rise above F fails (default %.2f)\n"
             "  --quiet        print only regressions\n"
             "exit status: 0 no regression, 1 regression (cases named), 2 bad input\n",
-            MIN_SAMPLES_FOR_U_TEST);
+            MIN_SAMPLES_FOR_U_TEST, DEFAULT_COUNTS_THRESHOLD);
 }
 
 static int parse_fraction(const char *opt, const char *text, double lo, double hi, double *out)
@@ -144,9 +154,9 @@ static int compare_runs(const struct gate *g, const struct zc_run *base, const s
 
 int zc_compare_main(int argc, char **argv)
 {
-    struct gate g = {.paired = false, .confidence = 0.95, .ratios = false, .best = false,
-                     .threshold = 0.10, .alpha = 0.05, .quiet = false};
-    const char *paths[2];
+    struct gate g = {.paired = false, .counts = false, .threshold_set = false, .confidence = 0.95,
+                     .ratios = false, .best = false, .threshold = 0.10, .alpha = 0.05, .quiet = false};
+    const char *paths[3];
     int n_paths = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -154,6 +164,8 @@ int zc_compare_main(int argc, char **argv)
             g.ratios = true;
         } else if (!strcmp(a, "--paired")) {
             g.paired = true;
+        } else if (!strcmp(a, "--counts")) {
+            g.counts = true;
         } else if (!strcmp(a, "--confidence")) {
             if (parse_fraction(a, i + 1 < argc ? argv[++i] : NULL, 0, 1, &g.confidence))
                 return 2;
@@ -169,6 +181,7 @@ int zc_compare_main(int argc, char **argv)
         } else if (!strcmp(a, "--threshold")) {
             if (parse_fraction(a, i + 1 < argc ? argv[++i] : NULL, 0, 10, &g.threshold))
                 return 2;
+            g.threshold_set = true;
         } else if (!strcmp(a, "--alpha")) {
             if (parse_fraction(a, i + 1 < argc ? argv[++i] : NULL, 0, 1, &g.alpha))
                 return 2;
@@ -176,22 +189,38 @@ int zc_compare_main(int argc, char **argv)
             usage(stdout);
             return 0;
         } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "zcbench compare: unknown option '%s' (allowed: --ratios, --stat median|min, --threshold F, --alpha A, --paired, --confidence C, --quiet, --help)\n", a);
+            fprintf(stderr, "zcbench compare: unknown option '%s' (allowed: --ratios, --stat median|min, --threshold F, --alpha A, --paired, --confidence C, --counts, --quiet, --help)\n", a);
             return 2;
-        } else if (n_paths < 2) {
+        } else if (n_paths < 3) {
             paths[n_paths++] = a;
         } else {
-            fprintf(stderr, "zcbench compare: unexpected argument '%s' (give exactly BASE and NEW)\n", a);
+            fprintf(stderr, "zcbench compare: unexpected argument '%s' (too many files)\n", a);
             return 2;
         }
     }
+    if (g.paired + g.counts + (g.ratios || g.best) > 1) {
+        fprintf(stderr, "zcbench compare: --paired, --counts and --ratios/--stat are separate modes: choose one\n");
+        return 2;
+    }
+    if (g.counts) {
+        if (n_paths < 2) {
+            fprintf(stderr, "zcbench compare: --counts takes COMMITTED NEW [BASE]\n");
+            return 2;
+        }
+        return zc_compare_counts(paths[0], paths[1], n_paths == 3 ? paths[2] : NULL,
+                                 g.threshold_set ? g.threshold : DEFAULT_COUNTS_THRESHOLD, g.quiet);
+    }
     if (g.paired) {
-        if (n_paths != 1 || g.ratios || g.best) {
-            fprintf(stderr, "zcbench compare: --paired takes one PAIRS file and neither --ratios nor --stat\n");
+        if (n_paths != 1) {
+            fprintf(stderr, "zcbench compare: --paired takes one PAIRS file\n");
             return 2;
         }
         struct zc_paired_opts o = {g.threshold, g.confidence, g.quiet};
         return zc_compare_paired(paths[0], &o);
+    }
+    if (n_paths == 3) {
+        fprintf(stderr, "zcbench compare: unexpected argument '%s' (give exactly BASE and NEW)\n", paths[2]);
+        return 2;
     }
     if (n_paths != 2) {
         usage(stderr);

@@ -1,5 +1,6 @@
 #include "compare/csvread.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,4 +90,11 @@ int zc_csv_for_each(const char *path, const char *text, const char *what, const 
 out:
     free(header.storage);
     return rc;
+}
+
+bool zc_csv_positive(const char *text, double *out)
+{
+    char *end;
+    *out = strtod(text, &end);
+    return end != text && !*end && *out > 0 && isfinite(*out);
 }

@@ -3,6 +3,7 @@
 #ifndef ZC_COMPARE_CSVREAD_H
 #define ZC_COMPARE_CSVREAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define ZC_CSV_MAX_FIELDS 128
@@ -26,5 +27,8 @@ typedef int (*zc_csv_row_fn)(const struct zc_csv_row *row, const int *cols, void
 int zc_csv_for_each(const char *path, const char *text, const char *what, const char *first,
                     const char *const *names, size_t n_names, zc_csv_row_fn fn, void *ctx,
                     char *err, size_t errlen);
+
+/* A field holding a finite number > 0 (the whole field), into *out. */
+bool zc_csv_positive(const char *text, double *out);
 
 #endif

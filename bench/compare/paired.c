@@ -44,13 +44,6 @@ static struct pair_case *find_or_add(struct pairs *p, const char *name)
     return c;
 }
 
-static bool positive(const char *text, double *out)
-{
-    char *end;
-    *out = strtod(text, &end);
-    return end != text && !*end && *out > 0 && isfinite(*out);
-}
-
 enum { P_CASE, P_BASE, P_NEW, P_COUNT };
 
 static int add_round(const struct zc_csv_row *row, const int *cols, void *ctx, char *err,
@@ -59,9 +52,12 @@ static int add_round(const struct zc_csv_row *row, const int *cols, void *ctx, c
     struct pairs *p = ctx;
     const char *name = row->fields[cols[P_CASE]];
     double b, n;
-    if (!positive(row->fields[cols[P_BASE]], &b) || !positive(row->fields[cols[P_NEW]], &n)) {
-        snprintf(err, errlen, "%s: case %s: bad base_ns '%s' or new_ns '%s' (allowed: numbers > 0)",
-                 p->path, name, row->fields[cols[P_BASE]], row->fields[cols[P_NEW]]);
+    const char *bad = !zc_csv_positive(row->fields[cols[P_BASE]], &b)  ? "base_ns"
+                      : !zc_csv_positive(row->fields[cols[P_NEW]], &n) ? "new_ns"
+                                                                : NULL;
+    if (bad) {
+        snprintf(err, errlen, "%s: case %s: bad %s '%s' (allowed: a number > 0)", p->path, name, bad,
+                 row->fields[cols[bad[0] == 'b' ? P_BASE : P_NEW]]);
         return -1;
     }
     struct pair_case *c = find_or_add(p, name);

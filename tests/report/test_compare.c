@@ -414,6 +414,136 @@ static void paired_bad_input_exits_2(void **state)
     assert_int_equal(zc_compare_main(5, conf), 2);
 }
 
+static char *write_text(const char *name, const char *text)
+{
+    char *path;
+    assert_true(asprintf(&path, "%s/%s", dir, name) > 0);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+static int run_argv(char **argv, char *out, size_t outlen)
+{
+    int argc = 0;
+    while (argv[argc])
+        argc++;
+    char outpath[64];
+    snprintf(outpath, sizeof outpath, "%s/out.txt", dir);
+    fflush(stdout);
+    int saved = dup(1);
+    int fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(saved >= 0 && fd >= 0);
+    dup2(fd, 1);
+    close(fd);
+    int rc = zc_compare_main(argc, argv);
+    fflush(stdout);
+    dup2(saved, 1);
+    close(saved);
+    FILE *in = fopen(outpath, "r");
+    size_t n = fread(out, 1, outlen - 1, in);
+    out[n] = '\0';
+    fclose(in);
+    return rc;
+}
+
+#define COUNTS_HEADER "toolchain,case,pages,instructions\n"
+#define TC_A "GNU 12.2.0 Release; glibc 2.36; valgrind-3.19.0; best avx2"
+#define DSA_CASE "\"dsa-batch:wq={emu:engines=0},batch=32\""
+
+static void counts_gate_on_the_toolchain_that_made_them(void **state)
+{
+    (void)state;
+    char out[8192];
+    char *committed = write_text("committed.csv",
+        COUNTS_HEADER "\"" TC_A "\",cpu:u64,64,84480\n"
+        "\"" TC_A "\",cpu:avx512,64,20000\n"
+        "\"" TC_A "\"," DSA_CASE ",256,445613\n"
+        "\"Clang 14.0.6 Release; glibc 2.36; valgrind-3.19.0; best avx2\",cpu:u64,64,99999\n");
+    /* same counts (per page: the number of pages may differ) */
+    char *same = write_text("same.csv", COUNTS_HEADER "\"" TC_A "\",cpu:u64,128,168960\n"
+                                        "\"" TC_A "\"," DSA_CASE ",256,445613\n");
+    char *argv[] = {"compare", "--counts", committed, same, NULL, NULL};
+    assert_int_equal(run_argv(argv, out, sizeof out), 0);
+    assert_non_null(strstr(out, "2 of 2 counts compared, 0 regressions"));
+    assert_non_null(strstr(out, "cpu:avx512"));   /* committed, not run here */
+    assert_non_null(strstr(out, "skipped"));
+    /* +2.5% in one kernel fails; +1.5% does not; -5% suggests an update */
+    char *more = write_text("more.csv", COUNTS_HEADER "\"" TC_A "\",cpu:u64,64,86592\n"
+                                        "\"" TC_A "\"," DSA_CASE ",256,452297\n");
+    argv[3] = more;
+    assert_int_equal(run_argv(argv, out, sizeof out), 1);
+    const char *line = strstr(out, "cpu:u64 ");
+    assert_non_null(line);
+    assert_non_null(strstr(line, "+2.50%  REGRESSION"));
+    assert_non_null(strstr(out, "2 of 2 counts compared, 1 regressions"));
+    char *fewer = write_text("fewer.csv", COUNTS_HEADER "\"" TC_A "\",cpu:u64,64,80256\n");
+    argv[3] = fewer;
+    assert_int_equal(run_argv(argv, out, sizeof out), 0);
+    assert_non_null(strstr(out, "update the committed counts"));
+    /* --threshold moves the limit */
+    char *loose[] = {"compare", "--counts", "--threshold", "0.03", committed, more, NULL};
+    assert_int_equal(run_argv(loose, out, sizeof out), 0);
+    free(committed);
+    free(same);
+    free(more);
+    free(fewer);
+}
+
+static void counts_of_another_toolchain_fall_back_to_the_base(void **state)
+{
+    (void)state;
+    char out[8192];
+    char *committed = write_text("committed.csv", COUNTS_HEADER "\"" TC_A "\",cpu:u64,64,84480\n");
+    char *next = write_text("gcc13.csv", COUNTS_HEADER "gcc-13,cpu:u64,64,90000\ngcc-13,cpu:sse2,64,40000\n");
+    char *base = write_text("gcc13-base.csv", COUNTS_HEADER "gcc-13,cpu:u64,64,90000\ngcc-13,cpu:sse2,64,38000\n");
+    /* without a base: said, not gated, no failure */
+    char *alone[] = {"compare", "--counts", committed, next, NULL};
+    assert_int_equal(run_argv(alone, out, sizeof out), 0);
+    assert_non_null(strstr(out, "holds no counts of this toolchain"));
+    assert_non_null(strstr(out, "not gated"));
+    assert_non_null(strstr(out, "0 of 2 counts compared"));
+    /* with the base counted in the same run: sse2 rose 5.3% */
+    char *with_base[] = {"compare", "--counts", committed, next, base, NULL};
+    assert_int_equal(run_argv(with_base, out, sizeof out), 1);
+    const char *line = strstr(out, "cpu:sse2");
+    assert_non_null(line);
+    assert_non_null(strstr(line, "base"));
+    assert_non_null(strstr(line, "REGRESSION"));
+    assert_non_null(strstr(out, "2 of 2 counts compared, 1 regressions"));
+    free(committed);
+    free(next);
+    free(base);
+}
+
+static void counts_bad_input_exits_2(void **state)
+{
+    (void)state;
+    char out[4096];
+    char *good = write_text("good.csv", COUNTS_HEADER "t,cpu:u64,64,100\n");
+    const char *const bad[] = {
+        COUNTS_HEADER "t,cpu:u64,0,100\n",          /* no pages */
+        COUNTS_HEADER "t,cpu:u64,64,lots\n",        /* not a number */
+        "toolchain,case,pages\nt,cpu:u64,64\n",    /* lacks instructions */
+        COUNTS_HEADER,                              /* no counts */
+        COUNTS_HEADER "t,cpu:u64,64,100\nu,cpu:sse2,64,100\n", /* two toolchains in one run */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *path = write_text("bad-counts.csv", bad[i]);
+        char *argv[] = {"compare", "--counts", good, path, NULL};
+        if (run_argv(argv, out, sizeof out) != 2)
+            fail_msg("bad counts %zu accepted", i);
+        free(path);
+    }
+    char *one[] = {"compare", "--counts", good, NULL};
+    assert_int_equal(run_argv(one, out, sizeof out), 2);
+    char *modes[] = {"compare", "--counts", "--paired", good, good, NULL};
+    assert_int_equal(run_argv(modes, out, sizeof out), 2);
+    free(good);
+}
+
 int main(void)
 {
     assert_non_null(mkdtemp(dir));
@@ -430,6 +560,9 @@ int main(void)
         cmocka_unit_test(bad_input_exits_2),
         cmocka_unit_test(paired_rounds_gate_on_the_interval),
         cmocka_unit_test(paired_bad_input_exits_2),
+        cmocka_unit_test(counts_gate_on_the_toolchain_that_made_them),
+        cmocka_unit_test(counts_of_another_toolchain_fall_back_to_the_base),
+        cmocka_unit_test(counts_bad_input_exits_2),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[128];
