@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "compare/hostmeta.h"
+
 struct zc_case {
     char *key;            /* workload/op/backend/buf_bytes/gran_bytes/zero_ratio/cache, or a gbench name */
     char *ref_key;        /* key of the read-ceiling row of the same point; NULL when none */
@@ -20,6 +22,7 @@ struct zc_run {
     char *path;
     struct zc_case *cases;
     size_t n;
+    struct zc_host host; /* what the run says about the machine it ran on */
 };
 
 /* Reads a results CSV (and its .samples.csv beside it when present) or a

@@ -27,14 +27,15 @@ struct gate {
     bool best;        /* --stat min: the fastest repetition instead of the median */
     double threshold; /* relative change that counts as a regression */
     double alpha;     /* U-test significance */
+    bool cross_host;  /* call regressions between runs of different hosts */
     bool quiet;
 };
 
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: zcbench compare [--ratios] [--stat median|min] [--threshold F] [--alpha A] [--quiet]\n"
-            "                       BASE NEW\n"
+            "usage: zcbench compare [--ratios] [--stat median|min] [--threshold F] [--alpha A]\n"
+            "                       [--cross-host] [--quiet] BASE NEW\n"
             "       zcbench compare --paired [--threshold F] [--confidence C] [--quiet] PAIRS\n"
             "       zcbench compare --counts [--threshold F] [--quiet] COMMITTED NEW [BASE]\n"
             "  BASE, NEW      zcbench results CSV (with FILE.samples.csv beside it when present)\n"
@@ -46,6 +47,9 @@ static void usage(FILE *out)
             "                 reference (ref:read) of the same run: machine independent (CSV only)\n"
             "  --stat S       median (default) or min: the fastest repetition of the samples\n"
             "                 (least disturbed by other load; cases without samples use the median)\n"
+            "  --cross-host   call regressions even when BASE and NEW come from different hosts\n"
+            "                 (CPU model, ISA of cpu:best or TSC frequency differ: from the CSV and\n"
+            "                 the RUN_ID.meta.json beside it); without it they are only listed\n"
             "  --paired       PAIRS holds rounds of a base and a new build measured back to back\n"
             "                 (case,round,first,base_ns,new_ns, from scripts/perf-gate.sh): a case\n"
             "                 fails when the interval of new/base lies above 1 + F\n"
@@ -98,9 +102,26 @@ static bool metric(const struct gate *g, const struct zc_run *run, const struct 
     return true;
 }
 
+/* Whether slowdowns count: not between different hosts unless asked. */
+static bool same_host_or_asked(const struct gate *g, const struct zc_run *base, const struct zc_run *next)
+{
+    char why[512];
+    if (zc_host_differ(&base->host, &next->host, why, sizeof why)) {
+        printf("compare: BASE and NEW come from different hosts (%s): %s\n", why,
+               g->cross_host ? "gating anyway (--cross-host)"
+                             : "slower cases are listed, not called regressions (--cross-host to gate)");
+        return g->cross_host;
+    }
+    if (!g->quiet && (zc_host_incomplete(&base->host) || zc_host_incomplete(&next->host)))
+        printf("compare: host metadata incomplete (CSV without tsc_hz or without its RUN_ID.meta.json, "
+               "or JSON): whether both runs come from one host is not known\n");
+    return true;
+}
+
 static int compare_runs(const struct gate *g, const struct zc_run *base, const struct zc_run *next)
 {
-    size_t compared = 0, regressions = 0;
+    size_t compared = 0, regressions = 0, elsewhere = 0;
+    bool gate_it = same_host_or_asked(g, base, next);
     if (!g->quiet)
         printf("%-70s %14s %14s %8s %8s  %s\n", "case", g->ratios ? "base ratio" : "base ns",
                g->ratios ? "new ratio" : "new ns", "change", "p", "verdict");
@@ -125,13 +146,16 @@ static int compare_runs(const struct gate *g, const struct zc_run *base, const s
         bool use_u = !g->ratios && b->n_samples >= MIN_SAMPLES_FOR_U_TEST &&
                      n->n_samples >= MIN_SAMPLES_FOR_U_TEST;
         double p = use_u ? zc_mann_whitney_p(b->samples, b->n_samples, n->samples, n->n_samples) : NAN;
-        bool regressed = slowdown > g->threshold && (!use_u || p < g->alpha);
+        bool slower = slowdown > g->threshold && (!use_u || p < g->alpha);
+        bool regressed = slower && gate_it;
         regressions += regressed;
-        if (regressed || !g->quiet) {
+        elsewhere += slower && !gate_it;
+        if (slower || !g->quiet) {
             char ptext[16] = "-";
             if (use_u)
                 snprintf(ptext, sizeof ptext, "%.4f", p);
             const char *verdict = regressed                  ? "REGRESSION"
+                                  : slower                   ? "slower (other host: not gated)"
                                   : slowdown > g->threshold ? "ok (not significant)"
                                                             : "ok";
             printf("%-70s %14.6g %14.6g %+7.1f%% %8s  %s\n", b->key, mb, mn, 100 * slowdown, ptext,
@@ -146,16 +170,20 @@ static int compare_runs(const struct gate *g, const struct zc_run *base, const s
                 next->path, g->ratios ? " (--ratios needs ref:read rows in both)" : "");
         return 2;
     }
-    printf("compare: %zu cases compared, %zu regressions (threshold %.0f%%, %s%s)\n", compared,
+    printf("compare: %zu cases compared, %zu regressions (threshold %.0f%%, %s%s)", compared,
            regressions, 100 * g->threshold, g->best ? "fastest repetition" : "medians",
            g->ratios ? ", ratios to ref:read" : "");
+    if (!gate_it)
+        printf(", %zu slower on the other host", elsewhere);
+    printf("\n");
     return regressions ? 1 : 0;
 }
 
 int zc_compare_main(int argc, char **argv)
 {
     struct gate g = {.paired = false, .counts = false, .threshold_set = false, .confidence = 0.95,
-                     .ratios = false, .best = false, .threshold = 0.10, .alpha = 0.05, .quiet = false};
+                     .ratios = false, .best = false, .threshold = 0.10, .alpha = 0.05,
+                     .cross_host = false, .quiet = false};
     const char *paths[3];
     int n_paths = 0;
     for (int i = 1; i < argc; i++) {
@@ -178,6 +206,8 @@ int zc_compare_main(int argc, char **argv)
             g.best = !strcmp(v, "min");
         } else if (!strcmp(a, "--quiet")) {
             g.quiet = true;
+        } else if (!strcmp(a, "--cross-host")) {
+            g.cross_host = true;
         } else if (!strcmp(a, "--threshold")) {
             if (parse_fraction(a, i + 1 < argc ? argv[++i] : NULL, 0, 10, &g.threshold))
                 return 2;
@@ -189,7 +219,7 @@ int zc_compare_main(int argc, char **argv)
             usage(stdout);
             return 0;
         } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "zcbench compare: unknown option '%s' (allowed: --ratios, --stat median|min, --threshold F, --alpha A, --paired, --confidence C, --counts, --quiet, --help)\n", a);
+            fprintf(stderr, "zcbench compare: unknown option '%s' (allowed: --ratios, --stat median|min, --threshold F, --alpha A, --cross-host, --paired, --confidence C, --counts, --quiet, --help)\n", a);
             return 2;
         } else if (n_paths < 3) {
             paths[n_paths++] = a;

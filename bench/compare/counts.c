@@ -74,7 +74,7 @@ static int load_counts(const char *path, struct counts *c)
     c->path = path;
     char *text = zc_read_text(path, err, sizeof err);
     int rc = text ? zc_csv_for_each(path, text, "an instruction counts CSV (toolchain,case,pages,instructions)",
-                                    "toolchain", names, K_COUNT, add_count, c, err, sizeof err)
+                                    "toolchain", names, K_COUNT, K_COUNT, add_count, c, err, sizeof err)
                   : -1;
     free(text);
     if (rc) {

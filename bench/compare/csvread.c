@@ -53,8 +53,8 @@ static int column(const struct zc_csv_row *header, const char *name)
 }
 
 int zc_csv_for_each(const char *path, const char *text, const char *what, const char *first,
-                    const char *const *names, size_t n_names, zc_csv_row_fn fn, void *ctx,
-                    char *err, size_t errlen)
+                    const char *const *names, size_t n_names, size_t n_required, zc_csv_row_fn fn,
+                    void *ctx, char *err, size_t errlen)
 {
     const char *p = text;
     struct zc_csv_row header, row;
@@ -65,7 +65,7 @@ int zc_csv_for_each(const char *path, const char *text, const char *what, const 
         goto out;
     }
     for (size_t i = 0; i < n_names && i < ZC_CSV_MAX_NAMES; i++)
-        if ((cols[i] = column(&header, names[i])) < 0) {
+        if ((cols[i] = column(&header, names[i])) < 0 && i < n_required) {
             snprintf(err, errlen, "'%s' lacks column '%s'", path, names[i]);
             goto out;
         }

@@ -7,11 +7,14 @@
 
 #include "compare/cases.h"
 #include "compare/csvread.h"
+#include "compare/hostmeta.h"
 
-enum { C_WORKLOAD, C_OP, C_BACKEND, C_BUF, C_GRAN, C_ZERO, C_CACHE, C_LAT, C_TPUT, C_COUNT };
+/* run_id and tsc_hz only describe the host, so files without them still load. */
+enum { C_WORKLOAD, C_OP, C_BACKEND, C_BUF, C_GRAN, C_ZERO, C_CACHE, C_LAT, C_TPUT, C_REQUIRED,
+       C_RUN_ID = C_REQUIRED, C_TSC_HZ, C_COUNT };
 static const char *const result_columns[C_COUNT] = {
     "workload", "op", "backend", "buf_bytes", "gran_bytes", "zero_ratio", "cache", "latency_ns",
-    "throughput_gbps"};
+    "throughput_gbps", "run_id", "tsc_hz"};
 
 /* The case key of docs/csv-schema.md; with as_reference, the key of the
  * read-ceiling row of the same point. */
@@ -36,6 +39,9 @@ static int add_result(const struct zc_csv_row *row, const int *cols, void *ctx, 
         snprintf(err, errlen, "%s: case %s: bad latency_ns '%s'", run->path, key, lat_text);
         return -1;
     }
+    if (run->n == 0)
+        zc_host_from_row(&run->host, cols[C_RUN_ID] < 0 ? NULL : row->fields[cols[C_RUN_ID]],
+                         cols[C_TSC_HZ] < 0 ? NULL : row->fields[cols[C_TSC_HZ]]);
     if (zc_run_find(run, key))
         return 0; /* the first row of a repeated point stands for it */
     struct zc_case *c = zc_run_add(run, key);
@@ -97,7 +103,7 @@ static int load_samples(const char *path, struct zc_run *run, char *err, size_t 
     if (!text)
         return -1;
     static const char *const names[] = {"case", "rep", "latency_ns"};
-    int rc = zc_csv_for_each(spath, text, "a zcbench samples CSV", "schema_version", names, 3,
+    int rc = zc_csv_for_each(spath, text, "a zcbench samples CSV", "schema_version", names, 3, 3,
                              add_sample, run, err, errlen);
     free(text);
     return rc;
@@ -106,7 +112,8 @@ static int load_samples(const char *path, struct zc_run *run, char *err, size_t 
 int zc_run_load_csv(const char *path, const char *text, struct zc_run *run, char *err, size_t errlen)
 {
     if (zc_csv_for_each(path, text, "a zcbench results CSV (schema_version first) or Google Benchmark JSON",
-                        "schema_version", result_columns, C_COUNT, add_result, run, err, errlen) != 0)
+                        "schema_version", result_columns, C_COUNT, C_REQUIRED, add_result, run, err, errlen) != 0)
         return -1;
+    zc_host_read_sidecar(path, &run->host);
     return load_samples(path, run, err, errlen);
 }

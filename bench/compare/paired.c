@@ -122,7 +122,7 @@ int zc_compare_paired(const char *path, const struct zc_paired_opts *o)
     static const char *const names[P_COUNT] = {"case", "base_ns", "new_ns"};
     struct pairs p = {.path = path};
     int rc = zc_csv_for_each(path, text, "a gate pairs CSV (case,round,first,base_ns,new_ns)", "case",
-                             names, P_COUNT, add_round, &p, err, sizeof err);
+                             names, P_COUNT, P_COUNT, add_round, &p, err, sizeof err);
     free(text);
     if (rc == 0 && p.n == 0) {
         snprintf(err, sizeof err, "'%s' holds no rounds", path);

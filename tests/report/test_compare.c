@@ -70,8 +70,11 @@ static char *write_run(const char *name, int slow, double factor, double jitter,
     return path;
 }
 
-static int run_compare(const char *a, const char *b, const char *opt, char *out, size_t outlen)
+static int run_argv(char **argv, char *out, size_t outlen)
 {
+    int argc = 0;
+    while (argv[argc])
+        argc++;
     char outpath[64];
     snprintf(outpath, sizeof outpath, "%s/out.txt", dir);
     fflush(stdout);
@@ -80,8 +83,7 @@ static int run_compare(const char *a, const char *b, const char *opt, char *out,
     assert_true(saved >= 0 && fd >= 0);
     dup2(fd, 1);
     close(fd);
-    char *argv[] = {"compare", (char *)(opt ? opt : a), (char *)(opt ? a : b), (char *)b, NULL};
-    int rc = zc_compare_main(opt ? 4 : 3, argv);
+    int rc = zc_compare_main(argc, argv);
     fflush(stdout);
     dup2(saved, 1);
     close(saved);
@@ -90,6 +92,13 @@ static int run_compare(const char *a, const char *b, const char *opt, char *out,
     out[n] = '\0';
     fclose(in);
     return rc;
+}
+
+static int run_compare(const char *a, const char *b, const char *opt, char *out, size_t outlen)
+{
+    char *argv[] = {"compare", (char *)(opt ? opt : a), (char *)(opt ? a : b), (char *)(opt ? b : NULL),
+                    NULL};
+    return run_argv(argv, out, outlen);
 }
 
 static void identical_runs_pass(void **state)
@@ -344,24 +353,8 @@ static char *write_pairs(const char *name, int rounds, double factor, double jit
 
 static int run_paired(const char *path, const char *threshold, char *out, size_t outlen)
 {
-    char outpath[64];
-    snprintf(outpath, sizeof outpath, "%s/out.txt", dir);
-    fflush(stdout);
-    int saved = dup(1);
-    int fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    assert_true(saved >= 0 && fd >= 0);
-    dup2(fd, 1);
-    close(fd);
     char *argv[] = {"compare", "--paired", "--threshold", (char *)threshold, (char *)path, NULL};
-    int rc = zc_compare_main(5, argv);
-    fflush(stdout);
-    dup2(saved, 1);
-    close(saved);
-    FILE *in = fopen(outpath, "r");
-    size_t n = fread(out, 1, outlen - 1, in);
-    out[n] = '\0';
-    fclose(in);
-    return rc;
+    return run_argv(argv, out, outlen);
 }
 
 static void paired_rounds_gate_on_the_interval(void **state)
@@ -423,30 +416,6 @@ static char *write_text(const char *name, const char *text)
     fputs(text, f);
     fclose(f);
     return path;
-}
-
-static int run_argv(char **argv, char *out, size_t outlen)
-{
-    int argc = 0;
-    while (argv[argc])
-        argc++;
-    char outpath[64];
-    snprintf(outpath, sizeof outpath, "%s/out.txt", dir);
-    fflush(stdout);
-    int saved = dup(1);
-    int fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    assert_true(saved >= 0 && fd >= 0);
-    dup2(fd, 1);
-    close(fd);
-    int rc = zc_compare_main(argc, argv);
-    fflush(stdout);
-    dup2(saved, 1);
-    close(saved);
-    FILE *in = fopen(outpath, "r");
-    size_t n = fread(out, 1, outlen - 1, in);
-    out[n] = '\0';
-    fclose(in);
-    return rc;
 }
 
 #define COUNTS_HEADER "toolchain,case,pages,instructions\n"
@@ -544,6 +513,88 @@ static void counts_bad_input_exits_2(void **state)
     free(good);
 }
 
+/* DIR/NAME.csv (+ samples) of one cpu:u64 case, run_id NAME, with a tsc_hz
+ * column, and NAME.meta.json when cpu is not NULL. */
+static char *write_host_run(const char *name, const char *cpu, const char *best, double tsc_hz,
+                            double latency)
+{
+    char *path, *spath, *mpath;
+    assert_true(asprintf(&path, "%s/%s.csv", dir, name) > 0);
+    assert_true(asprintf(&spath, "%s/%s.samples.csv", dir, name) > 0);
+    assert_true(asprintf(&mpath, "%s/%s.meta.json", dir, name) > 0);
+    FILE *f = fopen(path, "w"), *smp = fopen(spath, "w");
+    assert_non_null(f);
+    assert_non_null(smp);
+    fprintf(f, "schema_version,run_id,workload,op,backend,device,buf_bytes,gran_bytes,zero_ratio,cache,"
+               "latency_ns,throughput_gbps,tsc_hz\n"
+               "1,%s,zerocheck,compval,cpu:u64,cpu,4096,4096,1,hot,%g,%g,%.0f\n",
+            name, latency, 4096 / latency, tsc_hz);
+    fputs("schema_version,run_id,case,rep,latency_ns,cpu_ns\n", smp);
+    for (int r = 0; r < 9; r++)
+        fprintf(smp, "1,%s,zerocheck/compval/cpu:u64/4096/4096/1/hot,%d,%g,%g\n", name, r,
+                latency * (1 + 0.01 * (r % 3)), latency);
+    fclose(f);
+    fclose(smp);
+    unlink(mpath);
+    if (cpu) {
+        FILE *m = fopen(mpath, "w");
+        assert_non_null(m);
+        fprintf(m, "{\n  \"schema_version\": 1,\n  \"run_id\": \"%s\",\n  \"cpu_model\": \"%s\",\n"
+                   "  \"cpu_flags\": {\"SSE2\": true, \"AVX512BW\": false},\n"
+                   "  \"cpu_best_variant\": \"%s\",\n  \"tsc_hz\": %.0f,\n  \"hwloc\": {\"pus\": 2}\n}\n",
+                name, cpu, best, tsc_hz);
+        fclose(m);
+    }
+    free(spath);
+    free(mpath);
+    return path;
+}
+
+static void runs_of_different_hosts_are_not_called_regressions(void **state)
+{
+    (void)state;
+    char out[8192];
+    char *base = write_host_run("h_base", "AMD EPYC 9654", "avx512", 2.6e9, 100);
+    char *same = write_host_run("h_same", "AMD EPYC 9654", "avx512", 2.601e9, 150);
+    char *cpu = write_host_run("h_cpu", "AMD EPYC", "avx512", 2.6e9, 150);
+    char *isa = write_host_run("h_isa", "AMD EPYC 9654", "avx2", 2.6e9, 150);
+    char *tsc = write_host_run("h_tsc", "AMD EPYC 9654", "avx512", 2.45e9, 150);
+    char *bare = write_host_run("h_bare", NULL, NULL, 2.6e9, 150);
+    /* one host (TSC within calibration noise): a regression */
+    char *argv[] = {"compare", base, same, NULL, NULL};
+    assert_int_equal(run_argv(argv, out, sizeof out), 1);
+    assert_null(strstr(out, "different hosts"));
+    /* another CPU, ISA of best or TSC: listed, not called */
+    const struct {
+        char *path;
+        const char *why;
+    } other[] = {{cpu, "(CPU 'AMD EPYC 9654' vs 'AMD EPYC')"},
+                 {isa, "(cpu:best avx512 vs avx2)"},
+                 {tsc, "(TSC 2.600 vs 2.450 GHz)"}};
+    for (int i = 0; i < 3; i++) {
+        argv[2] = other[i].path;
+        assert_int_equal(run_argv(argv, out, sizeof out), 0);
+        assert_non_null(strstr(out, "BASE and NEW come from different hosts"));
+        assert_non_null(strstr(out, other[i].why));
+        assert_non_null(strstr(out, "slower (other host: not gated)"));
+        assert_non_null(strstr(out, "0 regressions"));
+        assert_non_null(strstr(out, "1 slower on the other host"));
+        char *cross[] = {"compare", "--cross-host", base, other[i].path, NULL};
+        assert_int_equal(run_argv(cross, out, sizeof out), 1);
+        assert_non_null(strstr(out, "gating anyway"));
+    }
+    /* without the sidecar the host is not known: said, and gated */
+    argv[2] = bare;
+    assert_int_equal(run_argv(argv, out, sizeof out), 1);
+    assert_non_null(strstr(out, "host metadata incomplete"));
+    free(base);
+    free(same);
+    free(cpu);
+    free(isa);
+    free(tsc);
+    free(bare);
+}
+
 int main(void)
 {
     assert_non_null(mkdtemp(dir));
@@ -563,6 +614,7 @@ int main(void)
         cmocka_unit_test(counts_gate_on_the_toolchain_that_made_them),
         cmocka_unit_test(counts_of_another_toolchain_fall_back_to_the_base),
         cmocka_unit_test(counts_bad_input_exits_2),
+        cmocka_unit_test(runs_of_different_hosts_are_not_called_regressions),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[128];
