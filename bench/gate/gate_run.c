@@ -89,17 +89,22 @@ static int load(const char *path, struct lib *l)
     return 0;
 }
 
-/* The specs the gate measures: every CPU variant usable here but the
- * plain byte loop (the correctness reference), then the DSA submit path on
- * the device model executing inside submit (no engine thread to wait for). */
+/* The specs the gate measures: every CPU variant usable here up to the one
+ * "best" resolves to (ZC_CPU_BEST=avx2 gates as a machine without AVX-512
+ * would) but the plain byte loop (the correctness reference), then the DSA
+ * submit path on the device model executing inside submit (no engine
+ * thread to wait for). */
 enum { MAX_SPECS = 16 };
 static size_t gate_specs(const struct lib *l, char specs[][64])
 {
     size_t n = 0;
+    const char *best = l->best_name();
     for (size_t i = 0; i < l->variant_count() && n + 1 < MAX_SPECS; i++) {
         const struct zc_cpu_variant *v = l->variant_at(i);
         if (v->usable && strcmp(v->name, "byte") != 0)
             snprintf(specs[n++], 64, "cpu:%s", v->name);
+        if (strcmp(v->name, best) == 0)
+            break; /* the variants are listed in order of preference */
     }
     snprintf(specs[n++], 64, "%s", DSA_SPEC);
     return n;
