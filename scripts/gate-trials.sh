@@ -3,9 +3,10 @@
 # it (results/README.md, "How the threshold and rounds were chosen"): one
 # markdown table row per run.
 #   scripts/gate-trials.sh BUILD_DIR [--runs N] [--plant PATCH]
-# --plant PATCH gates a copy of the working tree with PATCH applied (e.g.
-# tests/gate/plant-u64-slower.patch), built like BUILD_DIR, instead of
-# BUILD_DIR itself. The base is resolved in this checkout as usual.
+# --plant PATCH gates the libzc of a copy of the working tree with PATCH
+# applied (e.g. tests/gate/plant-u64-slower.patch), built like BUILD_DIR,
+# instead of BUILD_DIR's (ZC_GATE_NEW_LIB). The base is resolved in this
+# checkout as usual.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 usage="usage: scripts/gate-trials.sh BUILD_DIR [--runs N] [--plant PATCH]"
@@ -26,7 +27,6 @@ done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-gated=$build
 if [[ -n $plant ]]; then
   # The working tree as it is (uncommitted changes included), patched.
   mkdir "$tmp/src"
@@ -36,9 +36,9 @@ if [[ -n $plant ]]; then
   { cmake -S "$tmp/src" -B "$tmp/src/build" -DCMAKE_BUILD_TYPE="$(cache_value CMAKE_BUILD_TYPE)" \
       -DCMAKE_C_COMPILER="$(cache_value CMAKE_C_COMPILER)" -DCMAKE_CXX_COMPILER="$(cache_value CMAKE_CXX_COMPILER)" \
       -DBUILD_TESTING=OFF &&
-    cmake --build "$tmp/src/build" -j 2 --target zc zcbench zc-gate-run; } >"$tmp/plant-build.log" 2>&1 ||
+    cmake --build "$tmp/src/build" -j 2 --target zc; } >"$tmp/plant-build.log" 2>&1 ||
     { tail -20 "$tmp/plant-build.log"; echo "gate-trials: the planted tree does not build" >&2; exit 2; }
-  gated=$tmp/src/build
+  export ZC_GATE_NEW_LIB=$tmp/src/build/libzc.a
 fi
 
 # A timed case's "ratio [lo, hi]" (its line: case base_ns new_ns ratio [lo, hi] verdict).
@@ -48,7 +48,7 @@ echo "|---|---|---|---|---|---|---|---|---|"
 for i in $(seq 1 "$runs"); do
   t0=$SECONDS
   rc=0
-  scripts/perf-gate.sh "$gated" >"$tmp/run.log" 2>&1 || rc=$?
+  scripts/perf-gate.sh "$build" >"$tmp/run.log" 2>&1 || rc=$?
   other=$(awk '$5 ~ /^\[/ && $1 !~ /^cpu:u64\// {print $4, $1}' "$tmp/run.log" | sort -g | tail -1)
   insns=$(awk '$1 == "cpu:u64" && $5 ~ /%$/ {print $5 ($6 == "REGRESSION" ? " REGRESSION" : ""); exit}' "$tmp/run.log")
   printf '| %d | %d | %d | %s | %s | %s | %s | %s | %s |\n' "$i" "$rc" $((SECONDS - t0)) \

@@ -11,25 +11,34 @@
 #           the base counted here; a rise above ZC_GATE_INSN_THRESHOLD (0.02)
 #           fails
 #
-#   scripts/perf-gate.sh BUILD_DIR                  gate (exit 1 on a regression)
-#   scripts/perf-gate.sh BUILD_DIR --self           the build against itself: the
-#                                                   gate's own noise, no base build
-#   scripts/perf-gate.sh BUILD_DIR --update-counts  gate, then rewrite this
-#                                                   toolchain's committed counts
+#   scripts/perf-gate.sh BUILD_DIR                   gate (exit 1 on a regression)
+#   scripts/perf-gate.sh BUILD_DIR --base-build DIR  against DIR's libzc instead of a commit
+#   scripts/perf-gate.sh BUILD_DIR --self            against itself: the gate's own noise
+#   scripts/perf-gate.sh BUILD_DIR --update-counts   gate, then rewrite this toolchain's
+#                                                    committed counts
 # The base: ZC_GATE_BASE when set; else the merge base of HEAD and main (or
 # origin/main) when that is not HEAD itself; else (HEAD on main, as in CI)
 # the commit named in results/baselines/gate-base. It is built (only libzc)
 # with BUILD_DIR's compiler and build type, cached in BUILD_DIR/gate/.
+# ZC_GATE_NEW_LIB=FILE gates that libzc.a (say, of a tree with a planted
+# regression) instead of BUILD_DIR's, which still provides the instrument.
 # Also: ZC_GATE_ROUNDS (200), ZC_GATE_JOBS (2), ZC_CPU_BEST (cpu/variants.c).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-usage="usage: scripts/perf-gate.sh BUILD_DIR [--self | --update-counts]"
+usage="usage: scripts/perf-gate.sh BUILD_DIR [--base-build DIR | --self | --update-counts]"
 [[ $# -ge 1 ]] || { echo "$usage" >&2; exit 2; }
 build=$(cd "$1" 2>/dev/null && pwd) || { echo "perf-gate: no build directory '$1'" >&2; exit 2; }
 mode=${2:-gate}
-[[ $mode == gate || $mode == --self || $mode == --update-counts ]] ||
-  { echo "perf-gate: unknown argument '$mode' (allowed: --self, --update-counts)" >&2; exit 2; }
+base_build=
+case $mode in
+  gate | --update-counts) ;;
+  --self) base_build=$build ;;
+  --base-build)
+    base_build=$(cd "${3:-}" 2>/dev/null && pwd) && [[ -f $base_build/libzc.a ]] ||
+      { echo "perf-gate: --base-build needs a build directory holding libzc.a, not '${3:-}'" >&2; exit 2; } ;;
+  *) echo "perf-gate: unknown argument '$mode' ($usage)" >&2; exit 2 ;;
+esac
 rounds=${ZC_GATE_ROUNDS:-200}
 threshold=${ZC_GATE_THRESHOLD:-0.10}
 insn_threshold=${ZC_GATE_INSN_THRESHOLD:-0.02}
@@ -37,7 +46,8 @@ jobs=${ZC_GATE_JOBS:-2}
 counts_file=results/baselines/gate-insns.csv
 runner=$build/bench/zc-gate-run
 zcbench=$build/bench/zcbench
-for f in "$build/libzc.a" "$runner" "$zcbench" "$build/CMakeCache.txt"; do
+new_lib=${ZC_GATE_NEW_LIB:-$build/libzc.a}
+for f in "$new_lib" "$runner" "$zcbench" "$build/CMakeCache.txt"; do
   [[ -e $f ]] || { echo "perf-gate: $f is missing: build $build first (cmake --build $build)" >&2; exit 2; }
 done
 command -v valgrind >/dev/null ||
@@ -51,15 +61,17 @@ trap 'rm -rf "$tmp"' EXIT
 start=$SECONDS
 phase() { printf 'perf-gate: [%3ds] %s\n' $((SECONDS - start)) "$*"; }
 
-# libzc.a of a build as a shared object the runner can load beside another:
-# -Bsymbolic binds the library's calls to itself.
-shared_lib() { # build_dir out.so
-  local pc_dir=$1
+# A libzc.a as a shared object the runner can load beside another (-Bsymbolic
+# binds the library's calls to itself), linked with what zc.pc of its build
+# (or of BUILD_DIR) names.
+shared_lib() { # libzc.a out.so
+  local pc_dir
+  pc_dir=$(dirname "$1")
   [[ -f $pc_dir/zc.pc ]] || pc_dir=$build
   local libs
   libs=$(PKG_CONFIG_PATH=$pc_dir pkg-config --static --libs-only-l zc | sed 's/-lzc\b//')
   # shellcheck disable=SC2086 # a word list
-  "$cc" -shared -Wl,-Bsymbolic -o "$2" -Wl,--whole-archive "$1/libzc.a" -Wl,--no-whole-archive $libs
+  "$cc" -shared -Wl,-Bsymbolic -o "$2" -Wl,--whole-archive "$1" -Wl,--no-whole-archive $libs
 }
 
 # Prints "COMMIT REASON..." for the base, or nothing outside git.
@@ -106,7 +118,7 @@ build_base() { # commit -> prints the directory holding libzc.a and libzc-gate.s
   if ! { cmake -S "$dir/src" -B "$dir/build" -DCMAKE_BUILD_TYPE="$build_type" -DCMAKE_C_COMPILER="$cc" \
            -DCMAKE_CXX_COMPILER="$cxx" -DBUILD_TESTING=OFF &&
          cmake --build "$dir/build" -j "$jobs" --target zc &&
-         shared_lib "$dir/build" "$dir/build/libzc-gate.so"; } >"$dir/build.log" 2>&1; then
+         shared_lib "$dir/build/libzc.a" "$dir/build/libzc-gate.so"; } >"$dir/build.log" 2>&1; then
     tail -20 "$dir/build.log" >&2
     echo "perf-gate: the base $1 does not build (log: $dir/build.log)" >&2
     return 2
@@ -134,14 +146,15 @@ count() { # lib.so out.csv
 }
 
 new_so=$tmp/new/libzc-gate.so
-mkdir -p "$tmp/new"
-shared_lib "$build" "$new_so"
+mkdir -p "$tmp/new" "$tmp/base"
+shared_lib "$new_lib" "$new_so"
+[[ $new_lib == "$build/libzc.a" ]] || phase "new: $new_lib (ZC_GATE_NEW_LIB)"
 base_so=
-if [[ $mode == --self ]]; then
-  mkdir -p "$tmp/self"
-  base_so=$tmp/self/libzc-gate.so
-  cp "$new_so" "$base_so" # another file: dlopen would hand back the same library for the same one
-  phase "base: this build itself (--self): the gate's own noise"
+if [[ -n $base_build ]]; then
+  # Always another file: dlopen hands back the same library for the same file.
+  base_so=$tmp/base/libzc-gate.so
+  shared_lib "$base_build/libzc.a" "$base_so"
+  phase "base: $base_build/libzc.a ($mode)"
 else
   base_line=$(resolve_base) || exit 2
   if [[ -z $base_line ]]; then
