@@ -43,16 +43,20 @@ fi
 
 # A timed case's "ratio [lo, hi]" (its line: case base_ns new_ns ratio [lo, hi] verdict).
 timed() { awk -v c="$2" '$1 == c && $5 ~ /^\[/ {print $4, $5, $6; exit}' "$1"; }
-echo "| run | exit | s | cpu:u64 4K | cpu:u64 64K | cpu:u64 1M | highest other case (new/base) | u64 insns | load |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| run | exit | timed fails | count fails | cpu:u64 4K | cpu:u64 64K | cpu:u64 1M | other case nearest to failing | cpu:u64 insns | s | load |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for i in $(seq 1 "$runs"); do
   t0=$SECONDS
   rc=0
   scripts/perf-gate.sh "$build" >"$tmp/run.log" 2>&1 || rc=$?
-  other=$(awk '$5 ~ /^\[/ && $1 !~ /^cpu:u64\// {print $4, $1}' "$tmp/run.log" | sort -g | tail -1)
-  insns=$(awk '$1 == "cpu:u64" && $5 ~ /%$/ {print $5 ($6 == "REGRESSION" ? " REGRESSION" : ""); exit}' "$tmp/run.log")
-  printf '| %d | %d | %d | %s | %s | %s | %s | %s | %s |\n' "$i" "$rc" $((SECONDS - t0)) \
-    "$(timed "$tmp/run.log" cpu:u64/4096)" "$(timed "$tmp/run.log" cpu:u64/65536)" \
-    "$(timed "$tmp/run.log" cpu:u64/1048576)" "${other:--}" "${insns:--}" "$(cut -d' ' -f1 /proc/loadavg)"
   ((rc <= 1)) || { cat "$tmp/run.log"; echo "gate-trials: the gate failed to run (exit $rc)" >&2; exit 2; }
+  timed_fails=$(awk '$5 ~ /^\[/ && $7 == "REGRESSION"' "$tmp/run.log" | wc -l)
+  count_fails=$(awk '$5 ~ /%$/ && $6 == "REGRESSION"' "$tmp/run.log" | wc -l)
+  other=$(awk '$5 ~ /^\[/ && $1 !~ /^cpu:u64\// {lo = substr($5, 2) + 0; print lo, $1, $4, $5, $6}' \
+            "$tmp/run.log" | sort -g | tail -1 | cut -d' ' -f2-)
+  insns=$(awk '$1 == "cpu:u64" && $5 ~ /%$/ {print $5; exit}' "$tmp/run.log")
+  printf '| %d | %d | %d | %d | %s | %s | %s | %s | %s | %d | %s |\n' "$i" "$rc" "$timed_fails" "$count_fails" \
+    "$(timed "$tmp/run.log" cpu:u64/4096)" "$(timed "$tmp/run.log" cpu:u64/65536)" \
+    "$(timed "$tmp/run.log" cpu:u64/1048576)" "${other:--}" "${insns:--}" $((SECONDS - t0)) \
+    "$(cut -d' ' -f1 /proc/loadavg)"
 done
