@@ -32,8 +32,8 @@ static int add_count(const struct zc_csv_row *row, const int *cols, void *ctx, c
     const char *pages_text = row->fields[cols[K_PAGES]], *insns_text = row->fields[cols[K_INSNS]];
     double pages, insns;
     const char *bad = !zc_csv_positive(pages_text, &pages) || pages < 1 ? "pages"
-                      : !zc_csv_positive(insns_text, &insns)           ? "instructions"
-                                                                : NULL;
+                      : !zc_csv_positive(insns_text, &insns)            ? "instructions"
+                                                                        : NULL;
     if (bad) {
         snprintf(err, errlen, "%s: case %s: bad %s '%s' (allowed: a number > 0)", c->path,
                  row->fields[cols[K_CASE]], bad, bad[0] == 'p' ? pages_text : insns_text);
