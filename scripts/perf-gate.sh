@@ -94,7 +94,9 @@ resolve_base() {
     fi
     break
   done
-  named=$(grep -v '^#' results/baselines/gate-base | awk 'NF {print $1; exit}')
+  [[ -f results/baselines/gate-base ]] ||
+    { echo "perf-gate: results/baselines/gate-base is missing: it names the base on main" >&2; return 2; }
+  named=$(awk '!/^#/ && NF {print $1; exit}' results/baselines/gate-base)
   mb=$(git rev-parse --verify -q "$named^{commit}") || {
     echo "perf-gate: the base $named named in results/baselines/gate-base is not in this clone" \
          "(shallow? fetch it, or set ZC_GATE_BASE)" >&2
