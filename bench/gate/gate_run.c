@@ -406,6 +406,10 @@ int main(int argc, char **argv)
         if (!strcmp(argv[i], "--rounds")) {
             if (!parse_number("--rounds", argv[++i], 6, 100000, &rounds))
                 return 2;
+            if (rounds != floor(rounds)) {
+                fprintf(stderr, "zc-gate-run: bad value '%s' for --rounds (allowed: an integer)\n", argv[i]);
+                return 2;
+            }
         } else if (!strcmp(argv[i], "--sample-us")) {
             if (!parse_number("--sample-us", argv[++i], 1, 1e6, &sample_us))
                 return 2;
