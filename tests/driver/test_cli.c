@@ -128,6 +128,28 @@ static void backend_all_is_every_usable_kind(void **state)
     assert_non_null(strstr(r.out, "dsa-batch:wq=emu,batch=16/65536/"));
 }
 
+static void cpu_best_override_is_applied_or_refused(void **state)
+{
+    (void)state;
+    setenv("ZC_CPU_BEST", "u64", 1);
+    run_zcbench(bin, ARGS("--list-backends"), &r);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "best = u64"));
+    setenv("ZC_CPU_BEST", "avx9", 1);
+    run_zcbench(bin, ARGS("--dry-run"), &r);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "ZC_CPU_BEST=avx9: unknown variant (allowed here: byte, u64"));
+    assert_ptr_equal(strchr(r.err, '\n'), r.err + strlen(r.err) - 1);
+    /* a variant the CPU may lack: taken, or refused saying why */
+    setenv("ZC_CPU_BEST", "avx512", 1);
+    run_zcbench(bin, ARGS("--list-backends"), &r);
+    if (r.status == 0)
+        assert_non_null(strstr(r.out, "best = avx512"));
+    else if (r.status != 2 || !strstr(r.err, "ZC_CPU_BEST=avx512: ") || !strstr(r.err, "(allowed here: "))
+        fail_msg("ZC_CPU_BEST=avx512: status %d, stderr '%s'", r.status, r.err);
+    unsetenv("ZC_CPU_BEST");
+}
+
 static void list_backends_says_what_is_usable(void **state)
 {
     (void)state;
@@ -145,4 +167,5 @@ ZCB_TEST_MAIN(cmocka_unit_test(bad_input_exits_2_naming_the_value),
               cmocka_unit_test(help_lists_every_option),
               cmocka_unit_test(dry_run_prints_the_cases),
               cmocka_unit_test(backend_all_is_every_usable_kind),
+              cmocka_unit_test(cpu_best_override_is_applied_or_refused),
               cmocka_unit_test(list_backends_says_what_is_usable))
