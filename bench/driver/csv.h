@@ -26,7 +26,7 @@ struct zcb_row {
     /* appended after schema 1's first table (see docs/csv-schema.md) */
     const char *sweep, *sink, *numa;
     int64_t cpu;
-    bool migrate; /* the migrate columns are filled */
+    bool migrate; /* the migrate model's columns are filled */
     uint64_t packet_pages;
     double sender_cpu_ns, sender_cpu_ns_max;
     double descriptors_per_page, batches_per_pass, retries_per_pass, cpu_pages_per_pass,

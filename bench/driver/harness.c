@@ -23,10 +23,11 @@ enum metric {
     M_CPU_NS, M_SUBMIT_CPP, M_WAIT_CPP, M_DESC_PP, M_BATCHES, M_RETRIES, M_CPU_PAGES, M_FAULTS,
     M_SAVE_CYC, M_ZC_CYC, M_SENDER_MAX, M_COUNT
 };
-static const char *const metric_names[M_COUNT] = {
+static const char *const metric_names[] = {
     "cpu_ns", "submit_cpp", "wait_cpp", "desc_pp", "batches", "retries", "cpu_pages", "faults",
     "save_cycles", "zc_cycles", "sender_cpu_max",
 };
+_Static_assert(sizeof metric_names / sizeof *metric_names == M_COUNT, "a name for every metric");
 
 static const char MSG_INTERRUPTED[] = "interrupted";
 static const char MSG_SKIPPED[] = "skipped after an earlier failure";
@@ -49,7 +50,8 @@ static struct {
     const struct zcb_harness *h;
     struct current cur;
     size_t done;
-    int status;
+    int status;  /* exit status so far */
+    bool stop;   /* a failure that skips every later case */
 } run;
 
 static const struct zcb_workload_ops *workload_of(const struct zcb_case *c)
@@ -96,7 +98,7 @@ static void describe(struct current *cur)
     cur->batch = d->batch;
     cur->queue_depth = d->queue_depth;
     cur->n_wq = d->n_wq;
-    cur->threads = d->threads * (cur->c->op == ZCB_OP_MIGRATE ? cur->c->senders : 1);
+    cur->threads = d->threads * (cur->bench.ops == &zcb_wl_migrate ? cur->c->senders : 1);
     snprintf(cur->wait, sizeof cur->wait, "-");
     struct zc_spec spec;
     if (strcmp(d->device, "cpu") != 0 && zc_spec_parse(d->spec, &spec) == 0) {
@@ -133,7 +135,7 @@ static int prepare(const struct zcb_case *c)
     b->buf = zcb_buffer_get(ZCB_SLOT_DATA, &fill);
     if (!b->buf)
         return -ENOMEM;
-    if (c->op != ZCB_OP_READ && c->op != ZCB_OP_MIGRATE) {
+    if (!b->ops->opens_own_backend) {
         rc = zc_backend_open(c->backend, &b->be);
         if (rc)
             return rc;
@@ -150,7 +152,7 @@ static void bench_fn(zc_gb_state *st, void *ctx)
 {
     const struct zcb_case *c = ctx;
     struct current *cur = &run.cur;
-    if (run.status) {
+    if (run.stop) {
         zc_gb_skip_with_error(st, MSG_SKIPPED);
         return;
     }
@@ -178,6 +180,7 @@ static void bench_fn(zc_gb_state *st, void *ctx)
         if (b->be)
             zc_backend_reset_stats(b->be);
         if (b->ops->pass(b, &s) != 0) {
+            cur->prepared = false; /* the case's later repetitions are skipped */
             zc_gb_skip_with_error(st, zc_last_error());
             return;
         }
@@ -198,6 +201,7 @@ static void bench_fn(zc_gb_state *st, void *ctx)
         iters++;
     }
     if (b->ops->verify(b) != 0) {
+        cur->prepared = false;
         zc_gb_skip_with_error(st, zc_last_error());
         return;
     }
@@ -269,7 +273,7 @@ static void fill_row(const struct current *cur, struct zcb_row *r)
     r->sink = r->guest ? c->sink : "-";
     r->numa = c->numa;
     r->cpu = c->cpu;
-    r->migrate = c->op == ZCB_OP_MIGRATE;
+    r->migrate = b->ops == &zcb_wl_migrate;
     r->packet_pages = c->packet;
     r->sender_cpu_ns = med[M_CPU_NS];
     r->sender_cpu_ns_max = med[M_SENDER_MAX];
@@ -343,9 +347,12 @@ static void on_report(const struct zc_gb_result *r, void *ctx)
     if (r->error) {
         bool quiet = strcmp(r->error_message, MSG_INTERRUPTED) == 0 ||
                      strcmp(r->error_message, MSG_SKIPPED) == 0;
-        if (!quiet && !run.status) {
+        if (!quiet && !run.stop) {
             fprintf(stderr, "zcbench: case %s failed: %s\n", r->run_name, r->error_message);
             run.status = 1;
+            /* An outside program's failure spares the other cases; ours stops the run. */
+            const struct zcb_workload_ops *ops = cur->bench.ops;
+            run.stop = !(ops && ops->failure_is_local);
         }
         return;
     }

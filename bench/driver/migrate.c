@@ -204,5 +204,10 @@ static void migrate_release(struct zcb_bench *b)
     b->desc = NULL;
 }
 
-const struct zcb_workload_ops zcb_wl_migrate = {migrate_prepare, migrate_pass, zcb_verify_answers,
-                                            migrate_release};
+const struct zcb_workload_ops zcb_wl_migrate = {
+    .prepare = migrate_prepare,
+    .pass = migrate_pass,
+    .verify = zcb_verify_answers,
+    .release = migrate_release,
+    .opens_own_backend = true,
+};

@@ -34,5 +34,9 @@ static int compare_pass(struct zcb_bench *b, struct zcb_sample *out)
 
 static void compare_release(struct zcb_bench *b) { b->priv = NULL; }
 
-const struct zcb_workload_ops zcb_wl_compare = {compare_prepare, compare_pass, zcb_verify_answers,
-                                            compare_release};
+const struct zcb_workload_ops zcb_wl_compare = {
+    .prepare = compare_prepare,
+    .pass = compare_pass,
+    .verify = zcb_verify_answers,
+    .release = compare_release,
+};

@@ -73,5 +73,9 @@ static void savevm_release(struct zcb_bench *b)
     b->priv = NULL;
 }
 
-const struct zcb_workload_ops zcb_wl_savevm = {savevm_prepare, savevm_pass, zcb_verify_answers,
-                                           savevm_release};
+const struct zcb_workload_ops zcb_wl_savevm = {
+    .prepare = savevm_prepare,
+    .pass = savevm_pass,
+    .verify = zcb_verify_answers,
+    .release = savevm_release,
+};

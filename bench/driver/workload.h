@@ -46,6 +46,12 @@ struct zcb_workload_ops {
     /* 0 when the last pass's answers match the oracle, else -EIO + message. */
     int (*verify)(struct zcb_bench *b);
     void (*release)(struct zcb_bench *b);
+    /* The workload opens what it measures (migrate: a backend per sender;
+     * the reference kernel: none); the harness opens nothing. */
+    bool opens_own_backend;
+    /* A failure is an outside program's, not a wrong answer: it ends this
+     * case only, the others go on. */
+    bool failure_is_local;
 };
 
 extern const struct zcb_workload_ops zcb_wl_zerocheck; /* op compval */

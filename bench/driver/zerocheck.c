@@ -69,7 +69,12 @@ static int check_pass(struct zcb_bench *b, struct zcb_sample *out)
     return rc ? zc_fail(-rc, "%s: check failed: %s", b->c->backend, zc_last_error()) : 0;
 }
 
-const struct zcb_workload_ops zcb_wl_zerocheck = {no_prepare, check_pass, zcb_verify_answers, no_release};
+const struct zcb_workload_ops zcb_wl_zerocheck = {
+    .prepare = no_prepare,
+    .pass = check_pass,
+    .verify = zcb_verify_answers,
+    .release = no_release,
+};
 
 /* The reference reads every byte with no early exit; its OR is kept so the
  * loads cannot be optimized away and is checked against the oracle. */
@@ -106,4 +111,10 @@ static int read_verify(struct zcb_bench *b)
                    all_zero ? "all zero" : "not all zero");
 }
 
-const struct zcb_workload_ops zcb_wl_read = {read_prepare, read_pass, read_verify, no_release};
+const struct zcb_workload_ops zcb_wl_read = {
+    .prepare = read_prepare,
+    .pass = read_pass,
+    .verify = read_verify,
+    .release = no_release,
+    .opens_own_backend = true, /* the reference kernel is no backend */
+};
