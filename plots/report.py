@@ -56,8 +56,8 @@ def load_rows(results_dir):
             if not reader.fieldnames or reader.fieldnames[0] != "schema_version":
                 continue
             for row in reader:
-                if row.get("schema_version") != "1":
-                    fail(f"{path}: schema_version {row.get('schema_version')!r} (this report reads 1)")
+                if row.get("schema_version") not in ("1", "2"):
+                    fail(f"{path}: schema_version {row.get('schema_version')!r} (this report reads 1 and 2)")
                 row["_file"] = os.path.basename(path)
                 rows.append(row)
     if not rows:

@@ -12,6 +12,7 @@
 #include "dsa/spec.h"
 #include "backend_axes.h"
 #include "placement.h"
+#include "qemu_workload.h"
 
 static const uint64_t zerocheck_sizes[] = {4096, 65536, 1 << 20, 16 << 20};
 static const uint64_t onegig_size = 1ull << 30;
@@ -35,8 +36,9 @@ uint64_t zcb_mem_available(void)
 
 uint64_t zcb_case_buffer_bytes(const struct zcb_case *c)
 {
-    /* compare: the buffer and a zero buffer to compare it with. */
-    return c->op == ZCB_OP_COMPARE ? 2 * c->buf_bytes : c->buf_bytes;
+    /* compare: the buffer and a zero buffer to compare it with; QEMU: the
+     * buffer and the guest RAM file (in /dev/shm, memory too) it fills. */
+    return c->op == ZCB_OP_COMPARE || zcb_qemu_spec(c->backend) ? 2 * c->buf_bytes : c->buf_bytes;
 }
 
 void zcb_case_key(const struct zcb_case *c, const char *backend, char *buf, size_t len)
@@ -96,7 +98,8 @@ static int resolve_backends(const struct zcb_options *o, struct zcb_spec_list *o
         }
     }
     for (size_t i = 0; !rc && i < given.n; i++)
-        rc = check_backend(given.v[i]);
+        rc = zcb_qemu_spec(given.v[i]) ? zcb_qemu_check_spec(given.v[i], o->workload)
+                                       : check_backend(given.v[i]);
     if (!rc)
         *out = given;
     else
@@ -161,6 +164,11 @@ static void base_case(const struct axes *ax, struct zcb_case *c)
     c->reps = o->reps;
     c->min_time = o->min_time;
     snprintf(c->sink, sizeof c->sink, "%s", o->sink);
+    snprintf(c->qemu, sizeof c->qemu, "%s", o->qemu);
+    if (o->qemu_image[0])
+        snprintf(c->qemu_image, sizeof c->qemu_image, "%s", o->qemu_image);
+    else
+        zcb_qemu_default_image(o->output, c->qemu_image, sizeof c->qemu_image);
     c->senders = o->senders;
     c->packet = o->packet;
     c->cpu = o->cpu;
@@ -192,10 +200,13 @@ static int expand_point(const struct axes *ax, struct zcb_case *c, struct zcb_ca
         case ZCB_WL_SAVEVM: c->op = ZCB_OP_SAVEVM; break;
         default: c->op = ZCB_OP_MIGRATE; break;
         }
-        rc = check_memory(c, ax->size_opt);
         for (size_t b = 0; !rc && b < ax->backends.n; b++) {
             snprintf(c->backend, sizeof c->backend, "%s", ax->backends.v[b]);
-            rc = push(out, c);
+            rc = check_memory(c, ax->size_opt);
+            if (!rc && zcb_qemu_spec(c->backend))
+                rc = zcb_qemu_check_case(c);
+            if (!rc)
+                rc = push(out, c);
         }
     }
     return rc;
@@ -279,6 +290,9 @@ void zcb_cases_print(const struct zcb_case_list *l, FILE *out)
             fprintf(out, " sink=%s", c->sink);
         if (c->op == ZCB_OP_MIGRATE)
             fprintf(out, " senders=%u packet=%u", c->senders, c->packet);
+        if (zcb_qemu_spec(c->backend))
+            fprintf(out, " qemu=%s%s%s", c->qemu, c->op == ZCB_OP_SAVEVM ? " image=" : "",
+                    c->op == ZCB_OP_SAVEVM ? c->qemu_image : "");
         fputc('\n', out);
     }
 }

@@ -13,7 +13,7 @@
 
 enum col_type { C_STR, C_U64, C_I64, C_DBL };
 /* Which rows fill a column; the others leave it empty. */
-enum col_rows { R_ALL, R_GUEST, R_MIGRATE };
+enum col_rows { R_ALL, R_GUEST, R_GUEST_MODEL, R_MIGRATE, R_QEMU, R_QEMU_MIGRATE, R_QEMU_MULTIFD };
 
 struct column {
     const char *name;
@@ -32,14 +32,22 @@ static const struct column results_columns[] = {
     COL(throughput_gbps, C_DBL), COL(cpu_ns_per_page, C_DBL), COL(submit_cycles_per_page, C_DBL),
     COL(wait_cycles_per_page, C_DBL), COL(pages, C_U64), COL(pages_zero, C_U64),
     COL(verified, C_U64), COL(nonzero_at, C_STR), COL(wait, C_STR), COL_OF(mem_bytes, C_U64, R_GUEST),
-    COL_OF(save_cycles, C_U64, R_GUEST), COL_OF(zerocheck_cycles, C_U64, R_GUEST),
-    COL_OF(zerocheck_share, C_DBL, R_GUEST), COL(tsc_hz, C_DBL),
+    COL_OF(save_cycles, C_U64, R_GUEST), COL_OF(zerocheck_cycles, C_U64, R_GUEST_MODEL),
+    COL_OF(zerocheck_share, C_DBL, R_GUEST_MODEL), COL(tsc_hz, C_DBL),
     /* appended */
     COL(sweep, C_STR), COL(sink, C_STR), COL(numa, C_STR), COL(cpu, C_I64),
     COL_OF(packet_pages, C_U64, R_MIGRATE), COL_OF(sender_cpu_ns, C_DBL, R_MIGRATE),
     COL_OF(sender_cpu_ns_max, C_DBL, R_MIGRATE), COL(descriptors_per_page, C_DBL),
     COL(batches_per_pass, C_DBL), COL(retries_per_pass, C_DBL), COL(cpu_pages_per_pass, C_DBL),
     COL(faults_per_pass, C_DBL), COL(note, C_STR),
+    /* schema 2 */
+    COL_OF(qemu_version, C_STR, R_QEMU), COL_OF(qemu_accel, C_STR, R_QEMU),
+    COL_OF(qemu_channels, C_U64, R_QEMU_MIGRATE), COL_OF(qemu_pages_zero, C_U64, R_QEMU),
+    COL_OF(qemu_pages_normal, C_U64, R_QEMU), COL_OF(qemu_bytes, C_U64, R_QEMU),
+    COL_OF(qemu_total_ms, C_DBL, R_QEMU_MIGRATE), COL_OF(qemu_mbps, C_DBL, R_QEMU_MIGRATE),
+    COL_OF(qemu_cpu_user_ns, C_DBL, R_QEMU), COL_OF(qemu_cpu_sys_ns, C_DBL, R_QEMU),
+    COL_OF(qemu_save_thread_cpu_ns, C_DBL, R_QEMU), COL_OF(qemu_multifd_cpu_ns, C_DBL, R_QEMU_MULTIFD),
+    COL_OF(qemu_multifd_cpu_ns_max, C_DBL, R_QEMU_MULTIFD), COL_OF(qemu_io_cpu_ns, C_DBL, R_QEMU),
 };
 #define N_RESULTS (sizeof results_columns / sizeof results_columns[0])
 
@@ -131,7 +139,11 @@ static bool filled(enum col_rows rows, const struct zcb_row *r)
     switch (rows) {
     case R_ALL: return true;
     case R_GUEST: return r->guest;
+    case R_GUEST_MODEL: return r->guest && !r->qemu;
     case R_MIGRATE: return r->migrate;
+    case R_QEMU: return r->qemu;
+    case R_QEMU_MIGRATE: return r->qemu && r->qemu_migrate;
+    case R_QEMU_MULTIFD: return r->qemu && r->qemu_channels > 0;
     }
     return false;
 }

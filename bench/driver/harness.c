@@ -15,17 +15,22 @@
 #include "interrupt.h"
 #include "placement.h"
 #include "progress.h"
+#include "qemu_workload.h"
 #include "workload.h"
 
 /* Per-iteration values passed from the benchmark to the report callback as
  * Google Benchmark counters (averaged over iterations). */
 enum metric {
     M_CPU_NS, M_SUBMIT_CPP, M_WAIT_CPP, M_DESC_PP, M_BATCHES, M_RETRIES, M_CPU_PAGES, M_FAULTS,
-    M_SAVE_CYC, M_ZC_CYC, M_SENDER_MAX, M_COUNT
+    M_SAVE_CYC, M_ZC_CYC, M_SENDER_MAX,
+    M_QEMU_FIRST, /* device qemu: enum zcb_qemu_metric from here */
+    M_COUNT = M_QEMU_FIRST + ZCB_Q_COUNT
 };
 static const char *const metric_names[] = {
     "cpu_ns", "submit_cpp", "wait_cpp", "desc_pp", "batches", "retries", "cpu_pages", "faults",
-    "save_cycles", "zc_cycles", "sender_cpu_max",
+    "save_cycles", "zc_cycles", "sender_cpu_max", "qemu_pages_zero", "qemu_pages_normal",
+    "qemu_bytes", "qemu_total_ms", "qemu_mbps", "qemu_cpu_user_ns", "qemu_cpu_sys_ns",
+    "qemu_save_thread_ns", "qemu_multifd_ns", "qemu_multifd_max_ns", "qemu_io_ns",
 };
 _Static_assert(sizeof metric_names / sizeof *metric_names == M_COUNT, "a name for every metric");
 
@@ -56,6 +61,8 @@ static struct {
 
 static const struct zcb_workload_ops *workload_of(const struct zcb_case *c)
 {
+    if (zcb_qemu_spec(c->backend))
+        return c->op == ZCB_OP_SAVEVM ? &zcb_wl_qemu_savevm : &zcb_wl_qemu_migrate;
     switch (c->op) {
     case ZCB_OP_READ: return &zcb_wl_read;
     case ZCB_OP_COMPARE: return &zcb_wl_compare;
@@ -198,6 +205,8 @@ static void bench_fn(zc_gb_state *st, void *ctx)
         sums[M_SAVE_CYC] += (double)s.save_cycles;
         sums[M_ZC_CYC] += (double)s.zerocheck_cycles;
         sums[M_SENDER_MAX] += s.sender_cpu_ns_max;
+        for (int m = 0; m < ZCB_Q_COUNT; m++)
+            sums[M_QEMU_FIRST + m] += s.qemu[m];
         iters++;
     }
     if (b->ops->verify(b) != 0) {
@@ -205,7 +214,7 @@ static void bench_fn(zc_gb_state *st, void *ctx)
         zc_gb_skip_with_error(st, zc_last_error());
         return;
     }
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < (b->qemu ? M_COUNT : M_QEMU_FIRST); m++)
         zc_gb_counter(st, metric_names[m], sums[m], ZC_GB_COUNTER_AVG_ITERATIONS);
     zc_gb_set_bytes_processed(st, iters * (int64_t)c->buf_bytes);
 }
@@ -228,6 +237,27 @@ static double quantile(const double *v, size_t n, double q)
 }
 
 static double median_of(const double *v, size_t n) { return quantile(v, n, 0.5); }
+
+static void fill_qemu(const struct zcb_qemu_info *q, const double *med, struct zcb_row *r)
+{
+    r->qemu = true;
+    r->qemu_version = q->version;
+    r->qemu_accel = q->accel;
+    r->qemu_migrate = q->migrate;
+    r->sink = q->sink;
+    r->qemu_channels = q->channels;
+    r->qemu_pages_zero = (uint64_t)llround(med[ZCB_Q_PAGES_ZERO]);
+    r->qemu_pages_normal = (uint64_t)llround(med[ZCB_Q_PAGES_NORMAL]);
+    r->qemu_bytes = (uint64_t)llround(med[ZCB_Q_BYTES]);
+    r->qemu_total_ms = med[ZCB_Q_TOTAL_MS];
+    r->qemu_mbps = med[ZCB_Q_MBPS];
+    r->qemu_cpu_user_ns = med[ZCB_Q_CPU_USER];
+    r->qemu_cpu_sys_ns = med[ZCB_Q_CPU_SYS];
+    r->qemu_save_thread_cpu_ns = med[ZCB_Q_SAVE_THREAD];
+    r->qemu_multifd_cpu_ns = med[ZCB_Q_MULTIFD];
+    r->qemu_multifd_cpu_ns_max = med[ZCB_Q_MULTIFD_MAX];
+    r->qemu_io_cpu_ns = med[ZCB_Q_IO];
+}
 
 static void fill_row(const struct current *cur, struct zcb_row *r)
 {
@@ -283,6 +313,8 @@ static void fill_row(const struct current *cur, struct zcb_row *r)
     r->cpu_pages_per_pass = med[M_CPU_PAGES];
     r->faults_per_pass = med[M_FAULTS];
     r->note = cur->note;
+    if (b->qemu)
+        fill_qemu(b->qemu, med + M_QEMU_FIRST, r);
 }
 
 static double counter(const struct zc_gb_result *r, const char *name)

@@ -77,6 +77,11 @@ static const struct opt table[] = {
      "sweep axis: threads= of every cpu-mt backend (others run once)"},
     {"sink", K_STRING, F(sink), 0, 0, NULL, S(sink), "null", false,
      "savevm/migrate page sink: null | file:PATH | mem (bounded ring)"},
+    {"qemu", K_STRING, F(qemu), 0, 0, NULL, S(qemu), "qemu-system-x86_64", false,
+     "backend qemu: the QEMU program (a path, or a name looked up in PATH)"},
+    {"qemu-image", K_STRING, F(qemu_image), 0, 0, NULL, S(qemu_image), NULL, false,
+     "backend qemu, savevm: the qcow2 image QEMU saves into, created new (never over an "
+     "existing file) and removed after; default zcbench-qemu-PID.qcow2 beside --output"},
     {"senders", K_UINT, F(senders), 1, 64, NULL, 0, "2", false,
      "migrate: sender threads, each with its own backend"},
     {"threads", K_UINT, F(senders), 1, 64, NULL, 0, NULL, false, "alias of senders"},

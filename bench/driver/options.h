@@ -59,6 +59,8 @@ struct zcb_options {
     struct zcb_u64_list qds;      /* qd= of dsa-multi, hybrid */
     struct zcb_u64_list cpu_threads; /* threads= of cpu-mt */
     char sink[ZCB_PATH_MAX];      /* null | file:PATH | mem */
+    char qemu[ZCB_PATH_MAX];      /* backend qemu: the qemu-system-x86_64 program */
+    char qemu_image[ZCB_PATH_MAX]; /* backend qemu, savevm: the qcow2 it writes; "" = default */
     unsigned senders;             /* migrate sender threads */
     unsigned packet;              /* migrate pages per packet */
     int cpu;                      /* PU to pin the measuring thread, -1 none */

@@ -12,6 +12,27 @@
 #include "buffers.h"
 #include "cases.h"
 
+/* What QEMU reports of one pass (device qemu): its own counters, and the
+ * CPU time of its process and threads read from /proc. */
+enum zcb_qemu_metric {
+    ZCB_Q_PAGES_ZERO, ZCB_Q_PAGES_NORMAL, ZCB_Q_BYTES, /* query-migrate ram: duplicate, normal, transferred */
+    ZCB_Q_TOTAL_MS, ZCB_Q_MBPS,          /* migrate: QEMU's total-time and throughput */
+    ZCB_Q_CPU_USER, ZCB_Q_CPU_SYS,       /* the process, at clock-tick resolution (ns) */
+    ZCB_Q_SAVE_THREAD,                   /* the thread running the save loop (ns) */
+    ZCB_Q_MULTIFD, ZCB_Q_MULTIFD_MAX,    /* multifdsend_* threads: together, the busiest (ns) */
+    ZCB_Q_IO,                            /* the block layer's worker threads: image writes (ns) */
+    ZCB_Q_COUNT
+};
+
+/* What ran, fixed for a QEMU case. */
+struct zcb_qemu_info {
+    char version[64];                       /* "7.2.22" */
+    const char *accel;                      /* "kvm" or "tcg" */
+    unsigned channels;                      /* multifd channels, 0 when not multifd */
+    bool migrate;
+    char sink[ZCB_PATH_MAX + 8];            /* "qcow2:PATH" (savevm) or "socket" (the drain) */
+};
+
 /* One timed pass over the whole buffer or guest memory. */
 struct zcb_sample {
     double wall_ns;
@@ -22,6 +43,7 @@ struct zcb_sample {
     /* Backend statistics of the pass: read by the harness from b->be, or
      * summed by workloads with several backends (migrate). */
     struct zc_backend_stats stats;
+    double qemu[ZCB_Q_COUNT]; /* device qemu, enum zcb_qemu_metric */
 };
 
 struct zcb_workload_ops;
@@ -36,6 +58,7 @@ struct zcb_bench {
     size_t pages;
     size_t answered_zero;                 /* pages the last pass reported zero */
     void *priv;                           /* the workload's own state */
+    const struct zcb_qemu_info *qemu;     /* device qemu: what ran; NULL otherwise */
 };
 
 struct zcb_workload_ops {
@@ -47,10 +70,10 @@ struct zcb_workload_ops {
     int (*verify)(struct zcb_bench *b);
     void (*release)(struct zcb_bench *b);
     /* The workload opens what it measures (migrate: a backend per sender;
-     * the reference kernel: none); the harness opens nothing. */
+     * QEMU: no zero-check backend at all); the harness opens nothing. */
     bool opens_own_backend;
-    /* A failure is an outside program's, not a wrong answer: it ends this
-     * case only, the others go on. */
+    /* A failure is an outside program's (QEMU missing, too old, crashed):
+     * it ends this case only, the others go on. */
     bool failure_is_local;
 };
 
@@ -59,6 +82,8 @@ extern const struct zcb_workload_ops zcb_wl_read;      /* op read: the reference
 extern const struct zcb_workload_ops zcb_wl_compare;   /* op compare (onegig) */
 extern const struct zcb_workload_ops zcb_wl_savevm;
 extern const struct zcb_workload_ops zcb_wl_migrate;
+extern const struct zcb_workload_ops zcb_wl_qemu_savevm; /* the host's QEMU (qemu_workload.c) */
+extern const struct zcb_workload_ops zcb_wl_qemu_migrate;
 
 /* Counts b->answered_zero and compares b->answer with the oracle (shared by
  * the map-producing workloads). */

@@ -69,7 +69,7 @@ static void done_when_command_writes_verified_rows_under_the_documented_header(v
     assert_int_equal(csv_count(c, "op", "read"), 4);
     assert_int_equal(csv_count(c, "backend", "ref:read"), 4);
     assert_int_equal(csv_count(c, "verified", "1"), 12);
-    assert_int_equal(csv_count(c, "schema_version", "1"), 12);
+    assert_int_equal(csv_count(c, "schema_version", "2"), 12);
     assert_int_equal(csv_count(c, "device", "dsa-emu"), 4);
     assert_int_equal(csv_count(c, "reps", "3"), 12);
     /* half of the 16 pages of a 64K buffer are zero at ratio 0.5 */
