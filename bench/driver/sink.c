@@ -32,6 +32,7 @@ int zcb_sink_rewind(struct zcb_sink *s)
     s->bytes = 0;
     s->ring_pos = 0;
     s->n_iov = 0;
+    s->buf_used = 0;
     if (s->kind == ZCB_SINK_FILE && (ftruncate(s->fd, 0) != 0 || lseek(s->fd, 0, SEEK_SET) != 0))
         return zc_fail(errno, "--sink file: cannot truncate: %s", strerror(errno));
     return 0;
@@ -56,6 +57,7 @@ int zcb_sink_flush(struct zcb_sink *s)
     struct iovec *iov = s->iov;
     int n = (int)s->n_iov;
     s->n_iov = 0;
+    s->buf_used = 0;
     while (n > 0) {
         ssize_t w = writev(s->fd, iov, n);
         if (w < 0 && errno == EINTR)
@@ -75,31 +77,45 @@ int zcb_sink_flush(struct zcb_sink *s)
     return 0;
 }
 
+/* Small data goes into the buffer, extending the last iovec when that one
+ * ends where the buffer does. */
+static int put_small(struct zcb_sink *s, const void *data, size_t len)
+{
+    if (s->buf_used + len > sizeof s->buf) {
+        int rc = zcb_sink_flush(s);
+        if (rc)
+            return rc;
+    }
+    uint8_t *at = s->buf + s->buf_used;
+    memcpy(at, data, len);
+    s->buf_used += len;
+    struct iovec *last = s->n_iov ? &s->iov[s->n_iov - 1] : NULL;
+    if (last && (uint8_t *)last->iov_base + last->iov_len == at)
+        last->iov_len += len;
+    else
+        s->iov[s->n_iov++] = (struct iovec){at, len};
+    return s->n_iov == ZCB_SINK_IOV || s->buf_used == sizeof s->buf ? zcb_sink_flush(s) : 0;
+}
+
 int zcb_sink_emit(struct zcb_sink *s, uint64_t offset, const void *page, size_t gran, bool zero)
 {
     uint64_t header = offset | (zero ? ZCB_SAVE_FLAG_ZERO : ZCB_SAVE_FLAG_PAGE);
-    s->bytes += sizeof header + (zero ? 0 : gran);
+    static const uint8_t fill = 0;
+    s->bytes += sizeof header + (zero ? sizeof fill : gran);
     switch (s->kind) {
     case ZCB_SINK_NULL:
         return 0;
     case ZCB_SINK_MEM:
         ring_put(s, &header, sizeof header);
-        if (!zero)
-            ring_put(s, page, gran);
+        ring_put(s, zero ? &fill : page, zero ? sizeof fill : gran);
         return 0;
-    case ZCB_SINK_FILE:
-        if (s->n_iov + 2 > ZCB_SINK_IOV) {
-            int rc = zcb_sink_flush(s);
-            if (rc)
-                return rc;
-        }
-        /* headers[] is indexed like iov[] so a header outlives its iovec. */
-        s->headers[s->n_iov] = header;
-        s->iov[s->n_iov] = (struct iovec){&s->headers[s->n_iov], sizeof header};
-        s->n_iov++;
-        if (!zero)
-            s->iov[s->n_iov++] = (struct iovec){(void *)page, gran};
-        return 0;
+    case ZCB_SINK_FILE: {
+        int rc = put_small(s, &header, sizeof header);
+        if (rc || zero)
+            return rc ? rc : put_small(s, &fill, sizeof fill);
+        s->iov[s->n_iov++] = (struct iovec){(void *)page, gran};
+        return s->n_iov == ZCB_SINK_IOV ? zcb_sink_flush(s) : 0;
+    }
     }
     return 0;
 }

@@ -1,8 +1,10 @@
 /* Where savevm and migrate put the pages they "send": QEMU's stream format
  * in miniature, an 8-byte header (offset | flags, RAM_SAVE_FLAG_ZERO or
- * RAM_SAVE_FLAG_PAGE) followed by the page for non-zero pages. Nothing copies
- * guest memory as a whole: `file` writes iovecs pointing into it, `mem`
- * copies into a bounded ring that is reused. */
+ * RAM_SAVE_FLAG_PAGE) followed by one fill byte (0) for a zero page or the
+ * page itself. Written the way QEMU's QEMUFile writes: headers and fill bytes
+ * gather in a 32 KiB buffer, pages are referenced where they are (never
+ * copied), and one writev goes out when 64 iovecs or the buffer are full.
+ * `mem` copies into a bounded ring that is reused. */
 #ifndef ZCB_SINK_H
 #define ZCB_SINK_H
 
@@ -14,7 +16,8 @@
 #define ZCB_SAVE_FLAG_ZERO 0x02
 #define ZCB_SAVE_FLAG_PAGE 0x08
 #define ZCB_SINK_RING_BYTES (1u << 20)
-#define ZCB_SINK_IOV 64
+#define ZCB_SINK_IOV 64              /* QEMUFile's MAX_IOV_SIZE */
+#define ZCB_SINK_BUF_BYTES 32768     /* QEMUFile's IO_BUF_SIZE */
 
 enum zcb_sink_kind { ZCB_SINK_NULL, ZCB_SINK_MEM, ZCB_SINK_FILE };
 
@@ -26,7 +29,8 @@ struct zcb_sink {
     uint64_t bytes;                  /* stream bytes emitted this pass */
     size_t n_iov;
     struct iovec iov[ZCB_SINK_IOV];
-    uint64_t headers[ZCB_SINK_IOV];
+    size_t buf_used;                 /* file: headers and fill bytes since the last write */
+    uint8_t buf[ZCB_SINK_BUF_BYTES];
 };
 
 /* "null", "mem" or "file:PATH" (created/truncated). */
