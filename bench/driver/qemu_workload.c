@@ -14,6 +14,7 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cpu/tsc.h"
@@ -387,6 +388,27 @@ static int await_migration(struct guest *g)
     }
 }
 
+/* QEMU announces "completed" before it computes the migration's total time
+ * and throughput; the VM's run state turns "postmigrate" after that. */
+static int await_statistics(struct guest *g)
+{
+    uint64_t deadline = zc_now_ns() + 10000000000ull;
+    for (;;) {
+        json_object *ret = NULL, *status;
+        int rc = zcq_qmp_call(&g->vm.qmp, "query-status", NULL, &ret, 5000);
+        if (rc)
+            return rc;
+        bool done = json_object_object_get_ex(ret, "status", &status) &&
+                    strcmp(json_object_get_string(status), "postmigrate") == 0;
+        json_object_put(ret);
+        if (done)
+            return 0;
+        if (zc_now_ns() > deadline)
+            return zc_fail(ETIMEDOUT, "qemu: the migration completed but the VM never turned postmigrate");
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+    }
+}
+
 static int migrate_pass(struct zcb_bench *b, struct zcb_sample *out)
 {
     struct guest *g = b->priv;
@@ -410,6 +432,8 @@ static int migrate_pass(struct zcb_bench *b, struct zcb_sample *out)
     g->vm.qmp.tick = NULL;
     if (!rc)
         rc = finish(g, &cpu0, out);
+    if (!rc)
+        rc = await_statistics(g);
     if (!rc)
         rc = read_counters(g, out);
     uint64_t drained;
