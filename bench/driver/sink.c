@@ -77,24 +77,28 @@ int zcb_sink_flush(struct zcb_sink *s)
     return 0;
 }
 
-/* Small data goes into the buffer, extending the last iovec when that one
- * ends where the buffer does. */
-static int put_small(struct zcb_sink *s, const void *data, size_t len)
+/* One byte into the buffer, as QEMUFile's qemu_put_byte: the last iovec
+ * grows while it ends where the buffer does; a full buffer or 64 iovecs are
+ * written out. */
+static int put_byte(struct zcb_sink *s, uint8_t byte)
 {
-    if (s->buf_used + len > sizeof s->buf) {
-        int rc = zcb_sink_flush(s);
-        if (rc)
-            return rc;
-    }
-    uint8_t *at = s->buf + s->buf_used;
-    memcpy(at, data, len);
-    s->buf_used += len;
+    uint8_t *at = s->buf + s->buf_used++;
+    *at = byte;
     struct iovec *last = s->n_iov ? &s->iov[s->n_iov - 1] : NULL;
     if (last && (uint8_t *)last->iov_base + last->iov_len == at)
-        last->iov_len += len;
+        last->iov_len++;
     else
-        s->iov[s->n_iov++] = (struct iovec){at, len};
+        s->iov[s->n_iov++] = (struct iovec){at, 1};
     return s->n_iov == ZCB_SINK_IOV || s->buf_used == sizeof s->buf ? zcb_sink_flush(s) : 0;
+}
+
+/* The header big-endian, a byte at a time, as qemu_put_be64 writes it. */
+static int put_header(struct zcb_sink *s, uint64_t header)
+{
+    int rc = 0;
+    for (int shift = 56; shift >= 0 && !rc; shift -= 8)
+        rc = put_byte(s, (uint8_t)(header >> shift));
+    return rc;
 }
 
 int zcb_sink_emit(struct zcb_sink *s, uint64_t offset, const void *page, size_t gran, bool zero)
@@ -110,9 +114,9 @@ int zcb_sink_emit(struct zcb_sink *s, uint64_t offset, const void *page, size_t 
         ring_put(s, zero ? &fill : page, zero ? sizeof fill : gran);
         return 0;
     case ZCB_SINK_FILE: {
-        int rc = put_small(s, &header, sizeof header);
+        int rc = put_header(s, header);
         if (rc || zero)
-            return rc ? rc : put_small(s, &fill, sizeof fill);
+            return rc ? rc : put_byte(s, fill);
         s->iov[s->n_iov++] = (struct iovec){(void *)page, gran};
         return s->n_iov == ZCB_SINK_IOV ? zcb_sink_flush(s) : 0;
     }

@@ -1,10 +1,11 @@
 /* Where savevm and migrate put the pages they "send": QEMU's stream format
  * in miniature, an 8-byte header (offset | flags, RAM_SAVE_FLAG_ZERO or
  * RAM_SAVE_FLAG_PAGE) followed by one fill byte (0) for a zero page or the
- * page itself. Written the way QEMU's QEMUFile writes: headers and fill bytes
- * gather in a 32 KiB buffer, pages are referenced where they are (never
- * copied), and one writev goes out when 64 iovecs or the buffer are full.
- * `mem` copies into a bounded ring that is reused. */
+ * page itself. `file` writes the way QEMU's QEMUFile does: the header goes
+ * big-endian a byte at a time (qemu_put_be64 is eight qemu_put_byte calls)
+ * into a 32 KiB buffer, pages are referenced where they are (never copied),
+ * and one writev goes out when 64 iovecs or the buffer are full. `mem`
+ * copies into a bounded ring that is reused. */
 #ifndef ZCB_SINK_H
 #define ZCB_SINK_H
 

@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,26 @@ static void savevm_file_sink_holds_the_stream(void **state)
     /* 1024 pages: an 8-byte header each, then a fill byte for the 256 zero
      * pages and the page for the 768 others */
     assert_int_equal(st.st_size, 1024 * 8 + 256 * 1 + 768 * 4096);
+    /* Records in page order, headers big-endian as QEMU writes them. */
+    size_t len, at = 0, zero = 0;
+    unsigned char *stream = (unsigned char *)read_file("wl-stream.bin", &len);
+    assert_non_null(stream);
+    for (uint64_t page = 0; page < 1024; page++) {
+        uint64_t header = 0;
+        for (int i = 0; i < 8; i++)
+            header = header << 8 | stream[at++];
+        assert_true(header >> 12 == page);
+        if ((header & 0xfff) == 0x02) { /* RAM_SAVE_FLAG_ZERO and its fill byte */
+            assert_int_equal(stream[at++], 0);
+            zero++;
+        } else {
+            assert_int_equal(header & 0xfff, 0x08); /* RAM_SAVE_FLAG_PAGE and the page */
+            at += 4096;
+        }
+    }
+    assert_int_equal(at, len);
+    assert_int_equal(zero, 256);
+    free(stream);
     unlink("wl-stream.bin");
     csv_free(c);
 }
