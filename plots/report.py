@@ -405,10 +405,13 @@ QEMU_SAVEVM_NOTE = (
     "device state, and above all the qcow2 image: every write of the stream becomes a qcow2 write "
     "(cluster allocation, L2 and refcount updates) handed to the block layer's worker threads while "
     "the save thread waits, and the snapshot ends with flushes to the disk. On an all-zero guest "
-    "both are CPU-bound on the check and the loop (a few MB are written), so the times should "
-    "agree; with data pages QEMU's time is mostly the image writes the model does not pay, so the "
-    "model is faster there, and its zero-check share (seed table 1) is an upper bound of the "
-    "check's share of QEMU's own savevm. QEMU ran stopped (-S) with no devices (-machine none) on "
+    "both are CPU-bound (a few MB are written): profiled on the project's host, the check costs "
+    "about the same in both, and QEMU's per-page bookkeeping around it (byte-wise header writes, "
+    "the dirty bitmap, KVM dirty logging) about as much again, so the model takes about two "
+    "thirds of QEMU's time (docs/PERFORMANCE.md). With data pages QEMU's time is mostly the image "
+    "writes the model does not pay, so the model is faster still, and its zero-check share (seed "
+    "table 1) is an upper bound of the check's share of QEMU's own savevm. QEMU ran stopped (-S) "
+    "with no devices (-machine none) on "
     "a guest RAM file holding exactly the model's pages, preallocated (mapped, as a running "
     "guest's memory is); its page counts were checked against the fill on every pass.")
 
@@ -416,7 +419,9 @@ QEMU_MIGRATE_NOTE = (
     "zcbench's migrate model hands the guest's pages to --senders threads that each check and "
     "send packets of pages: the zero check runs in the senders, as multifd zero-page detection "
     "does since QEMU 9.0. QEMU 7.2 checks every page in its one migration thread, plain or "
-    "multifd; its multifd threads only write. QEMU migrated a stopped VM (bandwidth limit lifted) "
+    "multifd; its multifd threads only write. The model's senders take the pages in a scattered "
+    "order (a running guest's dirty pages), QEMU's first pass walks them in address order: on "
+    "mostly-zero guests that makes the model the slower one. QEMU migrated a stopped VM (bandwidth limit lifted) "
     "into a unix socket whose reader in zcbench keeps nothing; the model's rows here copy each "
     "sent page into a bounded ring (--sink mem) or send nothing (null).")
 
