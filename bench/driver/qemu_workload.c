@@ -214,6 +214,7 @@ static int prepare(struct zcb_bench *b, bool migrate)
     struct guest *g = calloc(1, sizeof *g);
     if (!g)
         return zc_fail(ENOMEM, "qemu: out of memory");
+    g->vm.qmp.fd = -1; /* release stops what prepare got to start, nothing else */
     b->priv = g;
     int rc = parse(c->backend, &g->cfg);
     if (!rc)
