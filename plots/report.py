@@ -408,7 +408,8 @@ QEMU_SAVEVM_NOTE = (
     "both are CPU-bound (a few MB are written): profiled on the project's host, the check costs "
     "about the same in both, and QEMU's per-page bookkeeping around it (byte-wise header writes, "
     "the dirty bitmap, KVM dirty logging) about as much again, so the model takes about two "
-    "thirds of QEMU's time (docs/PERFORMANCE.md). With data pages QEMU's time is mostly the image "
+    "thirds of QEMU's time at 1 GiB (docs/PERFORMANCE.md); on smaller guests less, as QEMU's "
+    "savevm also has a fixed cost (setup, the snapshot's metadata and flushes). With data pages QEMU's time is mostly the image "
     "writes the model does not pay, so the model is faster still, and its zero-check share (seed "
     "table 1) is an upper bound of the check's share of QEMU's own savevm. QEMU ran stopped (-S) "
     "with no devices (-machine none) on "
@@ -513,7 +514,8 @@ def qemu_series(rows):
             ch = int(fnum(r, "qemu_channels", 0) or 0)
             who = f"QEMU {r.get('qemu_version', '?')} ({r.get('qemu_accel', '?')})" + (f", multifd {ch}" if ch else "")
         else:
-            who = f"model {r['backend']}" + (f", {r['threads']} senders" if mode == "migrate" else "")
+            n = r["threads"]
+            who = f"model {r['backend']}" + (f", {n} sender{'' if n == '1' else 's'}" if mode == "migrate" else "")
         return f"{mode} {human_bytes(fnum(r, 'mem_bytes', 0))}: {who}"
     paired = [r for w in ("savevm", "migrate") for pair in qemu_pairs(rows, w) for r in pair if r]
     return series_by(paired, "zero_ratio", lambda r: ms(per_gib(fnum(r, "latency_ns"), r)), key)
