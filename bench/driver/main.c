@@ -190,7 +190,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (opts.list_backends) {
-        zcb_list_backends(stdout);
+        zcb_list_backends(stdout, opts.qemu);
         return 0;
     }
     struct zcb_case_list cases = {0};

@@ -206,4 +206,5 @@ const struct zcb_workload_ops zcb_wl_migrate = {
     .verify = zcb_verify_answers,
     .release = migrate_release,
     .own_cpu_time = true,
+    .opens_own_backend = true,
 };

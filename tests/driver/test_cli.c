@@ -46,6 +46,12 @@ static void bad_input_exits_2_naming_the_value(void **state)
         {ARGS("--workload", "migrate", "--sink", "file:/tmp/x"), "--sink file:/tmp/x"},
         {ARGS("--packet", "2000"), "bad value '2000' for packet (allowed: an integer 1..1024)"},
         {ARGS("stray"), "unexpected argument 'stray'"},
+        {ARGS("--backend", "qemu"), "--backend qemu: QEMU runs the savevm and migrate workloads"},
+        {ARGS("--workload", "savevm", "--backend", "qemu:multifd=1"), "multifd is a migration setting"},
+        {ARGS("--workload", "migrate", "--backend", "qemu:accel=xen"), "bad value 'xen' for accel"},
+        {ARGS("--workload", "savevm", "--backend", "qemu", "--mem", "64M", "--gran", "8K"),
+         "--gran 8K: QEMU saves 4 KiB pages"},
+        {ARGS("--workload", "savevm", "--backend", "qemu", "--mem", "1028K"), "--mem 1028K: QEMU's guest RAM is whole MiB"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         run_zcbench(bin, cases[i].args, &r);
@@ -159,6 +165,28 @@ static void list_backends_says_what_is_usable(void **state)
     assert_non_null(strstr(r.out, "dsa-batch"));
     assert_non_null(strstr(r.out, "CPU variants"));
     assert_non_null(strstr(r.out, "DSA hardware"));
+    assert_non_null(strstr(r.out, "\n  qemu "));
+}
+
+/* Without QEMU the QEMU case fails with one line naming what is missing;
+ * the model's case of the same guest still gets its row. */
+static void a_missing_qemu_ends_only_its_case(void **state)
+{
+    (void)state;
+    unlink("cli-noqemu.csv");
+    run_zcbench(bin, ARGS("--workload", "savevm", "--backend", "qemu", "--backend", "cpu:best", "--mem", "1M",
+                          "--reps", "1", "--min-time", "0", "--qemu", "/nonexistent/qemu-system-x86_64",
+                          "--output", "cli-noqemu.csv"), &r);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "/nonexistent/qemu-system-x86_64: not an executable program "
+                                  "(apt-get install qemu-system-x86)"));
+    assert_ptr_equal(strchr(r.err, '\n'), r.err + strlen(r.err) - 1);
+    struct csv *c = csv_read("cli-noqemu.csv");
+    assert_non_null(c);
+    assert_int_equal(c->n_rows, 1 + 1);
+    assert_int_equal(csv_count(c, "device", "cpu"), 1);
+    csv_free(c);
+    unlink("cli-noqemu.csv");
 }
 
 ZCB_TEST_MAIN(cmocka_unit_test(bad_input_exits_2_naming_the_value),
@@ -168,4 +196,5 @@ ZCB_TEST_MAIN(cmocka_unit_test(bad_input_exits_2_naming_the_value),
               cmocka_unit_test(dry_run_prints_the_cases),
               cmocka_unit_test(backend_all_is_every_usable_kind),
               cmocka_unit_test(cpu_best_override_is_applied_or_refused),
-              cmocka_unit_test(list_backends_says_what_is_usable))
+              cmocka_unit_test(list_backends_says_what_is_usable),
+              cmocka_unit_test(a_missing_qemu_ends_only_its_case))
