@@ -447,9 +447,10 @@ static void write_case(struct current *cur)
     for (unsigned i = 0; !rc && run.h->samples && i < cur->n_samples; i++)
         rc = zcb_csv_write_sample(run.h->samples, run.h->run_id, key, i, cur->latency[i],
                                   cur->metrics[M_CPU_NS][i]);
-    if (rc) {
+    if (rc) { /* the results cannot be kept: no later case is measured */
         fprintf(stderr, "zcbench: %s\n", zc_last_error());
         run.status = 1;
+        run.stop = true;
     }
 }
 
