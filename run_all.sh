@@ -235,7 +235,7 @@ fi
 rm -f "$image"
 stage report python3 plots/report.py "$results" --profile "$profile"
 echo
-tail -n 4 "$logs/report.log"
+tail -n 5 "$logs/report.log"
 if ((${#failed[@]})); then
   echo "run_all: done in $((SECONDS - start)) s, but stage(s) ${failed[*]} failed (logs in $logs): the report holds the rows that finished" >&2
   exit 1

@@ -253,6 +253,10 @@ int main(int argc, char **argv)
 {
     if (!zc_gb_initialize(&argc, argv))
         return 2;
+    if (zc_cpu_best_error()) {
+        fprintf(stderr, "%s: %s\n", argv[0], zc_cpu_best_error());
+        return 2;
+    }
     if (argc > 1) {
         fprintf(stderr, "%s: unknown argument '%s' (only --benchmark_* flags)\n", argv[0], argv[1]);
         return 2;

@@ -377,6 +377,10 @@ int main(int argc, char **argv)
 {
     if (!zc_gb_initialize(&argc, argv))
         return 2;
+    if (zc_cpu_best_error()) {
+        fprintf(stderr, "zc-microbench: %s\n", zc_cpu_best_error());
+        return 2;
+    }
     if (argc > 1) {
         fprintf(stderr,
                 "zc-microbench: unexpected argument '%s' (only Google Benchmark's "

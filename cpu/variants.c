@@ -3,6 +3,8 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cpu/features.h"
@@ -40,6 +42,35 @@ static struct variant_def variants[] = {
 #define N_VARIANTS (sizeof variants / sizeof variants[0])
 
 static const struct variant_def *best;
+static char best_error[256]; /* a refused ZC_CPU_BEST, "" when none */
+
+/* ZC_CPU_BEST=NAME makes "best" the variant NAME, so a host can run what a
+ * machine with fewer ISA extensions would (tests, the regression gate). */
+static void apply_override(void)
+{
+    const char *forced = getenv("ZC_CPU_BEST");
+    if (!forced || !forced[0])
+        return;
+    const struct variant_def *pick = NULL;
+    for (size_t i = 0; i < N_VARIANTS; i++)
+        if (strcmp(forced, variants[i].pub.name) == 0)
+            pick = &variants[i];
+    if (pick && pick->pub.usable) {
+        best = pick;
+        return;
+    }
+    size_t n = (size_t)snprintf(best_error, sizeof best_error, "ZC_CPU_BEST=%s: %s (allowed here:",
+                                forced, pick ? pick->pub.why_not : "unknown variant");
+    const char *sep = " ";
+    for (size_t i = 0; i < N_VARIANTS && n < sizeof best_error; i++)
+        if (variants[i].pub.usable) {
+            n += (size_t)snprintf(best_error + n, sizeof best_error - n, "%s%s", sep,
+                                  variants[i].pub.name);
+            sep = ", ";
+        }
+    if (n < sizeof best_error)
+        snprintf(best_error + n, sizeof best_error - n, ")");
+}
 
 static void detect(void)
 {
@@ -50,6 +81,7 @@ static void detect(void)
         if (v->pub.usable)
             best = v;
     }
+    apply_override();
 }
 
 static const struct variant_def *detected_best(void)
@@ -68,6 +100,12 @@ const struct zc_cpu_variant *zc_cpu_variant_at(size_t i)
 }
 
 const char *zc_cpu_best_name(void) { return detected_best()->pub.name; }
+
+const char *zc_cpu_best_error(void)
+{
+    detected_best();
+    return best_error[0] ? best_error : NULL;
+}
 
 zc_zero_fn zc_cpu_find(const char *name)
 {

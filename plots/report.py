@@ -58,8 +58,8 @@ def load_rows(results_dir):
             if not reader.fieldnames or reader.fieldnames[0] != "schema_version":
                 continue
             for row in reader:
-                if row.get("schema_version") not in ("1", "2"):
-                    fail(f"{path}: schema_version {row.get('schema_version')!r} (this report reads 1 and 2)")
+                if row.get("schema_version") not in ("1", "2", "3"):
+                    fail(f"{path}: schema_version {row.get('schema_version')!r} (this report reads 1 to 3)")
                 row["_file"] = os.path.basename(path)
                 rows.append(row)
     if not rows:
@@ -96,6 +96,11 @@ def top_level_value(spec, key):
     return None
 
 
+def is_qemu(row):
+    """A row of the host's own QEMU (--backend qemu), not of a model."""
+    return row.get("device") == "qemu"
+
+
 def label(row):
     """A backend's legend label. The targets of one wq=auto spec (docs/
     csv-schema.md: target) share it, written wq=auto, and differ by what
@@ -114,6 +119,8 @@ def label(row):
         return f"{name} (modeled)"
     if device == "dsa":
         return f"{name} (DSA hw {row.get('wq', '')})".replace(" )", ")")
+    if is_qemu(row):
+        return f"{name} (QEMU {row.get('qemu_version', '?')})"
     return name
 
 
@@ -274,24 +281,32 @@ def letter_savevm(seed):
     return {mem: (m["save_snapshot_cycles"], m["buffer_is_zero_cycles"]) for mem, m in table.items()}
 
 
+SEED_ZERO_RATIO = 0.5  # the seed sweep's guest: half zero, the rest data
+
+
 def savevm_tables(rows, seed, host):
-    """Rows for the savevm bars (Mcycles per GiB, stacked) and the report table."""
+    """Rows for the savevm bars (Mcycles per GiB, stacked; the seed sweep's
+    half-zero guests) and the report table (every savevm row, QEMU's too)."""
     bars, table = [], []
     for mem, (tot, zc_c) in letter_savevm(seed).items():
         gib = float(mem.rstrip("GB"))
         bars.append([f"letter {mem}", zc_c / gib / 1e6, (tot - zc_c) / gib / 1e6, KIND_LETTER])
-        table.append(("letter (Xeon 8457C)", mem, "CPU buffer_is_zero", tot, zc_c, zc_c / tot,
+        table.append(("letter (Xeon 8457C)", mem, "CPU buffer_is_zero", "-", tot, zc_c, zc_c / tot,
                       tot / gib / 1e6))
     savevm = [r for r in rows if r["workload"] == "savevm"]
-    for r in sorted(savevm, key=lambda r: (fnum(r, "mem_bytes", 0), r["backend"])):
+    for r in sorted(savevm, key=lambda r: (fnum(r, "mem_bytes", 0), fnum(r, "zero_ratio", 0), r["backend"])):
         mem = fnum(r, "mem_bytes", 0)
-        tot, zc_c = fnum(r, "save_cycles", 0), fnum(r, "zerocheck_cycles", 0)
+        tot, zc_c = fnum(r, "save_cycles", 0), fnum(r, "zerocheck_cycles")
         if not mem or not tot:
             continue
         gib = mem / (1 << 30)
-        bars.append([f"{human_bytes(mem)} {label(r)}", zc_c / gib / 1e6, (tot - zc_c) / gib / 1e6,
-                     kind_of(r)])
-        table.append((host, human_bytes(mem), label(r), tot, zc_c, zc_c / tot, tot / gib / 1e6))
+        if zc_c is None:  # QEMU: its check is not timed apart (see the comparison below)
+            table.append((host, human_bytes(mem), label(r), r["zero_ratio"], tot, None, None, tot / gib / 1e6))
+            continue
+        if fnum(r, "zero_ratio") == SEED_ZERO_RATIO:
+            bars.append([f"{human_bytes(mem)} {label(r)}", zc_c / gib / 1e6, (tot - zc_c) / gib / 1e6,
+                         kind_of(r)])
+        table.append((host, human_bytes(mem), label(r), r["zero_ratio"], tot, zc_c, zc_c / tot, tot / gib / 1e6))
     return bars, table
 
 
@@ -346,7 +361,7 @@ def other_sweeps_table(rows):
     """Sweeps without a plot of their own (wait policy, threads, position of
     the non-zero byte): throughput and calling-thread CPU per page."""
     shown = {"sizes", "sizes-dsa", "cli", "zero-ratio", "batch", "qd", "scaling", "scaling-timed", "onegig",
-             "savevm", "migrate", ""}
+             "savevm", "migrate", "qemu-savevm", "qemu-migrate", "qemu-multifd", ""}
     return [(r["sweep"], label(r), human_bytes(fnum(r, "buf_bytes", 0)), r["cache"], r["zero_ratio"],
              r.get("nonzero_at", ""), r.get("wait", ""), r["threads"], f"{fnum(r, 'throughput_gbps', 0):.2f}",
              f"{fnum(r, 'cpu_ns_per_page', 0):.1f}")
@@ -399,7 +414,7 @@ def timed_scaling_table(rows):
 
 def migrate_table(rows):
     out = []
-    for r in sorted((r for r in rows if r["workload"] == "migrate"),
+    for r in sorted((r for r in rows if r["workload"] == "migrate" and not is_qemu(r)),
                     key=lambda r: (fnum(r, "mem_bytes", 0), r["backend"], fnum(r, "zero_ratio", 0))):
         pages = fnum(r, "pages", 0) or 1
         out.append((label(r), human_bytes(fnum(r, "mem_bytes", 0)), r["threads"], r["zero_ratio"],
@@ -407,6 +422,149 @@ def migrate_table(rows):
                     f"{fnum(r, 'sender_cpu_ns_max', 0) / 1e6:.2f}",
                     f"{fnum(r, 'sender_cpu_ns', 0) / pages:.1f}"))
     return out
+
+
+QEMU_SAVEVM_NOTE = (
+    "zcbench's savevm model (bench/driver/savevm.c) is QEMU's RAM save loop reduced to what the "
+    "zero check competes with: walk the guest's pages, check each one (one call a page, as "
+    "buffer_is_zero), and append an 8-byte header plus the page (by reference) or a one-byte zero "
+    "record to a 32 KiB buffer written with writev into a plain file, as QEMU's QEMUFile does. It "
+    "leaves out what QEMU's savevm does around that loop: the dirty-bitmap walk and per-page "
+    "bookkeeping of migration/ram.c, KVM dirty logging (started, synced and stopped in the kernel), "
+    "device state, and above all the qcow2 image: every write of the stream becomes a qcow2 write "
+    "(cluster allocation, L2 and refcount updates) handed to the block layer's worker threads while "
+    "the save thread waits, and the snapshot ends with flushes to the disk. On an all-zero guest "
+    "both are CPU-bound (a few MB are written): profiled on the project's host, the check costs "
+    "about the same in both, and QEMU's per-page bookkeeping around it (byte-wise header writes, "
+    "the dirty bitmap, KVM dirty logging) about as much again, so the model takes about two "
+    "thirds of QEMU's time at 1 GiB (docs/PERFORMANCE.md); on smaller guests less, as QEMU's "
+    "savevm also has a fixed cost (setup, the snapshot's metadata and flushes). With data pages QEMU's time is mostly the image "
+    "writes the model does not pay, so the model is faster still, and its zero-check share (seed "
+    "table 1) is an upper bound of the check's share of QEMU's own savevm. QEMU ran stopped (-S) "
+    "with no devices (-machine none) on "
+    "a guest RAM file holding exactly the model's pages, preallocated (mapped, as a running "
+    "guest's memory is); its page counts were checked against the fill on every pass.")
+
+QEMU_MIGRATE_NOTE = (
+    "zcbench's migrate model hands the guest's pages to --senders threads that each check and "
+    "send packets of pages: the zero check runs in the senders, as multifd zero-page detection "
+    "does since QEMU 9.0. QEMU 7.2 checks every page in its one migration thread, plain or "
+    "multifd; its multifd threads only write. The model's senders take the pages in a scattered "
+    "order (a running guest's dirty pages), QEMU's first pass walks them in address order: on "
+    "mostly-zero guests that makes the model the slower one. QEMU migrated a stopped VM (bandwidth limit lifted) "
+    "into a unix socket whose reader in zcbench keeps nothing; the model's rows here copy each "
+    "sent page into a bounded ring (--sink mem) or send nothing (null).")
+
+
+def qemu_pairs(rows, workload):
+    """Each QEMU row with the one-thread CPU model's row of the same guest
+    (memory and zero ratio), from the same sweep when there is one; the
+    model is None when none was measured."""
+    models = [r for r in rows if r["workload"] == workload and r.get("device") == "cpu"]
+    pairs = []
+    for q in sorted((r for r in rows if r["workload"] == workload and is_qemu(r)),
+                    key=lambda r: (fnum(r, "mem_bytes", 0), r.get("qemu_channels", ""), fnum(r, "zero_ratio", 0))):
+        guest = [m for m in models if fnum(m, "mem_bytes") == fnum(q, "mem_bytes")
+                 and fnum(m, "zero_ratio") == fnum(q, "zero_ratio")]
+        same_sweep = [m for m in guest if m.get("sweep") == q.get("sweep")]
+        pairs.append(((same_sweep or guest or [None])[0], q))
+    return pairs
+
+
+def per_gib(ns, r):
+    """ns spent on a guest of mem_bytes, as ns per GiB."""
+    mem = fnum(r, "mem_bytes", 0)
+    return ns * (1 << 30) / mem if ns is not None and mem else None
+
+
+def fmt(v, spec, none="-"):
+    return none if v is None else format(v, spec)
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def qemu_savevm_table(rows, tsc_hz):
+    """Model beside QEMU per guest: wall time, CPU cycles per GiB (QEMU: the
+    process, its save thread and its image-writing workers) and QEMU's pages."""
+    def mcyc(ns, r):
+        v = per_gib(ns, r)
+        return v * tsc_hz / 1e9 / 1e6 if v is not None else None
+    out = []
+    for m, q in qemu_pairs(rows, "savevm"):
+        pages = fnum(q, "pages", 0)
+        q_cpu = mcyc(fnum(q, "cpu_ns_per_page", 0) * pages, q)
+        m_cpu = mcyc(fnum(m, "cpu_ns_per_page", 0) * fnum(m, "pages", 0), m) if m else None
+        m_ms = fnum(m, "latency_ns") / 1e6 if m else None
+        q_ms = fnum(q, "latency_ns", 0) / 1e6
+        out.append((human_bytes(fnum(q, "mem_bytes", 0)), q["zero_ratio"],
+                    f"{q.get('qemu_pages_zero', '?')} / {q.get('qemu_pages_normal', '?')}",
+                    m["backend"] if m else "not measured", fmt(m_ms, ".1f"), f"{q_ms:.1f}",
+                    fmt(ratio(m_ms, q_ms), ".2f"), fmt(m_cpu, ".0f"), fmt(q_cpu, ".0f"),
+                    fmt(mcyc(fnum(q, "qemu_save_thread_cpu_ns"), q), ".0f"),
+                    fmt(mcyc(fnum(q, "qemu_io_cpu_ns"), q), ".0f"), fmt(ratio(m_cpu, q_cpu), ".2f"),
+                    f"{q.get('qemu_accel', '?')}"))
+    return out
+
+
+def qemu_migrate_table(rows):
+    """Model beside QEMU per guest and QEMU mode (plain or multifd): wall
+    time, QEMU's own total time and throughput, CPU time of both."""
+    out = []
+    for m, q in qemu_pairs(rows, "migrate"):
+        channels = int(fnum(q, "qemu_channels", 0) or 0)
+        m_ms = fnum(m, "latency_ns") / 1e6 if m else None
+        q_ms = fnum(q, "latency_ns", 0) / 1e6
+        m_cpu = fnum(m, "sender_cpu_ns") / 1e6 if m else None
+        q_cpu = fnum(q, "cpu_ns_per_page", 0) * fnum(q, "pages", 0) / 1e6
+        out.append((human_bytes(fnum(q, "mem_bytes", 0)), q["zero_ratio"],
+                    f"multifd, {channels} channels" if channels else "plain",
+                    f"{m['backend']}, {m['threads']} sender{'s' if m['threads'] != '1' else ''}" if m
+                    else "not measured",
+                    fmt(m_ms, ".1f"), f"{q_ms:.1f}", fmt(ratio(m_ms, q_ms), ".2f"),
+                    fmt(fnum(q, "qemu_total_ms"), ".0f"), fmt(fnum(q, "qemu_mbps"), ".0f"),
+                    fmt(m_cpu, ".1f"), f"{q_cpu:.1f}",
+                    fmt(ms(fnum(q, "qemu_save_thread_cpu_ns")), ".1f"),
+                    fmt(ms(fnum(q, "qemu_multifd_cpu_ns")), ".1f"), fmt(ratio(m_cpu, q_cpu), ".2f"),
+                    f"{q.get('qemu_pages_zero', '?')} / {q.get('qemu_pages_normal', '?')}"))
+    return out
+
+
+def ms(ns):
+    return ns / 1e6 if ns is not None else None
+
+
+def qemu_series(rows):
+    """Time per GiB against the zero ratio: each QEMU mode and its model."""
+    def key(r):
+        mode = r["workload"]
+        if is_qemu(r):
+            ch = int(fnum(r, "qemu_channels", 0) or 0)
+            who = f"QEMU {r.get('qemu_version', '?')} ({r.get('qemu_accel', '?')})" + (f", multifd {ch}" if ch else "")
+        else:
+            n = r["threads"]
+            who = f"model {r['backend']}" + (f", {n} sender{'' if n == '1' else 's'}" if mode == "migrate" else "")
+        return f"{mode} {human_bytes(fnum(r, 'mem_bytes', 0))}: {who}"
+    paired = [r for w in ("savevm", "migrate") for pair in qemu_pairs(rows, w) for r in pair if r]
+    return series_by(paired, "zero_ratio", lambda r: ms(per_gib(fnum(r, "latency_ns"), r)), key)
+
+
+def qemu_summary(sv, mig):
+    """One line: the all-zero savevm ratio (the model's CPU-bound check against
+    QEMU) and the range elsewhere."""
+    if not sv and not mig:
+        return "  QEMU: not measured (--backend qemu in a savevm or migrate sweep)"
+    def ratios(table, zero_col, ratio_col, want_zero):
+        return [float(t[ratio_col]) for t in table if t[ratio_col] != "-" and (float(t[zero_col]) == 1) == want_zero]
+    parts = []
+    for name, table, col in (("savevm", sv, 6), ("migration", mig, 6)):
+        full, rest = ratios(table, 1, col, True), ratios(table, 1, col, False)
+        if full or rest:
+            parts.append(f"{name} model/QEMU time {fmt(min(full), '.2f') if full else '-'}"
+                         f"{'..' + format(max(full), '.2f') if len(full) > 1 else ''} all-zero, "
+                         f"{fmt(min(rest), '.2f') if rest else '-'}..{fmt(max(rest), '.2f') if rest else '-'} with data pages")
+    return "  QEMU: " + "; ".join(parts) + " (target for the all-zero savevm: 0.67..1.5)"
 
 
 def main():
@@ -497,10 +655,17 @@ def main():
            "Time to check 1 GiB in 4 KiB pages: the letter's 80 ms (CPU, one thread) and 89 ms "
            "(DSA, one engine, COMPARE) beside this host's (scaled to 1 GiB when measured smaller).")
 
+    q_savevm, q_migrate = qemu_savevm_table(rows, tsc_hz), qemu_migrate_table(rows)
+    p.lines("qemu_vs_model", "The models beside the host's QEMU: time per GiB of guest memory",
+            "fraction of zero pages (0..1)", "wall time per GiB of guest memory (ms)",
+            qemu_series(rows),
+            "Wall time per GiB of a whole savevm or migration against the share of zero pages: the "
+            "host's own QEMU and zcbench's model of the same guest.", logx=0, xbytes=0)
+
     crossovers, saved = crossover_and_savings(base, tsc_hz)
     write_reports(a.results_dir, meta, host, cpu_model, a.profile, p, sv_table, og_table,
                   crossovers, saved, migrate_table(rows), other_sweeps_table(rows), rows,
-                  timed_scaling_table(sweep_rows("scaling-timed")))
+                  timed_scaling_table(sweep_rows("scaling-timed")), q_savevm, q_migrate)
 
 
 MODELED_NOTE = ("Rows and series labeled (modeled) or (projected) come from zcbench's DSA device "
@@ -553,7 +718,7 @@ def scope_note(rows):
     notes = []
     mems = sizes("savevm", "mem_bytes")
     if mems:
-        sinks = sorted({r.get("sink", "?") for r in rows if r["workload"] == "savevm"})
+        sinks = sorted({r.get("sink", "?") for r in rows if r["workload"] == "savevm" and not is_qemu(r)})
         notes.append(f"savevm ran here on {', '.join(mems)} of guest memory (the letter: 64, 128 and "
                      "256 GB VMs): compare the share and the cycles per GiB, not the totals. "
                      f"Pages went to the sink {', '.join(sinks)} (file: an image file, as QEMU "
@@ -586,7 +751,7 @@ def html_table(header, rows):
 
 
 def write_reports(results_dir, meta, host, cpu_model, profile, p, sv_table, og_table, crossovers,
-                  saved, migrate, others, rows, timed_scaling):
+                  saved, migrate, others, rows, timed_scaling, q_savevm, q_migrate):
     def has_modeled(table):
         return any(m in str(c) for r in table for c in r
                    for m in ("(modeled)", "(projected)", "(kernel model)"))
@@ -598,10 +763,10 @@ def write_reports(results_dir, meta, host, cpu_model, profile, p, sv_table, og_t
          "The letter traced save_snapshot on 64, 128 and 256 GB VMs: buffer_is_zero took about 27% "
          "of its cycles. Here zcbench runs its model of QEMU's save loop (zero-check each page, write "
          "non-zero pages with a header to the sink). " + scope_note(rows),
-         ["source", "memory", "backend", "save cycles", "zero-check cycles", "zero-check share",
-          "Mcycles per GiB"],
-         [(src, m, b, f"{t:,.0f}", f"{z:,.0f}", f"{sh:.1%}", f"{pg:.1f}")
-          for src, m, b, t, z, sh, pg in sv_table]),
+         ["source", "memory", "backend", "zero ratio", "save cycles", "zero-check cycles",
+          "zero-check share", "Mcycles per GiB"],
+         [(src, m, b, zr, f"{t:,.0f}", fmt(z, ",.0f"), fmt(sh, ".1%"), f"{pg:.1f}")
+          for src, m, b, zr, t, z, sh, pg in sv_table]),
         ("Seed table 2: 1 GB at 4 KiB granularity",
          "The letter measured COMPARE of two 1 GB buffers on one DSA engine against one CPU thread "
          "(op compare here: COMPARE on DSA, memcmp on the CPU); a zero check reads one buffer (op "
@@ -619,6 +784,18 @@ def write_reports(results_dir, meta, host, cpu_model, profile, p, sv_table, og_t
          [(b, at, cb, f"{c:.1f}", f"{d:.1f}", f"{sv:.1f}") for b, at, cb, c, d, sv in saved]
          or [("no DSA backend measured", "-", "-", "-", "-", "-")]),
     ]
+    if q_savevm:
+        sections.append(("savevm: the model beside the host's QEMU", QEMU_SAVEVM_NOTE,
+                         ["memory", "zero ratio", "QEMU pages zero / normal", "model", "model ms",
+                          "QEMU ms", "model / QEMU time", "model CPU Mcycles/GiB",
+                          "QEMU CPU Mcycles/GiB", "of it QEMU's save thread", "of it QEMU's image writes",
+                          "model / QEMU CPU", "accel"], q_savevm))
+    if q_migrate:
+        sections.append(("Migration: the model beside the host's QEMU", QEMU_MIGRATE_NOTE,
+                         ["memory", "zero ratio", "QEMU", "model", "model ms", "QEMU ms",
+                          "model / QEMU time", "QEMU total-time ms", "QEMU Mbps", "model CPU ms",
+                          "QEMU CPU ms", "QEMU migration thread ms", "QEMU multifd threads ms",
+                          "model / QEMU CPU", "QEMU pages zero / normal"], q_migrate))
     if timed_scaling:
         sections.append(("WQ and engine scaling against the timing model",
                          "dsa-multi over emu WQs whose timing model is on (the keys in each spec): "
@@ -666,22 +843,24 @@ def write_reports(results_dir, meta, host, cpu_model, profile, p, sv_table, og_t
     report = os.path.join(results_dir, "report.html")
     with open(report, "w") as f:
         f.write("\n".join(parts) + "\n")
-    print_summary(report, host, sv_table, og_table, crossovers)
+    print_summary(report, host, sv_table, og_table, crossovers, qemu_summary(q_savevm, q_migrate))
 
 
 def share_range(shares):
     return f"{min(shares):.0%}..{max(shares):.0%}" if shares else "not measured"
 
 
-def print_summary(report, host, sv_table, og_table, crossovers):
-    """The report's path and three lines: savevm share, the 1 GB latency,
-    the first crossover."""
-    cpu = [sh for src, _, b, _, _, sh, _ in sv_table if src == host and "(" not in b]
-    dsa = [sh for src, _, b, _, _, sh, _ in sv_table if src == host and "(" in b]
+def print_summary(report, host, sv_table, og_table, crossovers, qemu_line):
+    """The report's path and four lines: savevm share, the 1 GB latency,
+    the first crossover, the models against the host's QEMU."""
+    seed_guest = [(b, sh) for src, _, b, zr, _, _, sh, _ in sv_table
+                  if src == host and sh is not None and float(zr) == SEED_ZERO_RATIO]
+    cpu = [sh for b, sh in seed_guest if "(" not in b]
+    dsa = [sh for b, sh in seed_guest if "(" in b]
     og_cpu = [(float(per), sz) for op, b, sz, lat, per in og_table
               if op == "compval" and "(" not in b]
     print(f"report: {report}")
-    print(f"  savevm: the zero check takes {share_range(cpu)} of save-loop cycles on the CPU here, "
+    print(f"  savevm: the zero check takes {share_range(cpu)} of save-loop cycles on the CPU here (half-zero guests), "
           f"{share_range(dsa)} with DSA (letter: 25.8%..27.6% on the CPU)" if cpu or dsa
           else "  savevm: not measured (letter: the zero check takes 25.8%..27.6% of save_snapshot)")
     if og_cpu:
@@ -694,6 +873,7 @@ def print_summary(report, host, sv_table, og_table, crossovers):
     first = next((c for c in crossovers if c[1] != "none in range"), None)
     print(f"  crossover: {first[0]} beats one CPU thread from {first[1]}" if first
           else f"  crossover: no DSA mode beat one CPU thread in the measured range ({len(crossovers)} modes)")
+    print(qemu_line)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ packages=(
   libaccel-config-dev accel-config          # DSA discovery (library, CLI)
   libcmocka-dev libisal-dev                 # unit tests, the ISA-L peer
   gnuplot-nox python3                       # plots, report generation
+  libjson-c-dev                             # QMP messages (bench/qemu/)
+  qemu-system-x86 qemu-utils                # the host's QEMU beside the savevm/migrate models
   clang libclang-rt-14-dev valgrind         # libFuzzer and sanitizer runtimes, leak checks
 )
 # linux/idxd.h comes with linux-libc-dev (pulled in by build-essential).

@@ -5,7 +5,8 @@
 #   tsan      TSan build, the tests labeled threads
 #   valgrind  memcheck (leaks) over the tests labeled valgrind
 #   fuzz      libFuzzer targets (label fuzz), when clang is available
-#   perfgate  a short sweep gated on machine-independent ratios
+#   perfgate  the regression gate: this build against its base commit built
+#             here, timed A/B and instruction counts (scripts/perf-gate.sh)
 # ZC_TEST_STAGES="release asan" limits the stages; ZC_TEST_JOBS sets parallelism.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,9 +55,9 @@ for s in $stages; do
         echo "test: fuzz stage skipped: clang not installed (apt-get install clang libclang-rt-14-dev)"
       fi ;;
     perfgate)
-      stage "perf gate (ratios)"
-      if [[ -x scripts/perf-gate.sh ]]; then scripts/perf-gate.sh build-ci
-      else echo "test: perf gate not present yet"; fi ;;
+      stage "perf gate (against the base commit, on this machine)"
+      configure_and_build build-ci -DCMAKE_BUILD_TYPE=Release
+      scripts/perf-gate.sh build-ci ;;
     *) echo "test: unknown stage '$s' (allowed: release asan tsan valgrind fuzz perfgate)" >&2; exit 2 ;;
   esac
 done

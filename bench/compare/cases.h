@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "compare/hostmeta.h"
+
 struct zc_case {
     char *key;            /* workload/op/backend/buf_bytes/gran_bytes/zero_ratio/cache, or a gbench name */
     char *ref_key;        /* key of the read-ceiling row of the same point; NULL when none */
@@ -20,6 +22,7 @@ struct zc_run {
     char *path;
     struct zc_case *cases;
     size_t n;
+    struct zc_host host; /* what the run says about the machine it ran on */
 };
 
 /* Reads a results CSV (and its .samples.csv beside it when present) or a
@@ -32,12 +35,6 @@ const struct zc_case *zc_run_find(const struct zc_run *run, const char *key);
 /* Adds a case taking ownership of nothing: strings and samples are copied. */
 struct zc_case *zc_run_add(struct zc_run *run, const char *key);
 int zc_case_add_sample(struct zc_case *c, double latency_ns);
-
-/* Two-sided Mann-Whitney U test, normal approximation with tie and
- * continuity correction (as scipy.stats.mannwhitneyu, which Google
- * Benchmark's compare.py uses, does for larger samples). Returns p. */
-double zc_mann_whitney_p(const double *a, size_t na, const double *b, size_t nb);
-double zc_median(const double *v, size_t n);
 
 /* Whole file as a NUL-terminated string (free it); NULL + message in err. */
 char *zc_read_text(const char *path, char *err, size_t errlen);

@@ -8,23 +8,36 @@
 #include <string.h>
 
 #include "compare/cases.h"
+#include "compare/counts.h"
+#include "compare/paired.h"
+#include "compare/stats.h"
 
 /* compare.py's rule: the U test needs this many repetitions a side. */
 enum { MIN_SAMPLES_FOR_U_TEST = 9 };
 
+/* Instruction counts are exact: a small rise is a real one. */
+#define DEFAULT_COUNTS_THRESHOLD 0.02
+
 struct gate {
+    bool paired;      /* one file of A/B rounds instead of two runs */
+    bool counts;      /* instruction counts instead of timings */
+    bool threshold_set;
+    double confidence; /* of the --paired interval */
     bool ratios;
     bool best;        /* --stat min: the fastest repetition instead of the median */
     double threshold; /* relative change that counts as a regression */
     double alpha;     /* U-test significance */
+    bool cross_host;  /* call regressions between runs of different hosts */
     bool quiet;
 };
 
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: zcbench compare [--ratios] [--stat median|min] [--threshold F] [--alpha A] [--quiet]\n"
-            "                       BASE NEW\n"
+            "usage: zcbench compare [--ratios] [--stat median|min] [--threshold F] [--alpha A]\n"
+            "                       [--cross-host] [--quiet] BASE NEW\n"
+            "       zcbench compare --paired [--threshold F] [--confidence C] [--quiet] PAIRS\n"
+            "       zcbench compare --counts [--threshold F] [--quiet] COMMITTED NEW [BASE]\n"
             "  BASE, NEW      zcbench results CSV (with FILE.samples.csv beside it when present)\n"
             "                 or Google Benchmark JSON\n"
             "  --threshold F  relative slowdown that fails, 0 < F < 10 (default 0.10)\n"
@@ -34,9 +47,19 @@ static void usage(FILE *out)
             "                 reference (ref:read) of the same run: machine independent (CSV only)\n"
             "  --stat S       median (default) or min: the fastest repetition of the samples\n"
             "                 (least disturbed by other load; cases without samples use the median)\n"
+            "  --cross-host   call regressions even when BASE and NEW come from different hosts\n"
+            "                 (CPU model, ISA of cpu:best or TSC frequency differ: from the CSV and\n"
+            "                 the RUN_ID.meta.json beside it); without it they are only listed\n"
+            "  --paired       PAIRS holds rounds of a base and a new build measured back to back\n"
+            "                 (case,round,first,base_ns,new_ns, from scripts/perf-gate.sh): a case\n"
+            "                 fails when the interval of new/base lies above 1 + F\n"
+            "  --confidence C of that interval (Hodges-Lehmann, signed rank), 0 < C < 1 (default 0.95)\n"
+            "  --counts       instruction counts per page (toolchain,case,pages,instructions) of NEW\n"
+            "                 against COMMITTED rows of the same toolchain, else against BASE (the\n"
+            "                 base build counted in the same run); a rise above F fails (default %.2f)\n"
             "  --quiet        print only regressions\n"
             "exit status: 0 no regression, 1 regression (cases named), 2 bad input\n",
-            MIN_SAMPLES_FOR_U_TEST);
+            MIN_SAMPLES_FOR_U_TEST, DEFAULT_COUNTS_THRESHOLD);
 }
 
 static int parse_fraction(const char *opt, const char *text, double lo, double hi, double *out)
@@ -79,9 +102,26 @@ static bool metric(const struct gate *g, const struct zc_run *run, const struct 
     return true;
 }
 
+/* Whether slowdowns count: not between different hosts unless asked. */
+static bool same_host_or_asked(const struct gate *g, const struct zc_run *base, const struct zc_run *next)
+{
+    char why[512];
+    if (zc_host_differ(&base->host, &next->host, why, sizeof why)) {
+        printf("compare: BASE and NEW come from different hosts (%s): %s\n", why,
+               g->cross_host ? "gating anyway (--cross-host)"
+                             : "slower cases are listed, not called regressions (--cross-host to gate)");
+        return g->cross_host;
+    }
+    if (!g->quiet && (zc_host_incomplete(&base->host) || zc_host_incomplete(&next->host)))
+        printf("compare: host metadata incomplete (CSV without tsc_hz or without its RUN_ID.meta.json, "
+               "or JSON): whether both runs come from one host is not known\n");
+    return true;
+}
+
 static int compare_runs(const struct gate *g, const struct zc_run *base, const struct zc_run *next)
 {
-    size_t compared = 0, regressions = 0;
+    size_t compared = 0, regressions = 0, elsewhere = 0;
+    bool gate_it = same_host_or_asked(g, base, next);
     if (!g->quiet)
         printf("%-70s %14s %14s %8s %8s  %s\n", "case", g->ratios ? "base ratio" : "base ns",
                g->ratios ? "new ratio" : "new ns", "change", "p", "verdict");
@@ -106,13 +146,16 @@ static int compare_runs(const struct gate *g, const struct zc_run *base, const s
         bool use_u = !g->ratios && b->n_samples >= MIN_SAMPLES_FOR_U_TEST &&
                      n->n_samples >= MIN_SAMPLES_FOR_U_TEST;
         double p = use_u ? zc_mann_whitney_p(b->samples, b->n_samples, n->samples, n->n_samples) : NAN;
-        bool regressed = slowdown > g->threshold && (!use_u || p < g->alpha);
+        bool slower = slowdown > g->threshold && (!use_u || p < g->alpha);
+        bool regressed = slower && gate_it;
         regressions += regressed;
-        if (regressed || !g->quiet) {
+        elsewhere += slower && !gate_it;
+        if (slower || !g->quiet) {
             char ptext[16] = "-";
             if (use_u)
                 snprintf(ptext, sizeof ptext, "%.4f", p);
             const char *verdict = regressed                  ? "REGRESSION"
+                                  : slower                   ? "slower (other host: not gated)"
                                   : slowdown > g->threshold ? "ok (not significant)"
                                                             : "ok";
             printf("%-70s %14.6g %14.6g %+7.1f%% %8s  %s\n", b->key, mb, mn, 100 * slowdown, ptext,
@@ -127,21 +170,33 @@ static int compare_runs(const struct gate *g, const struct zc_run *base, const s
                 next->path, g->ratios ? " (--ratios needs ref:read rows in both)" : "");
         return 2;
     }
-    printf("compare: %zu cases compared, %zu regressions (threshold %.0f%%, %s%s)\n", compared,
+    printf("compare: %zu cases compared, %zu regressions (threshold %.0f%%, %s%s)", compared,
            regressions, 100 * g->threshold, g->best ? "fastest repetition" : "medians",
            g->ratios ? ", ratios to ref:read" : "");
+    if (!gate_it)
+        printf(", %zu slower on the other host", elsewhere);
+    printf("\n");
     return regressions ? 1 : 0;
 }
 
 int zc_compare_main(int argc, char **argv)
 {
-    struct gate g = {.ratios = false, .best = false, .threshold = 0.10, .alpha = 0.05, .quiet = false};
-    const char *paths[2];
+    struct gate g = {.paired = false, .counts = false, .threshold_set = false, .confidence = 0.95,
+                     .ratios = false, .best = false, .threshold = 0.10, .alpha = 0.05,
+                     .cross_host = false, .quiet = false};
+    const char *paths[3];
     int n_paths = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--ratios")) {
             g.ratios = true;
+        } else if (!strcmp(a, "--paired")) {
+            g.paired = true;
+        } else if (!strcmp(a, "--counts")) {
+            g.counts = true;
+        } else if (!strcmp(a, "--confidence")) {
+            if (parse_fraction(a, i + 1 < argc ? argv[++i] : NULL, 0, 1, &g.confidence))
+                return 2;
         } else if (!strcmp(a, "--stat")) {
             const char *v = i + 1 < argc ? argv[++i] : "(missing)";
             if (strcmp(v, "median") != 0 && strcmp(v, "min") != 0) {
@@ -151,9 +206,12 @@ int zc_compare_main(int argc, char **argv)
             g.best = !strcmp(v, "min");
         } else if (!strcmp(a, "--quiet")) {
             g.quiet = true;
+        } else if (!strcmp(a, "--cross-host")) {
+            g.cross_host = true;
         } else if (!strcmp(a, "--threshold")) {
             if (parse_fraction(a, i + 1 < argc ? argv[++i] : NULL, 0, 10, &g.threshold))
                 return 2;
+            g.threshold_set = true;
         } else if (!strcmp(a, "--alpha")) {
             if (parse_fraction(a, i + 1 < argc ? argv[++i] : NULL, 0, 1, &g.alpha))
                 return 2;
@@ -161,14 +219,38 @@ int zc_compare_main(int argc, char **argv)
             usage(stdout);
             return 0;
         } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "zcbench compare: unknown option '%s' (allowed: --ratios, --stat median|min, --threshold F, --alpha A, --quiet, --help)\n", a);
+            fprintf(stderr, "zcbench compare: unknown option '%s' (allowed: --ratios, --stat median|min, --threshold F, --alpha A, --cross-host, --paired, --confidence C, --counts, --quiet, --help)\n", a);
             return 2;
-        } else if (n_paths < 2) {
+        } else if (n_paths < 3) {
             paths[n_paths++] = a;
         } else {
-            fprintf(stderr, "zcbench compare: unexpected argument '%s' (give exactly BASE and NEW)\n", a);
+            fprintf(stderr, "zcbench compare: unexpected argument '%s' (too many files)\n", a);
             return 2;
         }
+    }
+    if (g.paired + g.counts + (g.ratios || g.best) > 1) {
+        fprintf(stderr, "zcbench compare: --paired, --counts and --ratios/--stat are separate modes: choose one\n");
+        return 2;
+    }
+    if (g.counts) {
+        if (n_paths < 2) {
+            fprintf(stderr, "zcbench compare: --counts takes COMMITTED NEW [BASE]\n");
+            return 2;
+        }
+        return zc_compare_counts(paths[0], paths[1], n_paths == 3 ? paths[2] : NULL,
+                                 g.threshold_set ? g.threshold : DEFAULT_COUNTS_THRESHOLD, g.quiet);
+    }
+    if (g.paired) {
+        if (n_paths != 1) {
+            fprintf(stderr, "zcbench compare: --paired takes one PAIRS file\n");
+            return 2;
+        }
+        struct zc_paired_opts o = {g.threshold, g.confidence, g.quiet};
+        return zc_compare_paired(paths[0], &o);
+    }
+    if (n_paths == 3) {
+        fprintf(stderr, "zcbench compare: unexpected argument '%s' (give exactly BASE and NEW)\n", paths[2]);
+        return 2;
     }
     if (n_paths != 2) {
         usage(stderr);

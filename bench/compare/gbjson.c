@@ -1,89 +1,14 @@
 /* Google Benchmark's JSON (--benchmark_format=json, --benchmark_out,
- * zcbench --gbench-json): just enough of JSON to read benchmarks[] entries
- * (flat objects); anything else is skipped structurally. */
+ * zcbench --gbench-json): the benchmarks[] entries (flat objects); anything
+ * else is skipped structurally. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "compare/cases.h"
-
-struct scanner {
-    const char *p;
-};
-
-static void skip_ws(struct scanner *s)
-{
-    while (isspace((unsigned char)*s->p))
-        s->p++;
-}
-
-static bool eat(struct scanner *s, char c)
-{
-    skip_ws(s);
-    if (*s->p != c)
-        return false;
-    s->p++;
-    return true;
-}
-
-/* Reads a string into out (escapes kept simple: \" \\ \/ and \uXXXX as '?'). */
-static bool read_string(struct scanner *s, char *out, size_t len)
-{
-    if (!eat(s, '"'))
-        return false;
-    size_t n = 0;
-    while (*s->p && *s->p != '"') {
-        char c = *s->p++;
-        if (c == '\\') {
-            c = *s->p++;
-            if (c == 'u') {
-                for (int i = 0; i < 4 && isxdigit((unsigned char)*s->p); i++)
-                    s->p++;
-                c = '?';
-            } else if (c == 'n') {
-                c = '\n';
-            } else if (c == 't') {
-                c = '\t';
-            } else if (!c) {
-                return false;
-            }
-        }
-        if (n + 1 < len)
-            out[n++] = c;
-    }
-    if (len)
-        out[n] = '\0';
-    return eat(s, '"');
-}
-
-static bool skip_value(struct scanner *s, int depth)
-{
-    char scratch[8];
-    skip_ws(s);
-    if (depth > 64)
-        return false;
-    if (*s->p == '"')
-        return read_string(s, scratch, 0);
-    if (*s->p == '{' || *s->p == '[') {
-        char close = *s->p == '{' ? '}' : ']';
-        bool object = *s->p == '{';
-        s->p++;
-        if (eat(s, close))
-            return true;
-        do {
-            if (object && (!read_string(s, scratch, 0) || !eat(s, ':')))
-                return false;
-            if (!skip_value(s, depth + 1))
-                return false;
-        } while (eat(s, ','));
-        return eat(s, close);
-    }
-    const char *start = s->p;
-    while (*s->p && (isalnum((unsigned char)*s->p) || strchr("+-.", *s->p)))
-        s->p++;
-    return s->p != start;
-}
+#include "compare/json.h"
+#include "compare/stats.h"
 
 struct entry {
     char name[512], run_name[512], run_type[32], aggregate[32], unit[8];
@@ -91,19 +16,19 @@ struct entry {
     bool has_time;
 };
 
-static bool read_entry(struct scanner *s, struct entry *e)
+static bool read_entry(struct zc_json *s, struct entry *e)
 {
     memset(e, 0, sizeof *e);
     strcpy(e->unit, "ns");
-    if (!eat(s, '{'))
+    if (!zc_json_eat(s, '{'))
         return false;
-    if (eat(s, '}'))
+    if (zc_json_eat(s, '}'))
         return true;
     do {
         char key[64];
-        if (!read_string(s, key, sizeof key) || !eat(s, ':'))
+        if (!zc_json_string(s, key, sizeof key) || !zc_json_eat(s, ':'))
             return false;
-        skip_ws(s);
+        zc_json_skip_ws(s);
         char *dst = !strcmp(key, "name") ? e->name
                     : !strcmp(key, "run_name") ? e->run_name
                     : !strcmp(key, "run_type") ? e->run_type
@@ -111,7 +36,7 @@ static bool read_entry(struct scanner *s, struct entry *e)
                     : !strcmp(key, "time_unit") ? e->unit : NULL;
         size_t cap = dst == e->name || dst == e->run_name ? 512 : dst == e->unit ? 8 : 32;
         if (dst && *s->p == '"') {
-            if (!read_string(s, dst, cap))
+            if (!zc_json_string(s, dst, cap))
                 return false;
         } else if (!strcmp(key, "real_time")) {
             char *end;
@@ -120,11 +45,11 @@ static bool read_entry(struct scanner *s, struct entry *e)
                 return false;
             e->has_time = true;
             s->p = end;
-        } else if (!skip_value(s, 1)) {
+        } else if (!zc_json_skip(s, 1)) {
             return false;
         }
-    } while (eat(s, ','));
-    return eat(s, '}');
+    } while (zc_json_eat(s, ','));
+    return zc_json_eat(s, '}');
 }
 
 static double unit_to_ns(const char *unit)
@@ -135,21 +60,21 @@ static double unit_to_ns(const char *unit)
 int zc_run_load_gbench_json(const char *path, const char *text, struct zc_run *run, char *err,
                             size_t errlen)
 {
-    struct scanner s = {text};
-    if (!eat(&s, '{'))
+    struct zc_json s = {text};
+    if (!zc_json_eat(&s, '{'))
         goto malformed;
     do {
         char key[64];
-        if (!read_string(&s, key, sizeof key) || !eat(&s, ':'))
+        if (!zc_json_string(&s, key, sizeof key) || !zc_json_eat(&s, ':'))
             goto malformed;
         if (strcmp(key, "benchmarks") != 0) {
-            if (!skip_value(&s, 1))
+            if (!zc_json_skip(&s, 1))
                 goto malformed;
             continue;
         }
-        if (!eat(&s, '['))
+        if (!zc_json_eat(&s, '['))
             goto malformed;
-        if (eat(&s, ']'))
+        if (zc_json_eat(&s, ']'))
             continue;
         do {
             struct entry e;
@@ -169,11 +94,11 @@ int zc_run_load_gbench_json(const char *path, const char *text, struct zc_run *r
                 c->latency_ns = ns; /* Google Benchmark's own median wins */
             else if (zc_case_add_sample(c, ns) != 0)
                 goto oom;
-        } while (eat(&s, ','));
-        if (!eat(&s, ']'))
+        } while (zc_json_eat(&s, ','));
+        if (!zc_json_eat(&s, ']'))
             goto malformed;
-    } while (eat(&s, ','));
-    if (!eat(&s, '}'))
+    } while (zc_json_eat(&s, ','));
+    if (!zc_json_eat(&s, '}'))
         goto malformed;
     for (size_t i = 0; i < run->n; i++)
         if (run->cases[i].latency_ns == 0)

@@ -15,6 +15,7 @@
 #include "dsa_targets.h"
 #include "grow.h"
 #include "placement.h"
+#include "qemu_workload.h"
 #include "sink.h"
 
 static const uint64_t zerocheck_sizes[] = {4096, 65536, 1 << 20, 16 << 20};
@@ -39,8 +40,9 @@ uint64_t zcb_mem_available(void)
 
 uint64_t zcb_case_buffer_bytes(const struct zcb_case *c)
 {
-    /* compare: the buffer and a zero buffer to compare it with. */
-    return c->op == ZCB_OP_COMPARE ? 2 * c->buf_bytes : c->buf_bytes;
+    /* compare: the buffer and a zero buffer to compare it with; QEMU: the
+     * buffer and the guest RAM file (in /dev/shm, memory too) it fills. */
+    return c->op == ZCB_OP_COMPARE || zcb_qemu_spec(c->backend) ? 2 * c->buf_bytes : c->buf_bytes;
 }
 
 void zcb_case_key(const struct zcb_case *c, const char *backend, char *buf, size_t len)
@@ -103,7 +105,8 @@ static int resolve_backends(const struct zcb_options *o, const char *sweep,
     zcb_spec_list_free(&given);
     size_t kept = 0;
     for (size_t i = 0; !rc && i < out->n; i++) {
-        rc = check_backend(out->v[i].spec);
+        const char *spec = out->v[i].spec;
+        rc = zcb_qemu_spec(spec) ? zcb_qemu_check_spec(spec, o->workload) : check_backend(spec);
         if (rc && strcmp(out->v[i].target, zcb_target_names[ZCB_TARGET_HW]) == 0) {
             /* The host's WQ refuses this spec (e.g. BATCH without the portal):
              * said, and the sweep goes on with the spec's other targets. */
@@ -181,6 +184,11 @@ static void base_case(const struct axes *ax, struct zcb_case *c)
     c->reps = o->reps;
     c->min_time = o->min_time;
     snprintf(c->sink, sizeof c->sink, "%s", o->sink);
+    snprintf(c->qemu, sizeof c->qemu, "%s", o->qemu);
+    if (o->qemu_image[0])
+        snprintf(c->qemu_image, sizeof c->qemu_image, "%s", o->qemu_image);
+    else
+        zcb_qemu_default_image(o->output, c->qemu_image, sizeof c->qemu_image);
     c->senders = o->senders;
     c->packet = o->packet;
     c->cpu = o->cpu;
@@ -213,13 +221,18 @@ static int expand_point(const struct axes *ax, struct zcb_case *c, struct zcb_ca
         case ZCB_WL_SAVEVM: c->op = ZCB_OP_SAVEVM; break;
         default: c->op = ZCB_OP_MIGRATE; break;
         }
-        rc = check_memory(c, ax->size_opt);
-        if (!rc && (c->op == ZCB_OP_SAVEVM || c->op == ZCB_OP_MIGRATE))
-            rc = check_sink_room(c);
         for (size_t b = 0; !rc && b < ax->backends.n; b++) {
             snprintf(c->backend, sizeof c->backend, "%s", ax->backends.v[b].spec);
             snprintf(c->target, sizeof c->target, "%s", ax->backends.v[b].target);
-            rc = push(out, c);
+            /* QEMU saves into its own qcow2, never into --sink. */
+            bool qemu = zcb_qemu_spec(c->backend);
+            rc = check_memory(c, ax->size_opt);
+            if (!rc && qemu)
+                rc = zcb_qemu_check_case(c);
+            else if (!rc && (c->op == ZCB_OP_SAVEVM || c->op == ZCB_OP_MIGRATE))
+                rc = check_sink_room(c);
+            if (!rc)
+                rc = push(out, c);
         }
     }
     return rc;
@@ -294,7 +307,7 @@ void zcb_cases_free(struct zcb_case_list *l)
 void zcb_cases_print(const struct zcb_case_list *l, FILE *out)
 {
     fprintf(out, "# %zu cases: index sweep workload/op/backend/buf_bytes/gran_bytes/zero_ratio/cache "
-                 "reps nonzero_at numa cpu target [sink senders packet]\n", l->n);
+                 "reps nonzero_at numa cpu target [sink senders packet qemu image]\n", l->n);
     for (size_t i = 0; i < l->n; i++) {
         const struct zcb_case *c = &l->v[i];
         char key[512];
@@ -305,6 +318,9 @@ void zcb_cases_print(const struct zcb_case_list *l, FILE *out)
             fprintf(out, " sink=%s", c->sink);
         if (c->op == ZCB_OP_MIGRATE)
             fprintf(out, " senders=%u packet=%u", c->senders, c->packet);
+        if (zcb_qemu_spec(c->backend))
+            fprintf(out, " qemu=%s%s%s", c->qemu, c->op == ZCB_OP_SAVEVM ? " image=" : "",
+                    c->op == ZCB_OP_SAVEVM ? c->qemu_image : "");
         fputc('\n', out);
     }
 }

@@ -29,6 +29,8 @@ struct zcb_case {
     double min_time;
     uint64_t mem_bytes;           /* savevm/migrate, else 0 */
     char sink[ZCB_PATH_MAX];
+    char qemu[ZCB_PATH_MAX];       /* backend qemu: the program */
+    char qemu_image[ZCB_PATH_MAX]; /* backend qemu, savevm: the new qcow2 */
     unsigned senders, packet;
     int cpu;
     char numa[32];

@@ -11,15 +11,19 @@
 
 #include "dsa/error.h"
 
-enum col_type { C_STR, C_U64, C_DBL, C_GUEST_U64, C_GUEST_DBL, C_MIG_U64, C_MIG_DBL, C_I64 };
+enum col_type { C_STR, C_U64, C_I64, C_DBL };
+/* Which rows fill a column; the others leave it empty. */
+enum col_rows { R_ALL, R_GUEST, R_GUEST_MODEL, R_MIGRATE, R_QEMU, R_QEMU_MIGRATE, R_QEMU_MULTIFD };
 
 struct column {
     const char *name;
     enum col_type type;
+    enum col_rows rows;
     size_t offset;
 };
 
-#define COL(name, type) {#name, type, offsetof(struct zcb_row, name)}
+#define COL(name, type) {#name, type, R_ALL, offsetof(struct zcb_row, name)}
+#define COL_OF(name, type, rows) {#name, type, rows, offsetof(struct zcb_row, name)}
 static const struct column results_columns[] = {
     COL(run_id, C_STR), COL(workload, C_STR), COL(op, C_STR), COL(backend, C_STR),
     COL(device, C_STR), COL(buf_bytes, C_U64), COL(gran_bytes, C_U64), COL(batch, C_U64),
@@ -27,19 +31,28 @@ static const struct column results_columns[] = {
     COL(cache, C_STR), COL(reps, C_U64), COL(latency_ns, C_DBL), COL(latency_ns_p99, C_DBL),
     COL(throughput_gbps, C_DBL), COL(cpu_ns_per_page, C_DBL), COL(submit_cycles_per_page, C_DBL),
     COL(wait_cycles_per_page, C_DBL), COL(pages, C_U64), COL(pages_zero, C_U64),
-    COL(verified, C_U64), COL(nonzero_at, C_STR), COL(wait, C_STR), COL(mem_bytes, C_GUEST_U64),
-    COL(save_cycles, C_GUEST_U64), COL(zerocheck_cycles, C_GUEST_U64),
-    COL(zerocheck_share, C_GUEST_DBL), COL(tsc_hz, C_DBL),
+    COL(verified, C_U64), COL(nonzero_at, C_STR), COL(wait, C_STR), COL_OF(mem_bytes, C_U64, R_GUEST),
+    COL_OF(save_cycles, C_U64, R_GUEST), COL_OF(zerocheck_cycles, C_U64, R_GUEST_MODEL),
+    COL_OF(zerocheck_share, C_DBL, R_GUEST_MODEL), COL(tsc_hz, C_DBL),
     /* appended */
     COL(sweep, C_STR), COL(sink, C_STR), COL(numa, C_STR), COL(cpu, C_I64),
-    COL(packet_pages, C_MIG_U64), COL(sender_cpu_ns, C_MIG_DBL), COL(sender_cpu_ns_max, C_MIG_DBL),
-    COL(descriptors_per_page, C_DBL), COL(batches_per_pass, C_DBL), COL(retries_per_pass, C_DBL),
-    COL(cpu_pages_per_pass, C_DBL), COL(faults_per_pass, C_DBL), COL(note, C_STR),
+    COL_OF(packet_pages, C_U64, R_MIGRATE), COL_OF(sender_cpu_ns, C_DBL, R_MIGRATE),
+    COL_OF(sender_cpu_ns_max, C_DBL, R_MIGRATE), COL(descriptors_per_page, C_DBL),
+    COL(batches_per_pass, C_DBL), COL(retries_per_pass, C_DBL), COL(cpu_pages_per_pass, C_DBL),
+    COL(faults_per_pass, C_DBL), COL(note, C_STR),
     COL(passes_per_sample, C_U64), COL(clock_ns, C_DBL),
     /* schema 2: where a DSA row ran */
     COL(target, C_STR), COL(wq, C_STR), COL(wq_mode, C_STR), COL(submit_path, C_STR),
     /* the projection */
     COL(timing, C_STR), COL(wall_ns, C_DBL),
+    /* schema 3: the host's QEMU */
+    COL_OF(qemu_version, C_STR, R_QEMU), COL_OF(qemu_accel, C_STR, R_QEMU),
+    COL_OF(qemu_channels, C_U64, R_QEMU_MIGRATE), COL_OF(qemu_pages_zero, C_U64, R_QEMU),
+    COL_OF(qemu_pages_normal, C_U64, R_QEMU), COL_OF(qemu_bytes, C_U64, R_QEMU),
+    COL_OF(qemu_total_ms, C_DBL, R_QEMU_MIGRATE), COL_OF(qemu_mbps, C_DBL, R_QEMU_MIGRATE),
+    COL_OF(qemu_cpu_user_ns, C_DBL, R_QEMU), COL_OF(qemu_cpu_sys_ns, C_DBL, R_QEMU),
+    COL_OF(qemu_save_thread_cpu_ns, C_DBL, R_QEMU), COL_OF(qemu_multifd_cpu_ns, C_DBL, R_QEMU_MULTIFD),
+    COL_OF(qemu_multifd_cpu_ns_max, C_DBL, R_QEMU_MULTIFD), COL_OF(qemu_io_cpu_ns, C_DBL, R_QEMU),
 };
 #define N_RESULTS (sizeof results_columns / sizeof results_columns[0])
 
@@ -126,13 +139,25 @@ int zcb_csv_open_samples(struct zcb_csv *w, const char *path)
     return open_csv(w, path, samples_header, "--samples");
 }
 
+static bool filled(enum col_rows rows, const struct zcb_row *r)
+{
+    switch (rows) {
+    case R_ALL: return true;
+    case R_GUEST: return r->guest;
+    case R_GUEST_MODEL: return r->guest && !r->qemu;
+    case R_MIGRATE: return r->migrate;
+    case R_QEMU: return r->qemu;
+    case R_QEMU_MIGRATE: return r->qemu && r->qemu_migrate;
+    case R_QEMU_MULTIFD: return r->qemu && r->qemu_channels > 0;
+    }
+    return false;
+}
+
 static size_t format_value(char *buf, size_t len, size_t used, const struct column *c,
                            const struct zcb_row *r)
 {
     const char *field = (const char *)r + c->offset;
-    bool empty = ((c->type == C_GUEST_U64 || c->type == C_GUEST_DBL) && !r->guest) ||
-                 ((c->type == C_MIG_U64 || c->type == C_MIG_DBL) && !r->migrate);
-    if (empty || used >= len)
+    if (!filled(c->rows, r) || used >= len)
         return used;
     switch (c->type) {
     case C_STR: {
@@ -140,14 +165,10 @@ static size_t format_value(char *buf, size_t len, size_t used, const struct colu
         return zcb_csv_field(buf, len, used, s ? s : "");
     }
     case C_U64:
-    case C_GUEST_U64:
-    case C_MIG_U64:
         return used + (size_t)snprintf(buf + used, len - used, "%" PRIu64, *(const uint64_t *)field);
     case C_I64:
         return used + (size_t)snprintf(buf + used, len - used, "%" PRId64, *(const int64_t *)field);
     case C_DBL:
-    case C_GUEST_DBL:
-    case C_MIG_DBL:
         return used + (size_t)snprintf(buf + used, len - used, "%.6g", *(const double *)field);
     }
     return used;

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ZCB_SCHEMA_VERSION 2
+#define ZCB_SCHEMA_VERSION 3
 
 struct zcb_row {
     const char *run_id, *workload, *op, *backend, *device;
@@ -21,12 +21,13 @@ struct zcb_row {
     uint64_t pages, pages_zero, verified;
     const char *nonzero_at, *wait;
     bool guest; /* savevm/migrate: the guest columns are filled */
+    bool qemu;  /* device qemu: the qemu columns are filled, the model's zero-check split not */
     uint64_t mem_bytes, save_cycles, zerocheck_cycles;
     double zerocheck_share, tsc_hz;
     /* appended after schema 1's first table (see docs/csv-schema.md) */
     const char *sweep, *sink, *numa;
     int64_t cpu;
-    bool migrate; /* the migrate columns are filled */
+    bool migrate; /* the migrate model's columns are filled */
     uint64_t packet_pages;
     double sender_cpu_ns, sender_cpu_ns_max;
     double descriptors_per_page, batches_per_pass, retries_per_pass, cpu_pages_per_pass,
@@ -38,6 +39,13 @@ struct zcb_row {
     const char *target, *wq, *wq_mode, *submit_path;
     const char *timing;         /* dsa-projected: the timing profile; "-" otherwise */
     double wall_ns;             /* the host's wall time of a pass (the model's own speed when projected) */
+    /* schema 3: the host's QEMU (device qemu); ns are CPU time per pass */
+    const char *qemu_version, *qemu_accel;
+    bool qemu_migrate;
+    uint64_t qemu_channels, qemu_pages_zero, qemu_pages_normal, qemu_bytes;
+    double qemu_total_ms, qemu_mbps;
+    double qemu_cpu_user_ns, qemu_cpu_sys_ns, qemu_save_thread_cpu_ns, qemu_multifd_cpu_ns,
+        qemu_multifd_cpu_ns_max, qemu_io_cpu_ns;
 };
 
 struct zcb_csv {

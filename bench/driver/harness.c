@@ -17,6 +17,7 @@
 #include "owned_file.h"
 #include "placement.h"
 #include "progress.h"
+#include "qemu_workload.h"
 #include "stats.h"
 #include "timer.h"
 #include "workload.h"
@@ -31,12 +32,17 @@
  * Google Benchmark counters (averaged over iterations). */
 enum metric {
     M_CPU_NS, M_SUBMIT_CPP, M_WAIT_CPP, M_DESC_PP, M_BATCHES, M_RETRIES, M_CPU_PAGES, M_FAULTS,
-    M_SAVE_CYC, M_ZC_CYC, M_SENDER_MAX, M_HOST_NS, M_COUNT
+    M_SAVE_CYC, M_ZC_CYC, M_SENDER_MAX, M_HOST_NS,
+    M_QEMU_FIRST, /* device qemu: enum zcb_qemu_metric from here */
+    M_COUNT = M_QEMU_FIRST + ZCB_Q_COUNT
 };
-static const char *const metric_names[M_COUNT] = {
+static const char *const metric_names[] = {
     "cpu_ns", "submit_cpp", "wait_cpp", "desc_pp", "batches", "retries", "cpu_pages", "faults",
-    "save_cycles", "zc_cycles", "sender_cpu_max", "host_ns",
+    "save_cycles", "zc_cycles", "sender_cpu_max", "host_ns", "qemu_pages_zero",
+    "qemu_pages_normal", "qemu_bytes", "qemu_total_ms", "qemu_mbps", "qemu_cpu_user_ns",
+    "qemu_cpu_sys_ns", "qemu_save_thread_ns", "qemu_multifd_ns", "qemu_multifd_max_ns", "qemu_io_ns",
 };
+_Static_assert(sizeof metric_names / sizeof *metric_names == M_COUNT, "a name for every metric");
 
 static const char MSG_INTERRUPTED[] = "interrupted";
 static const char MSG_SKIPPED[] = "skipped after an earlier failure";
@@ -66,11 +72,14 @@ static struct {
     const struct zcb_harness *h;
     struct current cur;
     size_t done;
-    int status;
+    int status;  /* exit status so far */
+    bool stop;   /* a failure that skips every later case */
 } run;
 
 static const struct zcb_workload_ops *workload_of(const struct zcb_case *c)
 {
+    if (zcb_qemu_spec(c->backend))
+        return c->op == ZCB_OP_SAVEVM ? &zcb_wl_qemu_savevm : &zcb_wl_qemu_migrate;
     switch (c->op) {
     case ZCB_OP_READ: return &zcb_wl_read;
     case ZCB_OP_COMPARE: return &zcb_wl_compare;
@@ -118,7 +127,7 @@ static void describe(struct current *cur)
     cur->batch = d->batch;
     cur->queue_depth = d->queue_depth;
     cur->n_wq = d->n_wq;
-    cur->threads = d->threads * (cur->c->op == ZCB_OP_MIGRATE ? cur->c->senders : 1);
+    cur->threads = d->threads * (cur->bench.ops == &zcb_wl_migrate ? cur->c->senders : 1);
     snprintf(cur->wait, sizeof cur->wait, "-");
     struct zc_spec spec;
     if (strcmp(d->device, "cpu") != 0 && zc_spec_parse(d->spec, &spec) == 0) {
@@ -147,7 +156,7 @@ static int run_sample(struct zcb_bench *b, unsigned passes, struct zcb_sample *o
     /* Projected: the thread's simulated time (its own work counted as its
      * CPU time, its waits as the model's time), all of it CPU time: it
      * polls. Workloads whose own threads work time them themselves. */
-    bool sim = b->projected && !b->ops->own_time;
+    bool sim = b->projected && !b->ops->own_cpu_time;
     uint64_t sim0 = 0, sim1 = 0;
     zcb_timer_start(&t);
     if (sim) /* inside the host timer: its clock reads are not the thread's work */
@@ -157,14 +166,16 @@ static int run_sample(struct zcb_bench *b, unsigned passes, struct zcb_sample *o
     if (sim)
         sim1 = zc_dsa_sim_now_ns();
     zcb_timer_stop(&t, &out->host_ns, &cpu_ns);
+    if (b->ops->own_wall_time) /* the operation it measures, without its bookkeeping */
+        out->host_ns = out->wall_ns;
     if (sim)
         out->wall_ns = out->cpu_ns = (double)(sim1 - sim0);
-    else if (!b->projected)
+    else if (!b->projected && !b->ops->own_wall_time)
         out->wall_ns = out->host_ns;
     /* Half of each read of the thread CPU clock (a system call) counts
      * inside the sample: hundreds of ns in a VM, more than a cold 4 KiB
      * pass. What an empty sample counts is taken off. */
-    if (!b->ops->own_time && !b->projected)
+    if (!b->ops->own_cpu_time && !b->projected)
         out->cpu_ns = fmax(0, cpu_ns - zcb_clock_cost()->cpu_ns);
     if (b->be)
         zc_backend_get_stats(b->be, &out->stats);
@@ -236,7 +247,7 @@ static int prepare(const struct zcb_case *c)
     b->buf = zcb_buffer_get(ZCB_SLOT_DATA, &fill);
     if (!b->buf)
         return -ENOMEM;
-    if (c->op != ZCB_OP_READ && c->op != ZCB_OP_MIGRATE) {
+    if (!b->ops->opens_own_backend) {
         rc = zc_backend_open(c->backend, &b->be);
         if (rc)
             return rc;
@@ -268,6 +279,8 @@ static void sample_values(const struct zcb_sample *s, double pages, unsigned pas
     v[M_ZC_CYC] = (double)s->zerocheck_cycles;
     v[M_SENDER_MAX] = s->sender_cpu_ns_max;
     v[M_HOST_NS] = s->host_ns;
+    for (int m = 0; m < ZCB_Q_COUNT; m++)
+        v[M_QEMU_FIRST + m] = s->qemu[m];
     v[M_COUNT] = s->wall_ns;
     for (int m = 0; m <= M_COUNT; m++)
         v[m] /= passes;
@@ -300,7 +313,7 @@ static void bench_fn(zc_gb_state *st, void *ctx)
 {
     const struct zcb_case *c = ctx;
     struct current *cur = &run.cur;
-    if (run.status) {
+    if (run.stop) {
         zc_gb_skip_with_error(st, MSG_SKIPPED);
         return;
     }
@@ -328,6 +341,7 @@ static void bench_fn(zc_gb_state *st, void *ctx)
         struct zcb_sample s;
         double v[M_COUNT + 1];
         if (run_sample(b, cur->passes, &s) != 0 || b->ops->verify(b) != 0) {
+            cur->prepared = false; /* the case's later repetitions are skipped */
             zc_gb_skip_with_error(st, zc_last_error());
             return;
         }
@@ -343,9 +357,31 @@ static void bench_fn(zc_gb_state *st, void *ctx)
     }
     for (int m = 0; m <= M_COUNT; m++)
         cur->rep[m] = zcb_median(cur->per_pass[m], cur->n_pass);
-    for (int m = 0; m < M_COUNT; m++)
+    /* QEMU's counters only where QEMU ran. */
+    for (int m = 0; m < (b->qemu ? M_COUNT : M_QEMU_FIRST); m++)
         zc_gb_counter(st, metric_names[m], sums[m], ZC_GB_COUNTER_AVG_ITERATIONS);
     zc_gb_set_bytes_processed(st, passes * (int64_t)c->buf_bytes);
+}
+
+static void fill_qemu(const struct zcb_qemu_info *q, const double *med, struct zcb_row *r)
+{
+    r->qemu = true;
+    r->qemu_version = q->version;
+    r->qemu_accel = q->accel;
+    r->qemu_migrate = q->migrate;
+    r->sink = q->sink;
+    r->qemu_channels = q->channels;
+    r->qemu_pages_zero = (uint64_t)llround(med[ZCB_Q_PAGES_ZERO]);
+    r->qemu_pages_normal = (uint64_t)llround(med[ZCB_Q_PAGES_NORMAL]);
+    r->qemu_bytes = (uint64_t)llround(med[ZCB_Q_BYTES]);
+    r->qemu_total_ms = med[ZCB_Q_TOTAL_MS];
+    r->qemu_mbps = med[ZCB_Q_MBPS];
+    r->qemu_cpu_user_ns = med[ZCB_Q_CPU_USER];
+    r->qemu_cpu_sys_ns = med[ZCB_Q_CPU_SYS];
+    r->qemu_save_thread_cpu_ns = med[ZCB_Q_SAVE_THREAD];
+    r->qemu_multifd_cpu_ns = med[ZCB_Q_MULTIFD];
+    r->qemu_multifd_cpu_ns_max = med[ZCB_Q_MULTIFD_MAX];
+    r->qemu_io_cpu_ns = med[ZCB_Q_IO];
 }
 
 static void fill_row(const struct current *cur, struct zcb_row *r)
@@ -392,7 +428,7 @@ static void fill_row(const struct current *cur, struct zcb_row *r)
     r->sink = r->guest ? c->sink : "-";
     r->numa = c->numa;
     r->cpu = c->cpu;
-    r->migrate = c->op == ZCB_OP_MIGRATE;
+    r->migrate = b->ops == &zcb_wl_migrate;
     r->packet_pages = c->packet;
     r->sender_cpu_ns = med[M_CPU_NS];
     r->sender_cpu_ns_max = med[M_SENDER_MAX];
@@ -408,8 +444,10 @@ static void fill_row(const struct current *cur, struct zcb_row *r)
     r->wq = cur->wq;
     r->wq_mode = cur->wq_mode;
     r->submit_path = cur->submit_path;
-    r->timing = b->desc && b->desc->timing[0] ? b->desc->timing : "-";
+    r->timing = b->desc && b->desc->timing && b->desc->timing[0] ? b->desc->timing : "-";
     r->wall_ns = med[M_HOST_NS];
+    if (b->qemu)
+        fill_qemu(b->qemu, med + M_QEMU_FIRST, r);
 }
 
 static void case_finished(const struct zcb_case *c)
@@ -431,9 +469,10 @@ static void write_case(struct current *cur)
     for (unsigned i = 0; !rc && run.h->samples && i < cur->n_samples; i++)
         rc = zcb_csv_write_sample(run.h->samples, run.h->run_id, key, i, cur->latency[i],
                                   cur->metrics[M_CPU_NS][i]);
-    if (rc) {
+    if (rc) { /* the results cannot be kept: no later case is measured */
         fprintf(stderr, "zcbench: %s\n", zc_last_error());
         run.status = 1;
+        run.stop = true;
     }
 }
 
@@ -468,9 +507,12 @@ static void on_report(const struct zc_gb_result *r, void *ctx)
     if (r->error) {
         bool quiet = strcmp(r->error_message, MSG_INTERRUPTED) == 0 ||
                      strcmp(r->error_message, MSG_SKIPPED) == 0;
-        if (!quiet && !run.status) {
+        if (!quiet && !run.stop) {
             fprintf(stderr, "zcbench: case %s failed: %s\n", r->run_name, r->error_message);
             run.status = 1;
+            /* An outside program's failure spares the other cases; ours stops the run. */
+            const struct zcb_workload_ops *ops = cur->bench.ops;
+            run.stop = !(ops && ops->failure_is_local);
         }
         return;
     }

@@ -5,6 +5,8 @@
 #include <zc/dsa.h>
 #include <zc/error.h>
 
+#include "qemu_workload.h"
+
 static void print_wq(const struct zc_dsa_wq_info *wq, const char *type, const char *state, void *ctx)
 {
     FILE *out = ctx;
@@ -33,7 +35,7 @@ static void print_auto(FILE *out)
     zc_dsa_wq_close(wq);
 }
 
-void zcb_list_backends(FILE *out)
+void zcb_list_backends(FILE *out, const char *qemu)
 {
     const char *model = zc_dsa_kernel_model();
     fprintf(out, "Backends (--backend SPEC; 'all' = the example of every usable kind; DSA kinds run\n"
@@ -69,4 +71,5 @@ void zcb_list_backends(FILE *out)
     fprintf(out, "  CPU submission instructions: MOVDIR64B %s, ENQCMD %s, WAITPKG %s\n",
             zc_dsa_cpu_has_movdir64b() ? "yes" : "no", zc_dsa_cpu_has_enqcmd() ? "yes" : "no",
             zc_dsa_cpu_has_waitpkg() ? "yes" : "no");
+    zcb_qemu_list(out, qemu);
 }

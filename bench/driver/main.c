@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <zc/cpu.h>
 #include <zc/error.h>
 
 #include "cases.h"
@@ -165,6 +166,10 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "compare") == 0)
         return zc_compare_main(argc - 1, argv + 1);
+    if (zc_cpu_best_error()) {
+        fprintf(stderr, "zcbench: %s\n", zc_cpu_best_error());
+        return EXIT_BAD_INPUT;
+    }
     char command_line[4096];
     join_command_line(argc, argv, command_line, sizeof command_line);
     if (!init_gbench(&argc, argv)) {
@@ -185,7 +190,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (opts.list_backends) {
-        zcb_list_backends(stdout);
+        zcb_list_backends(stdout, opts.qemu);
         return 0;
     }
     struct zcb_case_list cases = {0};

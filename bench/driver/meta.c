@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -173,6 +174,9 @@ static void write_meta(FILE *f, const char *run_id, const char *command_line,
                 zc_cpu_has((enum zc_cpu_feature)i) ? "true" : "false");
     fprintf(f, "},\n  \"cpu_best_variant\": ");
     json_string(f, zc_cpu_best_name());
+    fprintf(f, ",\n  \"cpu_best_override\": ");
+    const char *forced = getenv("ZC_CPU_BEST");
+    json_string(f, forced ? forced : "");
     fprintf(f, ",\n  \"tsc_hz\": %.0f,\n  \"hwloc\": %s,\n  \"dsa\": ", zc_tsc_hz(), topo);
     write_dsa(f, used);
     fprintf(f, "\n}\n");

@@ -237,5 +237,6 @@ const struct zcb_workload_ops zcb_wl_migrate = {
     .pass = migrate_pass,
     .verify = zcb_verify_answers,
     .release = migrate_release,
-    .own_time = true,
+    .own_cpu_time = true,
+    .opens_own_backend = true,
 };

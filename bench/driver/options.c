@@ -83,6 +83,12 @@ static const struct opt table[] = {
     {"sink", K_STRING, F(sink), 0, 0, NULL, S(sink), "null", false,
      "savevm/migrate page sink: null | mem (bounded ring) | file:PATH (savevm; an existing file "
      "zcbench did not create is refused, unless file:PATH,overwrite)"},
+    {"qemu", K_STRING, F(qemu), 0, 0, NULL, S(qemu), "qemu-system-x86_64", false,
+     "backend qemu: the QEMU program (a path, or a name looked up in PATH)"},
+    {"qemu-image", K_STRING, F(qemu_image), 0, 0, NULL, S(qemu_image), NULL, false,
+     "backend qemu, savevm: the qcow2 image QEMU saves into, removed after; an existing file "
+     "zcbench did not create is refused, unless PATH,overwrite; default zcbench-qemu-PID.qcow2 "
+     "beside --output"},
     {"senders", K_UINT, F(senders), 1, 64, NULL, 0, "2", false,
      "migrate: sender threads, each with its own backend"},
     {"threads", K_UINT, F(senders), 1, 64, NULL, 0, NULL, false, "alias of senders"},

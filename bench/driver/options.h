@@ -64,6 +64,8 @@ struct zcb_options {
     struct zcb_u64_list cpu_threads; /* threads= of cpu-mt */
     struct zcb_u64_list dsa_targets; /* enum zcb_target: what wq=auto specs become */
     char sink[ZCB_PATH_MAX];      /* null | mem | file:PATH[,overwrite] */
+    char qemu[ZCB_PATH_MAX];      /* backend qemu: the qemu-system-x86_64 program */
+    char qemu_image[ZCB_PATH_MAX]; /* backend qemu, savevm: PATH[,overwrite] of its qcow2; "" = default */
     unsigned senders;             /* migrate sender threads */
     unsigned packet;              /* migrate pages per packet */
     int cpu;                      /* PU to pin the measuring thread, -1 none */

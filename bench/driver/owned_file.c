@@ -86,6 +86,27 @@ int zcb_owned_remove(const char *path)
     return 0;
 }
 
+bool zcb_owned_parse_path(const char *text, char *path, size_t len, bool *overwrite)
+{
+    size_t n = strlen(text), key = strlen(ZCB_OWNED_OVERWRITE_KEY);
+    *overwrite = n > key && strcmp(text + n - key, ZCB_OWNED_OVERWRITE_KEY) == 0;
+    if (*overwrite)
+        n -= key;
+    if (!n || n >= len)
+        return false;
+    memcpy(path, text, n);
+    path[n] = '\0';
+    return true;
+}
+
+void zcb_owned_option(struct zcb_owned_option *o, const char *prefix, const char *path,
+                      const char *kind, bool overwrite)
+{
+    snprintf(o->what, sizeof o->what, "%s%s", prefix, path);
+    snprintf(o->how, sizeof o->how, "%s%s%s", prefix, path, ZCB_OWNED_OVERWRITE_KEY);
+    o->r = (struct zcb_owned_request){path, kind, NULL, overwrite, o->what, o->how};
+}
+
 static void make_stamp(const char *kind, char stamp[ZCB_OWNED_STAMP_BYTES])
 {
     memset(stamp, ' ', ZCB_OWNED_STAMP_BYTES);

@@ -28,6 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "options.h"
+
 #define ZCB_OWNED_STAMP_BYTES 32
 #define ZCB_OWNED_KIND_MAX (ZCB_OWNED_STAMP_BYTES - 9) /* "zcbench " and '\n' */
 
@@ -40,10 +42,29 @@ struct zcb_owned_request {
     const char *overwrite_how; /* how to say overwrite ("--sink file:x,overwrite"), or NULL */
 };
 
+/* The request of a path an option gave ("--sink file:" PATH): its messages
+ * name "PREFIXPATH", and "PREFIXPATH,overwrite" as the way to allow
+ * overwrite. r points into the texts: not to be copied. */
+struct zcb_owned_option {
+    struct zcb_owned_request r;
+    char what[ZCB_PATH_MAX + 32], how[ZCB_PATH_MAX + 48];
+};
+
+void zcb_owned_option(struct zcb_owned_option *o, const char *prefix, const char *path,
+                      const char *kind, bool overwrite);
+
 struct zcb_owned_file {
     int fd;                /* O_RDWR, -1 on failure; the caller closes it (the file stays) */
     uint64_t data_start;   /* first byte after the stamp (0 when not stamped) */
 };
+
+/* How a user allows overwrite: PATH followed by this key. */
+#define ZCB_OWNED_OVERWRITE_KEY ",overwrite"
+
+/* Splits "PATH" or "PATH,overwrite" into path (len bytes) and *overwrite (a
+ * PATH of its own that ends in ",overwrite" cannot be named). false when
+ * PATH is empty or does not fit; the caller names the option. */
+bool zcb_owned_parse_path(const char *text, char *path, size_t len, bool *overwrite);
 
 /* The check of a run before any work: whether the request may be opened,
  * that its directory exists, and that `need` bytes fit on its file system

@@ -9,7 +9,6 @@
 #include "dsa/error.h"
 #include "owned_file.h"
 
-#define OVERWRITE_KEY ",overwrite"
 #define IMAGE_KIND "savevm-image"
 
 int zcb_sink_parse(const char *spec, struct zcb_sink_spec *out)
@@ -21,40 +20,21 @@ int zcb_sink_parse(const char *spec, struct zcb_sink_spec *out)
         out->kind = ZCB_SINK_MEM;
         return 0;
     }
-    size_t len = strlen(spec), key = strlen(OVERWRITE_KEY);
-    if (strncmp(spec, "file:", 5) == 0) {
-        const char *path = spec + 5;
-        len -= 5;
-        out->overwrite = len > key && strcmp(path + len - key, OVERWRITE_KEY) == 0;
-        if (out->overwrite)
-            len -= key;
-        if (len && len < sizeof out->path) {
-            out->kind = ZCB_SINK_FILE;
-            memcpy(out->path, path, len);
-            return 0;
-        }
+    if (strncmp(spec, "file:", 5) == 0 &&
+        zcb_owned_parse_path(spec + 5, out->path, sizeof out->path, &out->overwrite)) {
+        out->kind = ZCB_SINK_FILE;
+        return 0;
     }
     return zc_fail(EINVAL, "--sink: bad value '%s' (allowed: null, mem, file:PATH, file:PATH%s)", spec,
-                   OVERWRITE_KEY);
+                   ZCB_OWNED_OVERWRITE_KEY);
 }
 
 uint64_t zcb_sink_file_bytes(uint64_t pages, uint64_t nonzero, uint64_t gran)
 {
-    return ZCB_OWNED_STAMP_BYTES + pages * sizeof(uint64_t) + nonzero * gran;
+    return ZCB_OWNED_STAMP_BYTES + pages * sizeof(uint64_t) + (pages - nonzero) + nonzero * gran;
 }
 
-/* The owned-file request of a file sink, with the texts its messages use. */
-struct file_request {
-    struct zcb_owned_request r;
-    char what[ZCB_PATH_MAX + 16], how[ZCB_PATH_MAX + 32];
-};
-
-static void file_request(const struct zcb_sink_spec *sp, struct file_request *fr)
-{
-    snprintf(fr->what, sizeof fr->what, "--sink file:%s", sp->path);
-    snprintf(fr->how, sizeof fr->how, "--sink file:%s%s", sp->path, OVERWRITE_KEY);
-    fr->r = (struct zcb_owned_request){sp->path, IMAGE_KIND, NULL, sp->overwrite, fr->what, fr->how};
-}
+#define OPTION "--sink file:"
 
 int zcb_sink_preflight(const char *spec, uint64_t pass_bytes)
 {
@@ -62,9 +42,9 @@ int zcb_sink_preflight(const char *spec, uint64_t pass_bytes)
     int rc = zcb_sink_parse(spec, &sp);
     if (rc || sp.kind != ZCB_SINK_FILE)
         return rc;
-    struct file_request fr;
-    file_request(&sp, &fr);
-    return zcb_owned_preflight(&fr.r, pass_bytes);
+    struct zcb_owned_option o;
+    zcb_owned_option(&o, OPTION, sp.path, IMAGE_KIND, sp.overwrite);
+    return zcb_owned_preflight(&o.r, pass_bytes);
 }
 
 int zcb_sink_open(struct zcb_sink *s, const char *spec)
@@ -81,10 +61,10 @@ int zcb_sink_open(struct zcb_sink *s, const char *spec)
         return s->ring ? 0 : zc_fail(ENOMEM, "--sink mem: out of memory");
     }
     if (sp.kind == ZCB_SINK_FILE) {
-        struct file_request fr;
+        struct zcb_owned_option o;
         struct zcb_owned_file f;
-        file_request(&sp, &fr);
-        rc = zcb_owned_open(&fr.r, &f);
+        zcb_owned_option(&o, OPTION, sp.path, IMAGE_KIND, sp.overwrite);
+        rc = zcb_owned_open(&o.r, &f);
         s->fd = f.fd;
         s->data_start = f.data_start;
     }
@@ -96,6 +76,7 @@ int zcb_sink_rewind(struct zcb_sink *s)
     s->bytes = 0;
     s->ring_pos = 0;
     s->n_iov = 0;
+    s->buf_used = 0;
     off_t start = (off_t)s->data_start;
     if (s->kind == ZCB_SINK_FILE && (ftruncate(s->fd, start) != 0 || lseek(s->fd, start, SEEK_SET) != start))
         return zc_fail(errno, "--sink file: cannot truncate: %s", strerror(errno));
@@ -121,6 +102,7 @@ int zcb_sink_flush(struct zcb_sink *s)
     struct iovec *iov = s->iov;
     int n = (int)s->n_iov;
     s->n_iov = 0;
+    s->buf_used = 0;
     while (n > 0) {
         ssize_t w = writev(s->fd, iov, n);
         if (w < 0 && errno == EINTR)
@@ -140,31 +122,49 @@ int zcb_sink_flush(struct zcb_sink *s)
     return 0;
 }
 
+/* One byte into the buffer, as QEMUFile's qemu_put_byte: the last iovec
+ * grows while it ends where the buffer does; a full buffer or 64 iovecs are
+ * written out. */
+static int put_byte(struct zcb_sink *s, uint8_t byte)
+{
+    uint8_t *at = s->buf + s->buf_used++;
+    *at = byte;
+    struct iovec *last = s->n_iov ? &s->iov[s->n_iov - 1] : NULL;
+    if (last && (uint8_t *)last->iov_base + last->iov_len == at)
+        last->iov_len++;
+    else
+        s->iov[s->n_iov++] = (struct iovec){at, 1};
+    return s->n_iov == ZCB_SINK_IOV || s->buf_used == sizeof s->buf ? zcb_sink_flush(s) : 0;
+}
+
+/* The header big-endian, a byte at a time, as qemu_put_be64 writes it. */
+static int put_header(struct zcb_sink *s, uint64_t header)
+{
+    int rc = 0;
+    for (int shift = 56; shift >= 0 && !rc; shift -= 8)
+        rc = put_byte(s, (uint8_t)(header >> shift));
+    return rc;
+}
+
 int zcb_sink_emit(struct zcb_sink *s, uint64_t offset, const void *page, size_t gran, bool zero)
 {
     uint64_t header = offset | (zero ? ZCB_SAVE_FLAG_ZERO : ZCB_SAVE_FLAG_PAGE);
-    s->bytes += sizeof header + (zero ? 0 : gran);
+    static const uint8_t fill = 0;
+    s->bytes += sizeof header + (zero ? sizeof fill : gran);
     switch (s->kind) {
     case ZCB_SINK_NULL:
         return 0;
     case ZCB_SINK_MEM:
         ring_put(s, &header, sizeof header);
-        if (!zero)
-            ring_put(s, page, gran);
+        ring_put(s, zero ? &fill : page, zero ? sizeof fill : gran);
         return 0;
-    case ZCB_SINK_FILE:
-        if (s->n_iov + 2 > ZCB_SINK_IOV) {
-            int rc = zcb_sink_flush(s);
-            if (rc)
-                return rc;
-        }
-        /* headers[] is indexed like iov[] so a header outlives its iovec. */
-        s->headers[s->n_iov] = header;
-        s->iov[s->n_iov] = (struct iovec){&s->headers[s->n_iov], sizeof header};
-        s->n_iov++;
-        if (!zero)
-            s->iov[s->n_iov++] = (struct iovec){(void *)page, gran};
-        return 0;
+    case ZCB_SINK_FILE: {
+        int rc = put_header(s, header);
+        if (rc || zero)
+            return rc ? rc : put_byte(s, fill);
+        s->iov[s->n_iov++] = (struct iovec){(void *)page, gran};
+        return s->n_iov == ZCB_SINK_IOV ? zcb_sink_flush(s) : 0;
+    }
     }
     return 0;
 }

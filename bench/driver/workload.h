@@ -12,11 +12,33 @@
 #include "buffers.h"
 #include "cases.h"
 
+/* What QEMU reports of one pass (device qemu): its own counters, and the
+ * CPU time of its process and threads read from /proc. */
+enum zcb_qemu_metric {
+    ZCB_Q_PAGES_ZERO, ZCB_Q_PAGES_NORMAL, ZCB_Q_BYTES, /* query-migrate ram: duplicate, normal, transferred */
+    ZCB_Q_TOTAL_MS, ZCB_Q_MBPS,          /* migrate: QEMU's total-time and throughput */
+    ZCB_Q_CPU_USER, ZCB_Q_CPU_SYS,       /* the process, at clock-tick resolution (ns) */
+    ZCB_Q_SAVE_THREAD,                   /* the thread running the save loop (ns) */
+    ZCB_Q_MULTIFD, ZCB_Q_MULTIFD_MAX,    /* multifdsend_* threads: together, the busiest (ns) */
+    ZCB_Q_IO,                            /* the block layer's worker threads: image writes (ns) */
+    ZCB_Q_COUNT
+};
+
+/* What ran, fixed for a QEMU case. */
+struct zcb_qemu_info {
+    char version[64];                       /* "7.2.22" */
+    const char *accel;                      /* "kvm" or "tcg" */
+    unsigned channels;                      /* multifd channels, 0 when not multifd */
+    bool migrate;
+    char sink[ZCB_PATH_MAX + 8];            /* "qcow2:PATH" (savevm) or "socket" (the drain) */
+};
+
 /* What one sample (one or more passes back to back) measured. The harness
- * times the sample; the pass adds its own counters. */
+ * times the sample (unless the workload times its own operation,
+ * own_wall_time); the pass adds its own counters. */
 struct zcb_sample {
     double wall_ns;           /* the sample's time: the host's, or simulated when projected */
-    double cpu_ns;            /* calling thread, or the workload's own (own_time) */
+    double cpu_ns;            /* calling thread, or the workload's own (own_cpu_time) */
     double host_ns;           /* the host's wall time of the sample */
     uint64_t save_cycles;     /* savevm/migrate */
     uint64_t zerocheck_cycles;
@@ -24,6 +46,7 @@ struct zcb_sample {
     /* Backend statistics of the sample: read by the harness from b->be, or
      * summed by workloads with several backends (migrate). */
     struct zc_backend_stats stats;
+    double qemu[ZCB_Q_COUNT]; /* device qemu, enum zcb_qemu_metric */
 };
 
 struct zcb_workload_ops;
@@ -31,7 +54,7 @@ struct zcb_workload_ops;
 struct zcb_bench {
     const struct zcb_case *c;
     const struct zcb_workload_ops *ops;
-    struct zc_backend *be;                /* NULL for the reference kernel and migrate */
+    struct zc_backend *be;                /* NULL when the workload opens its own (opens_own_backend) */
     const struct zc_backend_desc *desc;   /* NULL for the reference kernel */
     const struct zcb_buffer *buf;         /* the buffer or guest memory */
     bool *answer;                         /* per page, from the last pass */
@@ -39,6 +62,7 @@ struct zcb_bench {
     size_t pages;
     size_t answered_zero;                 /* pages the last pass reported zero */
     void *priv;                           /* the workload's own state */
+    const struct zcb_qemu_info *qemu;     /* device qemu: what ran; NULL otherwise */
 };
 
 struct zcb_workload_ops {
@@ -58,7 +82,18 @@ struct zcb_workload_ops {
     bool repeatable;
     /* The pass's own threads do the work: it sets out->cpu_ns, and when
      * projected out->wall_ns (their simulated span), for the harness. */
-    bool own_time;
+    bool own_cpu_time;
+    /* out->wall_ns is the pass's own: it times the operation it measures
+     * (QEMU's savevm or migration) without the untimed bookkeeping around
+     * it in the same pass (reading QEMU's counters, deleting the snapshot).
+     * Such a workload is not repeatable. */
+    bool own_wall_time;
+    /* The workload opens what it measures (migrate: a backend per sender;
+     * QEMU: no zero-check backend at all); the harness opens nothing. */
+    bool opens_own_backend;
+    /* A failure is an outside program's (QEMU missing, too old, crashed):
+     * it ends this case only, the others go on. */
+    bool failure_is_local;
 };
 
 extern const struct zcb_workload_ops zcb_wl_zerocheck; /* op compval */
@@ -66,6 +101,8 @@ extern const struct zcb_workload_ops zcb_wl_read;      /* op read: the reference
 extern const struct zcb_workload_ops zcb_wl_compare;   /* op compare (onegig) */
 extern const struct zcb_workload_ops zcb_wl_savevm;
 extern const struct zcb_workload_ops zcb_wl_migrate;
+extern const struct zcb_workload_ops zcb_wl_qemu_savevm; /* the host's QEMU (qemu_workload.c) */
+extern const struct zcb_workload_ops zcb_wl_qemu_migrate;
 
 /* Counts b->answered_zero and compares b->answer with the oracle (shared by
  * the map-producing workloads). */

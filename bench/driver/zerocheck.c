@@ -90,4 +90,5 @@ const struct zcb_workload_ops zcb_wl_read = {
     .verify = read_verify,
     .release = no_release,
     .repeatable = true,
+    .opens_own_backend = true, /* the reference kernel is no backend */
 };

@@ -33,8 +33,14 @@ struct zc_cpu_variant {
  * first; i >= zc_cpu_variant_count() gives NULL. */
 size_t zc_cpu_variant_count(void);
 const struct zc_cpu_variant *zc_cpu_variant_at(size_t i);
-/* Name of the variant "best" resolves to on this host. */
+/* Name of the variant "best" resolves to on this host: the last usable one,
+ * or the one named by the environment variable ZC_CPU_BEST (e.g.
+ * ZC_CPU_BEST=u64 runs as a machine without SIMD would). */
 const char *zc_cpu_best_name(void);
+/* NULL, or why ZC_CPU_BEST was refused (unknown name, or a variant this
+ * CPU cannot run), naming the variants allowed here; "best" is then the
+ * detected one. Programs check it at start and exit with this message. */
+const char *zc_cpu_best_error(void);
 
 /* Read-bandwidth reference: loads every byte of [buf, buf+len) and ORs it
  * together with no early exit. Defines the ceiling a zero check can reach. */

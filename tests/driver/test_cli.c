@@ -46,6 +46,12 @@ static void bad_input_exits_2_naming_the_value(void **state)
         {ARGS("--workload", "migrate", "--sink", "file:/tmp/x"), "--sink file:/tmp/x"},
         {ARGS("--packet", "2000"), "bad value '2000' for packet (allowed: an integer 1..1024)"},
         {ARGS("stray"), "unexpected argument 'stray'"},
+        {ARGS("--backend", "qemu"), "--backend qemu: QEMU runs the savevm and migrate workloads"},
+        {ARGS("--workload", "savevm", "--backend", "qemu:multifd=1"), "multifd is a migration setting"},
+        {ARGS("--workload", "migrate", "--backend", "qemu:accel=xen"), "bad value 'xen' for accel"},
+        {ARGS("--workload", "savevm", "--backend", "qemu", "--mem", "64M", "--gran", "8K"),
+         "--gran 8K: QEMU saves 4 KiB pages"},
+        {ARGS("--workload", "savevm", "--backend", "qemu", "--mem", "1028K"), "--mem 1028K: QEMU's guest RAM is whole MiB"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         run_zcbench(bin, cases[i].args, &r);
@@ -128,6 +134,28 @@ static void backend_all_is_every_usable_kind(void **state)
     assert_non_null(strstr(r.out, "dsa-batch:wq=emu,batch=16/65536/"));
 }
 
+static void cpu_best_override_is_applied_or_refused(void **state)
+{
+    (void)state;
+    setenv("ZC_CPU_BEST", "u64", 1);
+    run_zcbench(bin, ARGS("--list-backends"), &r);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "best = u64"));
+    setenv("ZC_CPU_BEST", "avx9", 1);
+    run_zcbench(bin, ARGS("--dry-run"), &r);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "ZC_CPU_BEST=avx9: unknown variant (allowed here: byte, u64"));
+    assert_ptr_equal(strchr(r.err, '\n'), r.err + strlen(r.err) - 1);
+    /* a variant the CPU may lack: taken, or refused saying why */
+    setenv("ZC_CPU_BEST", "avx512", 1);
+    run_zcbench(bin, ARGS("--list-backends"), &r);
+    if (r.status == 0)
+        assert_non_null(strstr(r.out, "best = avx512"));
+    else if (r.status != 2 || !strstr(r.err, "ZC_CPU_BEST=avx512: ") || !strstr(r.err, "(allowed here: "))
+        fail_msg("ZC_CPU_BEST=avx512: status %d, stderr '%s'", r.status, r.err);
+    unsetenv("ZC_CPU_BEST");
+}
+
 static void list_backends_says_what_is_usable(void **state)
 {
     (void)state;
@@ -137,6 +165,28 @@ static void list_backends_says_what_is_usable(void **state)
     assert_non_null(strstr(r.out, "dsa-batch"));
     assert_non_null(strstr(r.out, "CPU variants"));
     assert_non_null(strstr(r.out, "DSA hardware"));
+    assert_non_null(strstr(r.out, "\n  qemu "));
+}
+
+/* Without QEMU the QEMU case fails with one line naming what is missing;
+ * the model's case of the same guest still gets its row. */
+static void a_missing_qemu_ends_only_its_case(void **state)
+{
+    (void)state;
+    unlink("cli-noqemu.csv");
+    run_zcbench(bin, ARGS("--workload", "savevm", "--backend", "qemu", "--backend", "cpu:best", "--mem", "1M",
+                          "--reps", "1", "--min-time", "0", "--qemu", "/nonexistent/qemu-system-x86_64",
+                          "--output", "cli-noqemu.csv"), &r);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "/nonexistent/qemu-system-x86_64: not an executable program "
+                                  "(apt-get install qemu-system-x86)"));
+    assert_ptr_equal(strchr(r.err, '\n'), r.err + strlen(r.err) - 1);
+    struct csv *c = csv_read("cli-noqemu.csv");
+    assert_non_null(c);
+    assert_int_equal(c->n_rows, 1 + 1);
+    assert_int_equal(csv_count(c, "device", "cpu"), 1);
+    csv_free(c);
+    unlink("cli-noqemu.csv");
 }
 
 ZCB_TEST_MAIN(cmocka_unit_test(bad_input_exits_2_naming_the_value),
@@ -145,4 +195,6 @@ ZCB_TEST_MAIN(cmocka_unit_test(bad_input_exits_2_naming_the_value),
               cmocka_unit_test(help_lists_every_option),
               cmocka_unit_test(dry_run_prints_the_cases),
               cmocka_unit_test(backend_all_is_every_usable_kind),
-              cmocka_unit_test(list_backends_says_what_is_usable))
+              cmocka_unit_test(cpu_best_override_is_applied_or_refused),
+              cmocka_unit_test(list_backends_says_what_is_usable),
+              cmocka_unit_test(a_missing_qemu_ends_only_its_case))

@@ -69,7 +69,7 @@ static void done_when_command_writes_verified_rows_under_the_documented_header(v
     assert_int_equal(csv_count(c, "op", "read"), 4);
     assert_int_equal(csv_count(c, "backend", "ref:read"), 4);
     assert_int_equal(csv_count(c, "verified", "1"), 12);
-    assert_int_equal(csv_count(c, "schema_version", "2"), 12);
+    assert_int_equal(csv_count(c, "schema_version", "3"), 12);
     assert_int_equal(csv_count(c, "device", "dsa-emu"), 4);
     /* D9: where each DSA row ran; an explicit WQ spec has no target */
     assert_int_equal(csv_count(c, "wq", "emu"), 4);
@@ -106,7 +106,8 @@ static void done_when_command_writes_verified_rows_under_the_documented_header(v
                                        "\"command_line\"", "\"cpu_model\"", "\"cpu_flags\"",
                                        "\"kernel\"", "\"hwloc\"", "\"dsa\"", "\"tsc_hz\"",
                                        "\"wqs_used\": [{\"wq\": \"emu\"",
-                                       "\"wqs_used_complete\": true", "\"auto_choices\""};
+                                       "\"wqs_used_complete\": true", "\"auto_choices\"",
+                                       "\"cpu_best_variant\"", "\"cpu_best_override\""};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (!strstr(json, keys[i]))
             fail_msg("metadata lacks %s", keys[i]);

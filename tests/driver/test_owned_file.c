@@ -238,6 +238,49 @@ static void remove_all_deletes_what_was_opened_and_not_removed(void **state)
     unlink(paths[2]);
 }
 
+/* An option's PATH[,overwrite]: the key is taken off only at the end and
+ * after a name, and an empty or too long PATH is refused. */
+static void an_option_path_says_overwrite_at_its_end(void **state)
+{
+    (void)state;
+    char path[16];
+    bool overwrite;
+    assert_true(zcb_owned_parse_path("a.img", path, sizeof path, &overwrite));
+    assert_string_equal(path, "a.img");
+    assert_false(overwrite);
+    assert_true(zcb_owned_parse_path("a.img,overwrite", path, sizeof path, &overwrite));
+    assert_string_equal(path, "a.img");
+    assert_true(overwrite);
+    assert_true(zcb_owned_parse_path("a,overwrite.img", path, sizeof path, &overwrite));
+    assert_string_equal(path, "a,overwrite.img");
+    assert_false(overwrite);
+    assert_false(zcb_owned_parse_path("", path, sizeof path, &overwrite));
+    assert_true(zcb_owned_parse_path(",overwrite", path, sizeof path, &overwrite)); /* a name */
+    assert_string_equal(path, ",overwrite");
+    assert_false(overwrite);
+    assert_false(zcb_owned_parse_path("0123456789abcdef", path, sizeof path, &overwrite));
+    assert_true(zcb_owned_parse_path("0123456789abcde,overwrite", path, sizeof path, &overwrite));
+    assert_string_equal(path, "0123456789abcde");
+}
+
+/* Its request names the option in refusals, and how to allow overwrite. */
+static void an_option_request_names_the_option(void **state)
+{
+    (void)state;
+    put(IMG, "someone else's\n");
+    struct zcb_owned_option o;
+    zcb_owned_option(&o, "--image ", IMG, NULL, false);
+    struct zcb_owned_file f;
+    assert_int_equal(zcb_owned_open(&o.r, &f), -EEXIST);
+    assert_non_null(strstr(zc_last_error(), "--image " IMG ": " IMG " exists"));
+    assert_non_null(strstr(zc_last_error(), "or --image " IMG ",overwrite)"));
+    zcb_owned_option(&o, "--image ", IMG, NULL, true);
+    assert_int_equal(zcb_owned_open(&o.r, &f), 0);
+    close(f.fd);
+    assert_int_equal(zcb_owned_remove(IMG), 0);
+    assert_int_equal(access(IMG, F_OK), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -249,6 +292,8 @@ int main(void)
         cmocka_unit_test_setup(an_unstamped_file_the_caller_recognises_is_reused, setup),
         cmocka_unit_test_setup(the_space_check_counts_free_space_and_what_truncation_frees, setup),
         cmocka_unit_test_setup(remove_all_deletes_what_was_opened_and_not_removed, setup),
+        cmocka_unit_test_setup(an_option_path_says_overwrite_at_its_end, setup),
+        cmocka_unit_test_setup(an_option_request_names_the_option, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

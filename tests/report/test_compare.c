@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "compare/cases.h"
+#include "compare/stats.h"
 #include "compare/compare.h"
 
 static char dir[] = "/tmp/zc-compare-XXXXXX";
@@ -69,8 +70,11 @@ static char *write_run(const char *name, int slow, double factor, double jitter,
     return path;
 }
 
-static int run_compare(const char *a, const char *b, const char *opt, char *out, size_t outlen)
+static int run_argv(char **argv, char *out, size_t outlen)
 {
+    int argc = 0;
+    while (argv[argc])
+        argc++;
     char outpath[64];
     snprintf(outpath, sizeof outpath, "%s/out.txt", dir);
     fflush(stdout);
@@ -79,8 +83,7 @@ static int run_compare(const char *a, const char *b, const char *opt, char *out,
     assert_true(saved >= 0 && fd >= 0);
     dup2(fd, 1);
     close(fd);
-    char *argv[] = {"compare", (char *)(opt ? opt : a), (char *)(opt ? a : b), (char *)b, NULL};
-    int rc = zc_compare_main(opt ? 4 : 3, argv);
+    int rc = zc_compare_main(argc, argv);
     fflush(stdout);
     dup2(saved, 1);
     close(saved);
@@ -89,6 +92,13 @@ static int run_compare(const char *a, const char *b, const char *opt, char *out,
     out[n] = '\0';
     fclose(in);
     return rc;
+}
+
+static int run_compare(const char *a, const char *b, const char *opt, char *out, size_t outlen)
+{
+    char *argv[] = {"compare", (char *)(opt ? opt : a), (char *)(opt ? a : b), (char *)(opt ? b : NULL),
+                    NULL};
+    return run_argv(argv, out, outlen);
 }
 
 static void identical_runs_pass(void **state)
@@ -320,6 +330,271 @@ static void bad_input_exits_2(void **state)
     free(a);
 }
 
+/* A pairs file: `rounds` rounds of two cases, the second `factor` slower
+ * in NEW; each round's noise (+-jitter, the same for both sides of a round
+ * as host drift would be, plus a little of its own) is deterministic. */
+static char *write_pairs(const char *name, int rounds, double factor, double jitter)
+{
+    char *path;
+    assert_true(asprintf(&path, "%s/%s.pairs.csv", dir, name) > 0);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("case,round,first,base_ns,new_ns\n", f);
+    for (int r = 0; r < rounds; r++) {
+        double drift = 1 + jitter * sin(r * 0.7), own = 1 + 0.01 * cos(r * 1.3);
+        fprintf(f, "cpu:u64/4096,%d,%s,%g,%g\n", r, r % 2 ? "new" : "base", 100 * drift,
+                100 * drift * own);
+        fprintf(f, "\"dsa-batch:wq={emu:engines=0},batch=32/65536\",%d,base,%g,%g\n", r,
+                1000 * drift, 1000 * drift * factor / own);
+    }
+    fclose(f);
+    return path;
+}
+
+static int run_paired(const char *path, const char *threshold, char *out, size_t outlen)
+{
+    char *argv[] = {"compare", "--paired", "--threshold", (char *)threshold, (char *)path, NULL};
+    return run_argv(argv, out, outlen);
+}
+
+static void paired_rounds_gate_on_the_interval(void **state)
+{
+    (void)state;
+    char out[8192];
+    /* Host drift of +-30% moves both sides of a round alike: it cancels. */
+    char *same = write_pairs("same", 40, 1.0, 0.30), *slow = write_pairs("slow", 40, 1.15, 0.30);
+    assert_int_equal(run_paired(same, "0.10", out, sizeof out), 0);
+    assert_non_null(strstr(out, "2 cases, 0 regressions"));
+    assert_int_equal(run_paired(slow, "0.10", out, sizeof out), 1);
+    const char *line = strstr(out, "dsa-batch:wq={emu:engines=0},batch=32/65536");
+    assert_non_null(line);
+    assert_true(strstr(line, "REGRESSION") < strchr(line, '\n') && strstr(line, "REGRESSION"));
+    assert_non_null(strstr(out, "2 cases, 1 regressions"));
+    /* 15% slower does not fail a 20% threshold; against 14.8% the estimate
+     * (1.150) lies above but the interval ([1.147, 1.152]) reaches below */
+    assert_int_equal(run_paired(slow, "0.20", out, sizeof out), 0);
+    assert_int_equal(run_paired(slow, "0.148", out, sizeof out), 0);
+    assert_non_null(strstr(out, "ok (not significant)"));
+    char *few = write_pairs("few", 5, 1.5, 0.0);
+    assert_int_equal(run_paired(few, "0.10", out, sizeof out), 0);
+    assert_non_null(strstr(out, "too few rounds"));
+    free(same);
+    free(slow);
+    free(few);
+}
+
+static void paired_bad_input_exits_2(void **state)
+{
+    (void)state;
+    char out[4096], path[128];
+    snprintf(path, sizeof path, "%s/bad.pairs.csv", dir);
+    const char *const bad[] = {
+        "case,round,first,base_ns,new_ns\ncpu:u64/4096,0,base,-1,100\n", /* not > 0 */
+        "case,round,first,base_ns\ncpu:u64/4096,0,base,1\n",            /* lacks new_ns */
+        "case,round,first,base_ns,new_ns\n",                              /* no rounds */
+        "schema_version,case\n1,x\n",                                    /* not a pairs file */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        FILE *f = fopen(path, "w");
+        fputs(bad[i], f);
+        fclose(f);
+        assert_int_equal(run_paired(path, "0.10", out, sizeof out), 2);
+    }
+    assert_int_equal(run_paired("/nonexistent.pairs.csv", "0.10", out, sizeof out), 2);
+    char *two[] = {"compare", "--paired", path, path, NULL};
+    assert_int_equal(zc_compare_main(4, two), 2);
+    char *conf[] = {"compare", "--paired", "--confidence", "1.5", path, NULL};
+    assert_int_equal(zc_compare_main(5, conf), 2);
+}
+
+static char *write_text(const char *name, const char *text)
+{
+    char *path;
+    assert_true(asprintf(&path, "%s/%s", dir, name) > 0);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+#define COUNTS_HEADER "toolchain,case,pages,instructions\n"
+#define TC_A "GNU 12.2.0 Release; glibc 2.36; valgrind-3.19.0; best avx2"
+#define DSA_CASE "\"dsa-batch:wq={emu:engines=0},batch=32\""
+
+static void counts_gate_on_the_toolchain_that_made_them(void **state)
+{
+    (void)state;
+    char out[8192];
+    char *committed = write_text("committed.csv",
+        COUNTS_HEADER "\"" TC_A "\",cpu:u64,64,84480\n"
+        "\"" TC_A "\",cpu:avx512,64,20000\n"
+        "\"" TC_A "\"," DSA_CASE ",256,445613\n"
+        "\"Clang 14.0.6 Release; glibc 2.36; valgrind-3.19.0; best avx2\",cpu:u64,64,99999\n");
+    /* same counts (per page: the number of pages may differ) */
+    char *same = write_text("same.csv", COUNTS_HEADER "\"" TC_A "\",cpu:u64,128,168960\n"
+                                        "\"" TC_A "\"," DSA_CASE ",256,445613\n");
+    char *argv[] = {"compare", "--counts", committed, same, NULL, NULL};
+    assert_int_equal(run_argv(argv, out, sizeof out), 0);
+    assert_non_null(strstr(out, "2 of 2 counts compared, 0 regressions"));
+    assert_non_null(strstr(out, "cpu:avx512"));   /* committed, not run here */
+    assert_non_null(strstr(out, "skipped"));
+    /* +2.5% in one kernel fails; +1.5% does not; -5% suggests an update */
+    char *more = write_text("more.csv", COUNTS_HEADER "\"" TC_A "\",cpu:u64,64,86592\n"
+                                        "\"" TC_A "\"," DSA_CASE ",256,452297\n");
+    argv[3] = more;
+    assert_int_equal(run_argv(argv, out, sizeof out), 1);
+    const char *line = strstr(out, "cpu:u64 ");
+    assert_non_null(line);
+    assert_non_null(strstr(line, "+2.50%  REGRESSION"));
+    assert_non_null(strstr(out, "2 of 2 counts compared, 1 regressions"));
+    char *fewer = write_text("fewer.csv", COUNTS_HEADER "\"" TC_A "\",cpu:u64,64,80256\n");
+    argv[3] = fewer;
+    assert_int_equal(run_argv(argv, out, sizeof out), 0);
+    assert_non_null(strstr(out, "update the committed counts"));
+    /* --threshold moves the limit */
+    char *loose[] = {"compare", "--counts", "--threshold", "0.03", committed, more, NULL};
+    assert_int_equal(run_argv(loose, out, sizeof out), 0);
+    free(committed);
+    free(same);
+    free(more);
+    free(fewer);
+}
+
+static void counts_of_another_toolchain_fall_back_to_the_base(void **state)
+{
+    (void)state;
+    char out[8192];
+    char *committed = write_text("committed.csv", COUNTS_HEADER "\"" TC_A "\",cpu:u64,64,84480\n");
+    char *next = write_text("gcc13.csv", COUNTS_HEADER "gcc-13,cpu:u64,64,90000\ngcc-13,cpu:sse2,64,40000\n");
+    char *base = write_text("gcc13-base.csv", COUNTS_HEADER "gcc-13,cpu:u64,64,90000\ngcc-13,cpu:sse2,64,38000\n");
+    /* without a base: said, not gated, no failure */
+    char *alone[] = {"compare", "--counts", committed, next, NULL};
+    assert_int_equal(run_argv(alone, out, sizeof out), 0);
+    assert_non_null(strstr(out, "holds no counts of this toolchain"));
+    assert_non_null(strstr(out, "not gated"));
+    assert_non_null(strstr(out, "0 of 2 counts compared"));
+    /* with the base counted in the same run: sse2 rose 5.3% */
+    char *with_base[] = {"compare", "--counts", committed, next, base, NULL};
+    assert_int_equal(run_argv(with_base, out, sizeof out), 1);
+    const char *line = strstr(out, "cpu:sse2");
+    assert_non_null(line);
+    assert_non_null(strstr(line, "base"));
+    assert_non_null(strstr(line, "REGRESSION"));
+    assert_non_null(strstr(out, "2 of 2 counts compared, 1 regressions"));
+    free(committed);
+    free(next);
+    free(base);
+}
+
+static void counts_bad_input_exits_2(void **state)
+{
+    (void)state;
+    char out[4096];
+    char *good = write_text("good.csv", COUNTS_HEADER "t,cpu:u64,64,100\n");
+    const char *const bad[] = {
+        COUNTS_HEADER "t,cpu:u64,0,100\n",          /* no pages */
+        COUNTS_HEADER "t,cpu:u64,64,lots\n",        /* not a number */
+        "toolchain,case,pages\nt,cpu:u64,64\n",    /* lacks instructions */
+        COUNTS_HEADER,                              /* no counts */
+        COUNTS_HEADER "t,cpu:u64,64,100\nu,cpu:sse2,64,100\n", /* two toolchains in one run */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *path = write_text("bad-counts.csv", bad[i]);
+        char *argv[] = {"compare", "--counts", good, path, NULL};
+        if (run_argv(argv, out, sizeof out) != 2)
+            fail_msg("bad counts %zu accepted", i);
+        free(path);
+    }
+    char *one[] = {"compare", "--counts", good, NULL};
+    assert_int_equal(run_argv(one, out, sizeof out), 2);
+    char *modes[] = {"compare", "--counts", "--paired", good, good, NULL};
+    assert_int_equal(run_argv(modes, out, sizeof out), 2);
+    free(good);
+}
+
+/* DIR/NAME.csv (+ samples) of one cpu:u64 case, run_id NAME, with a tsc_hz
+ * column, and NAME.meta.json when cpu is not NULL. */
+static char *write_host_run(const char *name, const char *cpu, const char *best, double tsc_hz,
+                            double latency)
+{
+    char *path, *spath, *mpath;
+    assert_true(asprintf(&path, "%s/%s.csv", dir, name) > 0);
+    assert_true(asprintf(&spath, "%s/%s.samples.csv", dir, name) > 0);
+    assert_true(asprintf(&mpath, "%s/%s.meta.json", dir, name) > 0);
+    FILE *f = fopen(path, "w"), *smp = fopen(spath, "w");
+    assert_non_null(f);
+    assert_non_null(smp);
+    fprintf(f, "schema_version,run_id,workload,op,backend,device,buf_bytes,gran_bytes,zero_ratio,cache,"
+               "latency_ns,throughput_gbps,tsc_hz\n"
+               "1,%s,zerocheck,compval,cpu:u64,cpu,4096,4096,1,hot,%g,%g,%.0f\n",
+            name, latency, 4096 / latency, tsc_hz);
+    fputs("schema_version,run_id,case,rep,latency_ns,cpu_ns\n", smp);
+    for (int r = 0; r < 9; r++)
+        fprintf(smp, "1,%s,zerocheck/compval/cpu:u64/4096/4096/1/hot,%d,%g,%g\n", name, r,
+                latency * (1 + 0.01 * (r % 3)), latency);
+    fclose(f);
+    fclose(smp);
+    unlink(mpath);
+    if (cpu) {
+        FILE *m = fopen(mpath, "w");
+        assert_non_null(m);
+        fprintf(m, "{\n  \"schema_version\": 1,\n  \"run_id\": \"%s\",\n  \"cpu_model\": \"%s\",\n"
+                   "  \"cpu_flags\": {\"SSE2\": true, \"AVX512BW\": false},\n"
+                   "  \"cpu_best_variant\": \"%s\",\n  \"tsc_hz\": %.0f,\n  \"hwloc\": {\"pus\": 2}\n}\n",
+                name, cpu, best, tsc_hz);
+        fclose(m);
+    }
+    free(spath);
+    free(mpath);
+    return path;
+}
+
+static void runs_of_different_hosts_are_not_called_regressions(void **state)
+{
+    (void)state;
+    char out[8192];
+    char *base = write_host_run("h_base", "AMD EPYC 9654", "avx512", 2.6e9, 100);
+    char *same = write_host_run("h_same", "AMD EPYC 9654", "avx512", 2.601e9, 150);
+    char *cpu = write_host_run("h_cpu", "AMD EPYC", "avx512", 2.6e9, 150);
+    char *isa = write_host_run("h_isa", "AMD EPYC 9654", "avx2", 2.6e9, 150);
+    char *tsc = write_host_run("h_tsc", "AMD EPYC 9654", "avx512", 2.45e9, 150);
+    char *bare = write_host_run("h_bare", NULL, NULL, 2.6e9, 150);
+    /* one host (TSC within calibration noise): a regression */
+    char *argv[] = {"compare", base, same, NULL, NULL};
+    assert_int_equal(run_argv(argv, out, sizeof out), 1);
+    assert_null(strstr(out, "different hosts"));
+    /* another CPU, ISA of best or TSC: listed, not called */
+    const struct {
+        char *path;
+        const char *why;
+    } other[] = {{cpu, "(CPU 'AMD EPYC 9654' vs 'AMD EPYC')"},
+                 {isa, "(cpu:best avx512 vs avx2)"},
+                 {tsc, "(TSC 2.600 vs 2.450 GHz)"}};
+    for (int i = 0; i < 3; i++) {
+        argv[2] = other[i].path;
+        assert_int_equal(run_argv(argv, out, sizeof out), 0);
+        assert_non_null(strstr(out, "BASE and NEW come from different hosts"));
+        assert_non_null(strstr(out, other[i].why));
+        assert_non_null(strstr(out, "slower (other host: not gated)"));
+        assert_non_null(strstr(out, "0 regressions"));
+        assert_non_null(strstr(out, "1 slower on the other host"));
+        char *cross[] = {"compare", "--cross-host", base, other[i].path, NULL};
+        assert_int_equal(run_argv(cross, out, sizeof out), 1);
+        assert_non_null(strstr(out, "gating anyway"));
+    }
+    /* without the sidecar the host is not known: said, and gated */
+    argv[2] = bare;
+    assert_int_equal(run_argv(argv, out, sizeof out), 1);
+    assert_non_null(strstr(out, "host metadata incomplete"));
+    free(base);
+    free(same);
+    free(cpu);
+    free(isa);
+    free(tsc);
+    free(bare);
+}
+
 int main(void)
 {
     assert_non_null(mkdtemp(dir));
@@ -334,6 +609,12 @@ int main(void)
         cmocka_unit_test(second_series_of_a_key_is_ignored),
         cmocka_unit_test(gbench_json_is_read),
         cmocka_unit_test(bad_input_exits_2),
+        cmocka_unit_test(paired_rounds_gate_on_the_interval),
+        cmocka_unit_test(paired_bad_input_exits_2),
+        cmocka_unit_test(counts_gate_on_the_toolchain_that_made_them),
+        cmocka_unit_test(counts_of_another_toolchain_fall_back_to_the_base),
+        cmocka_unit_test(counts_bad_input_exits_2),
+        cmocka_unit_test(runs_of_different_hosts_are_not_called_regressions),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[128];

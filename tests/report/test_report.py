@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """plots/report.py on the hand-made sample run (tests/report/data/, written
-to docs/csv-schema.md): every plot in PNG and SVG, both reports with the two
-seed tables beside the letter's figures, modeled rows labeled, the HTML
-self-contained and well-formed. Exit 77 (skip) without gnuplot."""
+to docs/csv-schema.md; sample-qemu.csv in schema 3 with the host's QEMU beside
+the models): every plot in PNG and SVG, both reports with the two seed tables
+beside the letter's figures, modeled rows labeled, QEMU's rows beside the
+model's with their ratios, the HTML self-contained and well-formed; a
+schema-2 run's wq=auto targets labeled. Exit 77 (skip) without gnuplot."""
 import csv
+import html
 import html.parser
 import os
 import re
@@ -15,7 +18,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 PLOTS = ["latency_vs_size", "throughput_vs_size", "cpu_cost_per_gb", "batch_sweep", "qd_sweep",
-         "submit_cost_vs_batch", "wq_engine_scaling", "zero_ratio", "savevm_split", "onegig"]
+         "submit_cost_vs_batch", "wq_engine_scaling", "zero_ratio", "savevm_split", "onegig", "qemu_vs_model"]
 VOID = {"meta", "br", "img", "hr", "input", "link"}
 
 
@@ -60,8 +63,13 @@ def main():
                             "--profile", "sample"], capture_output=True, text=True)
         check(r.returncode == 0, f"report.py exit {r.returncode}: {r.stderr}")
         summary = r.stdout.splitlines()
-        check(len(summary) == 4 and summary[0] == f"report: {tmp}/report.html",
-              f"path + three-line summary expected, got {summary}")
+        check(len(summary) == 5 and summary[0] == f"report: {tmp}/report.html",
+              f"path + four-line summary expected, got {summary}")
+        # model/QEMU: savevm 10/12.5 all-zero, 20/80 with data; migration
+        # 9/12 and 6/11 all-zero, 16/40 and 10/32 with data.
+        check("QEMU: savevm model/QEMU time 0.80 all-zero, 0.25..0.25 with data pages; migration "
+              "model/QEMU time 0.55..0.75 all-zero, 0.31..0.40 with data pages" in r.stdout,
+              f"summary compares the models with QEMU: {r.stdout}")
         check("letter: 25.8%..27.6% on the CPU" in r.stdout and "25%..25% of save-loop cycles on the CPU" in r.stdout,
               f"summary compares the savevm share: {r.stdout}")
         for name in PLOTS:
@@ -72,12 +80,14 @@ def main():
             md = f.read()
         with open(os.path.join(tmp, "report.html")) as f:
             page = f.read()
-        for text, doc in (("md", md), ("html", page)):
+        for text, doc in (("md", md), ("html", html.unescape(page))):
             for needle in ("Seed table 1: savevm cycle split", "Seed table 2: 1 GB at 4 KiB granularity",
                            "19,449,838,924", "5,022,504,892", "25.8%", "27.6%",  # letter, savevm
                            "CPU, one thread", "DSA, one engine (COMPARE)",  # letter, 1 GB
                            "(modeled)", "(DSA hw)", "Crossover", "CPU cycles saved per GB",
-                           "sample-host", "scaled linearly to 1 GiB", "Other sweeps", "wait=yield"):
+                           "sample-host", "scaled linearly to 1 GiB", "Other sweeps", "wait=yield",
+                           "savevm: the model beside the host's QEMU", "It leaves out what QEMU's savevm does",
+                           "Migration: the model beside the host's QEMU", "QEMU 7.2 checks every page"):
                 check(needle in doc, f"report.{text} lacks '{needle}'")
         # This host's savevm shares: 130/520 = 25.0% (CPU) and 90/480 = 18.8% (modeled).
         check(re.search(r"64M \| cpu:avx512 \|[^\n]*\| 25\.0% \|", md), "CPU savevm share row")
@@ -88,6 +98,13 @@ def main():
         check(re.search(r"engines=4,lat_ns=2000[^|]*\(modeled\) \| 1 \| 4 \| 0\.750 \| 0\.720 \| 0\.96 \|", md),
               "timed scaling row, device cap")
         check(re.search(r"\(modeled\) \| 2 \| 2 \| 1\.000 \| 0\.950 \| 0\.95 \|", md), "timed scaling row, 2 WQs")
+        # QEMU beside the model of the same guest: pages, times, the ratio.
+        check(re.search(r"\| 64M \| 1 \| 16384 / 0 \| cpu:avx512 \| 10\.0 \| 12\.5 \| 0\.80 \|", md),
+              "all-zero savevm model/QEMU row")
+        check(re.search(r"\| 64M \| 0 \| multifd, 2 channels \| cpu:avx512, 2 senders \| 10\.0 \| 32\.0 \| 0\.31 \| 31 \|", md),
+              "multifd migration row")
+        check(re.search(r"\| 64M \| qemu:accel=kvm \(QEMU 7\.2\.22\) \| 1 \| 36,250,000 \| - \| - \|", md),
+              "QEMU row in the seed table, no zero-check split")
         # Crossover: the modeled batch mode never beats avx512 in 4K..4M.
         check(re.search(r"dsa-single:wq=emu,wait=pause \(modeled\) \| none in range \| 4K\.\.4M", md),
               "dsa-single crossover 'none in range'")
