@@ -7,9 +7,10 @@ Reads every results CSV in RESULTS_DIR (docs/csv-schema.md) and the
 metadata sidecars, writes RESULTS_DIR/plots/*.{png,svg} with the gnuplot
 templates beside this script, and RESULTS_DIR/report.md + report.html
 (self-contained: the SVGs are inlined). Rows from a DSA model (any device
-dsa-*: the emu model, the kernel model) are labeled in every table, legend
-and caption: "modeled", "projected" (the model twin of a wq=auto spec),
-"kernel model"; hardware rows say "DSA hw" and their WQ.
+dsa-*) are labeled in every table, legend and caption: "projected" (the
+model on simulated time, device dsa-projected), "modeled" (the model on
+host time), "kernel model"; hardware rows say "DSA hw" and their WQ. Each
+table or plot holding such rows says in one line what its labels mean.
 Prints the report path and a three-line summary.
 """
 import argparse
@@ -111,7 +112,7 @@ def label(row):
     if span:
         name = name[:span[0]] + "auto" + name[span[1]:]
     device = row.get("device", "")
-    if target == "projected":
+    if target == "projected" or device == "dsa-projected":
         return f"{name} (projected)"
     if device == "dsa-kmodel":
         return f"{name} (kernel model)"
@@ -167,7 +168,7 @@ class Plotter:
     def __init__(self, out_dir, host):
         self.out_dir = out_dir
         self.host = host
-        self.made = []  # (name, caption, shows modeled data)
+        self.made = []  # (name, caption, the labels it shows)
         os.makedirs(out_dir, exist_ok=True)
 
     def _gnuplot(self, template, params):
@@ -187,7 +188,8 @@ class Plotter:
         series = [s for s in series if s[2]]
         if not series:
             return
-        short, common = shorten([lab for lab, _, _ in series])
+        full = [lab for lab, _, _ in series]
+        short, common = shorten(full)
         series = [(lab, m, pts) for lab, (_, m, pts) in zip(short, series)]
         data = os.path.join(self.out_dir, name + ".dat")
         with open(data, "w") as f:
@@ -204,7 +206,7 @@ class Plotter:
         if xbytes:
             params["xtics"] = byte_tics(x for _, _, pts in series for x, _ in pts)
         self._gnuplot("lines.gp", params)
-        self.made.append((name, caption, any(m for _, m, _ in series)))
+        self.made.append((name, caption, " ".join(full)))
 
     @staticmethod
     def _wrap(text, width):
@@ -240,7 +242,7 @@ class Plotter:
             "label_lines": max(lab.count("|") + 1 for lab in labels),
             "segments": " ".join(f"'{s}'" for s in segments),
             "kinds": " ".join(str(k) for k in kinds), "logy": logy})
-        self.made.append((name, caption, KIND_MODELED in kinds))
+        self.made.append((name, caption, " ".join(row[0] for row in table)))
 
 
 def series_by(rows, x_col, y_fn, key_fn=label):
@@ -328,39 +330,50 @@ def onegig_tables(rows, seed):
     return bars, table
 
 
-def crossover_and_savings(base, tsc_hz):
-    """Per DSA mode: the smallest size where it beats the fastest one-thread
-    CPU variant (the letter's "CPU, one thread"), and calling-thread CPU
-    cycles per GB against that CPU variant at the largest common size."""
-    cpu_best = {}
-    for r in base:
-        if r["backend"].startswith("cpu:"):
-            size = int(fnum(r, "buf_bytes"))
-            if size not in cpu_best or fnum(r, "latency_ns") < fnum(cpu_best[size], "latency_ns"):
-                cpu_best[size] = r
+def crossover_and_savings(sizes, tsc_hz):
+    """Per DSA mode and cache state (hot: the buffer in the caches; cold:
+    from memory, as savevm reads a guest): the smallest size where it beats
+    the fastest one-thread CPU variant (the letter's "CPU, one thread"), and
+    calling-thread CPU cycles per GB against that CPU variant at the
+    largest common size, with and without the thread's waits."""
     crossovers, saved = [], []
-    for b in sorted({r["backend"] for r in base if r["device"].startswith("dsa")}):
-        rs = sorted([r for r in base if r["backend"] == b], key=lambda r: fnum(r, "buf_bytes"))
-        common = [r for r in rs if int(fnum(r, "buf_bytes")) in cpu_best]
-        win = next((r for r in common if fnum(r, "latency_ns") <
-                    fnum(cpu_best[int(fnum(r, "buf_bytes"))], "latency_ns")), None)
-        crossovers.append((label(rs[0]),
-                           human_bytes(win["buf_bytes"]) if win else "none in range",
-                           f"{human_bytes(rs[0]['buf_bytes'])}..{human_bytes(rs[-1]['buf_bytes'])}"))
-        if common:
+    for cache in ("hot", "cold"):
+        base = [r for r in sizes if r["cache"] == cache and fnum(r, "zero_ratio") == 1.0]
+        cpu_best = {}
+        for r in base:
+            if r["backend"].startswith("cpu:"):
+                size = int(fnum(r, "buf_bytes"))
+                if size not in cpu_best or fnum(r, "latency_ns") < fnum(cpu_best[size], "latency_ns"):
+                    cpu_best[size] = r
+        # DSA timing comes from hardware or the projection; the model on host
+        # time (dsa-emu) and the kernel model show code paths, not DSA's speed.
+        for b in sorted({r["backend"] for r in base if r["device"] in ("dsa", "dsa-projected")}):
+            rs = sorted([r for r in base if r["backend"] == b], key=lambda r: fnum(r, "buf_bytes"))
+            common = [r for r in rs if int(fnum(r, "buf_bytes")) in cpu_best]
+            win = next((r for r in common if fnum(r, "latency_ns") <
+                        fnum(cpu_best[int(fnum(r, "buf_bytes"))], "latency_ns")), None)
+            crossovers.append((label(rs[0]), cache,
+                               human_bytes(win["buf_bytes"]) if win else "none in range",
+                               f"{human_bytes(rs[0]['buf_bytes'])}..{human_bytes(rs[-1]['buf_bytes'])}"))
+            if not common:
+                continue
             r = common[-1]
             cpu = cpu_best[int(fnum(r, "buf_bytes"))]
             cpu_c, c = cpu_cycles_per_gb(cpu, tsc_hz), cpu_cycles_per_gb(r, tsc_hz)
-            if cpu_c is not None and c is not None:
-                saved.append((label(r), human_bytes(r["buf_bytes"]), cpu["backend"], cpu_c / 1e6,
-                              c / 1e6, (cpu_c - c) / 1e6))
+            if cpu_c is None or c is None:
+                continue
+            # Waits are counted on the TSC and thread time on its clock: a
+            # descheduled wait can count more than the thread ran.
+            waits = min(fnum(r, "wait_cycles_per_page", 0) * GB / fnum(r, "gran_bytes", 4096), c)
+            saved.append((label(r), cache, human_bytes(r["buf_bytes"]), cpu["backend"], cpu_c / 1e6,
+                          c / 1e6, (cpu_c - c) / 1e6, (c - waits) / 1e6, (cpu_c - c + waits) / 1e6))
     return crossovers, saved
 
 
 def other_sweeps_table(rows):
     """Sweeps without a plot of their own (wait policy, threads, position of
     the non-zero byte): throughput and calling-thread CPU per page."""
-    shown = {"sizes", "sizes-dsa", "cli", "zero-ratio", "batch", "qd", "scaling", "scaling-timed", "onegig",
+    shown = {"sizes", "sizes-dsa", "cli", "zero-ratio", "batch", "qd", "scaling", "onegig",
              "savevm", "migrate", "qemu-savevm", "qemu-migrate", "qemu-multifd", ""}
     return [(r["sweep"], label(r), human_bytes(fnum(r, "buf_bytes", 0)), r["cache"], r["zero_ratio"],
              r.get("nonzero_at", ""), r.get("wait", ""), r["threads"], f"{fnum(r, 'throughput_gbps', 0):.2f}",
@@ -368,47 +381,44 @@ def other_sweeps_table(rows):
             for r in rows if r.get("sweep", "") not in shown and r["op"] != "read"]
 
 
-EMU_GROUP = re.compile(r"\{emu:([^{}]*)\}")
+EMU_GROUP = re.compile(r"\{emu:([^{}]*)\}|emu:([^{}+]*)")
 
 
-def emu_keys(group):
-    """The key=value pairs of one {emu:...} WQ spec."""
-    return dict(kv.split("=", 1) for kv in group.split(",") if "=" in kv)
+def emu_groups(spec):
+    """The key=value pairs of each emu WQ of a backend spec's wq."""
+    return [dict(kv.split("=", 1) for kv in (a or b).split(",") if "=" in kv)
+            for a, b in EMU_GROUP.findall(spec)]
 
 
-def model_prediction(spec):
-    """GB/s the emu timing model lets a backend spec reach: per WQ the
-    smaller of engines x engine_gbps and device_gbps, summed over the WQs;
-    None unless every WQ is an emu WQ with a bandwidth limit."""
-    groups = EMU_GROUP.findall(spec)
-    if not groups:
-        return None
-    total = 0.0
-    for group in groups:
-        keys = emu_keys(group)
-        try:
-            engines = float(keys.get("engine_gbps", 0)) * int(keys.get("engines", 1))
-            device = float(keys.get("device_gbps", 0))
-        except ValueError:
-            return None
-        limits = [v for v in (engines, device) if v > 0]
-        if not limits:
-            return None
-        total += min(limits)
-    return total
-
-
-def timed_scaling_table(rows):
-    """Each timed-model scaling result beside the model's prediction."""
+def scaling_table(rows):
+    """The projection's WQ x engine layouts: throughput per device."""
     out = []
     for r in rows:
-        predicted = model_prediction(r["backend"])
-        measured = fnum(r, "throughput_gbps")
-        if predicted and measured is not None:
-            groups = EMU_GROUP.findall(r["backend"])
-            engines = emu_keys(groups[0]).get("engines", "1")
-            out.append((label(r), str(len(groups)), engines, f"{predicted:.3f}", f"{measured:.3f}",
-                        f"{measured / predicted:.2f}"))
+        groups = emu_groups(r["backend"])
+        if not groups or r.get("device") != "dsa-projected":
+            continue
+        devices = {g.get("dev") or f"own{i}" for i, g in enumerate(groups)}
+        engines = sum(int(g.get("engines", 4)) for g in groups) // len(groups)
+        gbps = fnum(r, "throughput_gbps", 0)
+        out.append((label(r), str(len(groups)), str(len(devices)), str(engines), r["batch"],
+                    r["queue_depth"], f"{gbps:.1f}", f"{gbps / len(devices):.1f}"))
+    return out
+
+
+def hardware_beside_projection(rows):
+    """Each hardware row beside the projection of the same spec and case:
+    every run on DSA hardware checks the model."""
+    def key(r):
+        return (r.get("sweep"), r["workload"], r["op"], label(r).rsplit(" (", 1)[0], r["buf_bytes"],
+                r["gran_bytes"], r["zero_ratio"], r["cache"], r.get("mem_bytes", ""))
+    projected = {key(r): r for r in rows if r.get("target") == "projected"}
+    out = []
+    for r in rows:
+        p = projected.get(key(r)) if r.get("target") == "hw" else None
+        if p:
+            hw, pr = fnum(r, "latency_ns", 0), fnum(p, "latency_ns", 0)
+            out.append((label(r), human_bytes(fnum(r, "buf_bytes", 0)), r["cache"],
+                        f"{hw / 1e3:.2f}", f"{pr / 1e3:.2f}", f"{pr / hw - 1:+.1%}" if hw else "-"))
     return out
 
 
@@ -662,21 +672,24 @@ def main():
             "Wall time per GiB of a whole savevm or migration against the share of zero pages: the "
             "host's own QEMU and zcbench's model of the same guest.", logx=0, xbytes=0)
 
-    crossovers, saved = crossover_and_savings(base, tsc_hz)
+    crossovers, saved = crossover_and_savings(sizes, tsc_hz)
     write_reports(a.results_dir, meta, host, cpu_model, a.profile, p, sv_table, og_table,
                   crossovers, saved, migrate_table(rows), other_sweeps_table(rows), rows,
-                  timed_scaling_table(sweep_rows("scaling-timed")), q_savevm, q_migrate)
+                  scaling_table(sweep_rows("scaling")), hardware_beside_projection(rows),
+                  q_savevm, q_migrate)
 
 
-MODELED_NOTE = ("Rows and series labeled (modeled) or (projected) come from zcbench's DSA device "
-                "model (device dsa-emu; (projected): the model twin of the host's WQ, or of the "
-                "real configuration when the host has none, with the published-SPR timing), "
-                "(kernel model) from the hardware path run over the kernel model (device "
-                "dsa-kmodel, a test hook): none of them is DSA hardware. The model executes every "
-                "descriptor in engine threads on this host's own cores, so its times include the "
-                "model's software overhead (thread wake-ups, page probing), plus the modeled "
-                "device time when its timing model is on: they show how the DSA code paths "
-                "behave, never how fast a DSA is. Rows labeled (DSA hw wqD.Q) ran on hardware.")
+# What each label of a model's rows means: one short line, given once per
+# table or plot that holds such rows (docs/PERFORMANCE.md says more).
+LABEL_NOTES = [
+    ("(projected)", "(projected): the DSA model on simulated time, timing fitted to published "
+                    "Sapphire Rapids measurements (docs/PERFORMANCE.md): a projection, not a "
+                    "measurement."),
+    ("(modeled)", "(modeled): the DSA model on this host's time: its own software speed, "
+                  "never DSA's."),
+    ("(kernel model)", "(kernel model): the hardware path over a modeled kernel and device "
+                       "(a test hook), not hardware."),
+]
 
 
 def dsa_summary(meta):
@@ -751,10 +764,11 @@ def html_table(header, rows):
 
 
 def write_reports(results_dir, meta, host, cpu_model, profile, p, sv_table, og_table, crossovers,
-                  saved, migrate, others, rows, timed_scaling, q_savevm, q_migrate):
-    def has_modeled(table):
-        return any(m in str(c) for r in table for c in r
-                   for m in ("(modeled)", "(projected)", "(kernel model)"))
+                  saved, migrate, others, rows, scaling, beside, q_savevm, q_migrate):
+    def note_for(cells):
+        """One short line per kind of model row the table or plot holds."""
+        text = " ".join(str(c) for c in cells)
+        return " ".join(n for mark, n in LABEL_NOTES if mark in text)
 
     # (heading, text, header, table) sections, rendered to Markdown and HTML.
     sections = [
@@ -773,16 +787,21 @@ def write_reports(results_dir, meta, host, cpu_model, profile, p, sv_table, og_t
          "compval).",
          ["op", "backend", "measured at", "latency (ms)", "ms per GiB"], og_table),
         ("Crossover: smallest buffer where DSA beats the CPU",
-         "Per DSA mode, the smallest buffer size (4 KiB pages, all zero, hot cache) whose median "
-         "latency is below the fastest one-thread CPU variant's at the same size.",
-         ["DSA mode", "smallest size beating the CPU (one thread)", "measured range"],
-         crossovers or [("no DSA backend measured", "-", "-")]),
+         "Per DSA mode (hardware or projected), the smallest buffer size (4 KiB pages, all zero) "
+         "whose median latency is below the fastest one-thread CPU variant's at the same size and "
+         "cache state (cold: the buffer evicted before every pass, as savevm reads guest memory).",
+         ["DSA mode", "cache", "smallest size beating the CPU (one thread)", "measured range"],
+         crossovers or [("no DSA backend measured", "-", "-", "-")]),
         ("CPU cycles saved per GB",
-         "Calling-thread CPU time per page converted to TSC cycles per GB checked, at the largest "
-         "size both were measured, against the fastest one-thread CPU variant.",
-         ["backend", "at", "CPU variant", "CPU Mcycles/GB", "backend Mcycles/GB", "saved Mcycles/GB"],
-         [(b, at, cb, f"{c:.1f}", f"{d:.1f}", f"{sv:.1f}") for b, at, cb, c, d, sv in saved]
-         or [("no DSA backend measured", "-", "-", "-", "-", "-")]),
+         "Calling-thread CPU time per page as TSC cycles per GB checked, at the largest size both "
+         "were measured, against the fastest one-thread CPU variant. The thread polls while it "
+         "waits for the device, so its time is all CPU time; the last two columns leave its waits "
+         "out: what an offload frees when the waits are put to other use.",
+         ["backend", "cache", "at", "CPU variant", "CPU Mcycles/GB", "backend Mcycles/GB",
+          "saved Mcycles/GB", "backend without waits", "saved without waits"],
+         [(b, ca, at, cb, f"{c:.1f}", f"{d:.1f}", f"{sv:.1f}", f"{nw:.1f}", f"{svw:.1f}")
+          for b, ca, at, cb, c, d, sv, nw, svw in saved]
+         or [("no DSA backend measured", "-", "-", "-", "-", "-", "-", "-", "-")]),
     ]
     if q_savevm:
         sections.append(("savevm: the model beside the host's QEMU", QEMU_SAVEVM_NOTE,
@@ -796,15 +815,20 @@ def write_reports(results_dir, meta, host, cpu_model, profile, p, sv_table, og_t
                           "model / QEMU time", "QEMU total-time ms", "QEMU Mbps", "model CPU ms",
                           "QEMU CPU ms", "QEMU migration thread ms", "QEMU multifd threads ms",
                           "model / QEMU CPU", "QEMU pages zero / normal"], q_migrate))
-    if timed_scaling:
-        sections.append(("WQ and engine scaling against the timing model",
-                         "dsa-multi over emu WQs whose timing model is on (the keys in each spec): "
-                         "the model predicts, per WQ, the smaller of engines x engine_gbps and "
-                         "device_gbps, summed over the WQs. A result near 1.00 of it means the "
-                         "pipeline keeps every engine of every WQ busy; below, the model's own work "
-                         "on this host's cores or the submitting thread falls behind.",
-                         ["backend", "WQs", "engines per WQ", "predicted GB/s", "measured GB/s",
-                          "of prediction"], timed_scaling))
+    if beside:
+        sections.insert(1, ("DSA hardware beside its projection",
+                            "Each hardware row (target hw) beside the projection of the same spec on "
+                            "the same case (target projected): the projection's error on this host.",
+                            ["backend", "size", "cache", "hardware us", "projected us",
+                             "projection error"], beside))
+    if scaling:
+        sections.append(("Work queues and engines (projected)",
+                         "dsa-multi over WQs of its own layouts: one device of 1, 2 or 4 engines, "
+                         "two WQs on one device (they share its engines and bandwidth), two devices, "
+                         "plain descriptors in flight. A device streams at most its device_gbps "
+                         "(docs/PERFORMANCE.md), shared by its engines.",
+                         ["backend", "WQs", "devices", "engines per WQ", "batch", "in flight",
+                          "GB/s", "GB/s per device"], scaling))
     if migrate:
         sections.append(("Live migration model (multifd senders)",
                          "CPU time of the sender threads per pass over guest memory.",
@@ -815,23 +839,24 @@ def write_reports(results_dir, meta, host, cpu_model, profile, p, sv_table, og_t
                          ["sweep", "backend", "size", "cache", "zero ratio", "non-zero at", "wait",
                           "threads", "GB/s", "CPU ns per page"], others))
 
-    md = [f"# zcbench report: {host}", "", f"_{MODELED_NOTE}_", ""]
+    legend = " ".join(n for _, n in LABEL_NOTES)
+    md = [f"# zcbench report: {host}", "", f"_{legend}_", ""]
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>zcbench report: "
              f"{html.escape(host)}</title><style>body{{font-family:sans-serif;max-width:1100px;"
              f"margin:auto}}table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #999;"
              f"padding:2px 8px;text-align:left}}td.n{{text-align:right}}figure{{margin:1em 0}}svg{{max-width:100%;height:auto}}"
              f".note{{color:#a40}}</style></head><body><h1>zcbench report: {html.escape(host)}</h1>",
-             f"<p class='note'>{html.escape(MODELED_NOTE)}</p>"]
+             f"<p class='note'>{html.escape(legend)}</p>"]
     for heading, text, header, table in sections:
-        note = MODELED_NOTE if has_modeled(table) else ""
+        note = note_for(c for r in table for c in r)
         md += [f"## {heading}", ""] + ([text, ""] if text else []) + [md_table(header, table), ""]
         md += [f"_{note}_", ""] if note else []
         parts += [f"<h2>{html.escape(heading)}</h2>"] + ([f"<p>{html.escape(text)}</p>"] if text else [])
         parts += [html_table(header, table)] + ([f"<p class='note'>{html.escape(note)}</p>"] if note else [])
     md += ["## Plots", ""]
     parts.append("<h2>Plots</h2>")
-    for name, caption, modeled in p.made:
-        caption = f"{caption} {MODELED_NOTE}" if modeled else caption
+    for name, caption, labels in p.made:
+        caption = f"{caption} {note_for([labels])}".rstrip()
         md += [f"![{name}](plots/{name}.svg)", "", f"*{caption}*", ""]
         with open(os.path.join(p.out_dir, name + ".svg")) as f:
             svg = f.read()
@@ -870,8 +895,8 @@ def print_summary(report, host, sv_table, og_table, crossovers, qemu_line):
               f"(letter: CPU 80 ms, DSA one engine 89 ms)")
     else:
         print("  1 GB at 4 KiB: not measured (letter: CPU 80 ms, DSA one engine 89 ms)")
-    first = next((c for c in crossovers if c[1] != "none in range"), None)
-    print(f"  crossover: {first[0]} beats one CPU thread from {first[1]}" if first
+    first = next((c for c in crossovers if c[2] != "none in range"), None)
+    print(f"  crossover: {first[0]} beats one CPU thread from {first[2]} ({first[1]} cache)" if first
           else f"  crossover: no DSA mode beat one CPU thread in the measured range ({len(crossovers)} modes)")
     print(qemu_line)
 

@@ -93,11 +93,12 @@ def main():
         check(re.search(r"64M \| cpu:avx512 \|[^\n]*\| 25\.0% \|", md), "CPU savevm share row")
         check(re.search(r"64M \| dsa-batch:[^|]*\(modeled\) \|[^\n]*\| 18\.8% \|", md),
               "modeled savevm share row")
-        # Timed scaling beside the model: 4 engines capped by the 0.75 GB/s device;
-        # 2 WQs x 2 engines predicted 2 x min(2 x 0.25, 0.75) = 1.0 GB/s.
-        check(re.search(r"engines=4,lat_ns=2000[^|]*\(modeled\) \| 1 \| 4 \| 0\.750 \| 0\.720 \| 0\.96 \|", md),
-              "timed scaling row, device cap")
-        check(re.search(r"\(modeled\) \| 2 \| 2 \| 1\.000 \| 0\.950 \| 0\.95 \|", md), "timed scaling row, 2 WQs")
+        # The projection's layouts: two WQs sharing one device count one device.
+        check(re.search(r"engines=4\},qd=32,batch=32,wait=pause \(projected\) \| 1 \| 1 \| 4 \| 32 \| 8 \| 0\.7 \| 0\.7 \|", md),
+              "projected scaling row, one device")
+        check(re.search(r"dev=scaling\},qd=32,batch=32,wait=pause \(projected\) \| 2 \| 1 \| 2 \| 32 \| 8 \| 0\.9 \| 0\.9 \|", md),
+              "projected scaling row, two WQs on one device")
+        check("wq=emu,batch=32,wait=pause (modeled) | 1 |" not in md, "model on host time in the scaling table")
         # QEMU beside the model of the same guest: pages, times, the ratio.
         check(re.search(r"\| 64M \| 1 \| 16384 / 0 \| cpu:avx512 \| 10\.0 \| 12\.5 \| 0\.80 \|", md),
               "all-zero savevm model/QEMU row")
@@ -105,10 +106,17 @@ def main():
               "multifd migration row")
         check(re.search(r"\| 64M \| qemu:accel=kvm \(QEMU 7\.2\.22\) \| 1 \| 36,250,000 \| - \| - \|", md),
               "QEMU row in the seed table, no zero-check split")
-        # Crossover: the modeled batch mode never beats avx512 in 4K..4M.
-        check(re.search(r"dsa-single:wq=emu,wait=pause \(modeled\) \| none in range \| 4K\.\.4M", md),
-              "dsa-single crossover 'none in range'")
-        check(re.search(r"wq0\.0,batch=32,wait=umwait \(DSA hw\) \| 1M \|", md), "hw crossover at 1M")
+        # Crossover and savings: hardware and the projection only, per cache state.
+        check(re.search(r"dsa-single:wq=\{emu:clock=virtual\},wait=pause \(projected\) \| hot \| none in range \| 4K\.\.4M", md),
+              "projected crossover 'none in range'")
+        check(re.search(r"wq0\.0,batch=32,wait=umwait \(DSA hw\) \| hot \| 1M \|", md), "hw crossover at 1M")
+        check(not re.search(r"\(modeled\) \| hot \| (none in range|\d)", md), "model on host time in the crossover")
+        # 1,350 ns/page at 2.9 GHz = 955.8 Mcycles/GB, 3,800 of its cycles per
+        # page wait (927.7 Mcycles/GB); the hardware row's waits exceed its
+        # thread time, so without waits it keeps nothing (clamped at zero).
+        check(re.search(r"\(projected\) \| hot \| 4M \| cpu:avx512 \| 161\.1 \| 955\.8 \| -794\.7 \| 28\.1 \| 133\.1 \|", md)
+              and re.search(r"\(DSA hw\) \| hot \| 4M \| cpu:avx512 \| 161\.1 \| 1\.9 \| 159\.3 \| 0\.0 \| 161\.1 \|", md),
+              "projected CPU cycles saved, with and without waits")
         p = Balance()
         p.feed(page)
         p.close()
@@ -135,7 +143,7 @@ def targets_run():
         base = next(r for r in reader if r["backend"].startswith("cpu:"))
     spec = "dsa-batch:wq={},batch=32,wait=pause"
     variants = [("hw", "dsa", "wq0.0", "portal-movdir64b"),
-                ("projected", "dsa-emu", "emu", "emu"),
+                ("projected", "dsa-projected", "emu", "emu"),
                 ("hw", "dsa-kmodel", "wq0.1", "write")]
     with tempfile.TemporaryDirectory() as tmp:
         with open(os.path.join(tmp, "targets.csv"), "w", newline="") as f:
@@ -144,7 +152,7 @@ def targets_run():
             row = dict(base, schema_version="2", target="-", wq="-", wq_mode="-", submit_path="-")
             w.writerow(row)
             for target, device, wq, path in variants:
-                value = "{emu:timing=spr,mode=dedicated}" if target == "projected" else wq
+                value = "{emu:clock=virtual,dev=dsa0}" if target == "projected" else wq
                 w.writerow(dict(row, backend=spec.format(value), device=device, target=target, wq=wq,
                                 wq_mode="dedicated", submit_path=path, batch="32"))
         r = subprocess.run([sys.executable, os.path.join(ROOT, "plots", "report.py"), tmp],
@@ -156,6 +164,9 @@ def targets_run():
                        "dsa-batch:wq=auto,batch=32,wait=pause (projected)",
                        "dsa-batch:wq=auto,batch=32,wait=pause (kernel model)"):
             check(needle in md, f"schema 2 report lacks '{needle}'")
+        # The hardware row beside the projection of the same spec and case.
+        check(re.search(r"## DSA hardware beside its projection[^#]*wait=pause \(DSA hw wq0\.0\) \| [0-9.]+[KM]? \| hot \| [0-9.]+ \| [0-9.]+ \| \+0\.0% \|", md),
+              "hardware beside its projection")
 
 
 if __name__ == "__main__":
