@@ -5,6 +5,7 @@
  * (dsa/emu/vsim.h, dsa/emu/vtime.h). The submitting core's portal cost is
  * its profile's ENQCMD (shared WQ) or MOVDIR64B (dedicated WQ) time. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,11 +47,15 @@ struct collect {
     bool oom;
 };
 
+static void own_scratch(void);
+
 static void collect_done(struct zc_emu_sink *s, const struct zc_emu_work *w,
                          struct dsa_completion_record *where, const struct dsa_completion_record *rec)
 {
     struct collect *c = (struct collect *)s;
     if (c->n == c->cap) {
+        if (!c->cap)
+            own_scratch();
         size_t cap = c->cap ? 2 * c->cap : 64;
         struct report *more = realloc(c->r, cap * sizeof *more);
         if (!more) {
@@ -69,6 +74,30 @@ static void collect_drain(struct zc_emu_sink *s) { (void)s; }
 static _Thread_local struct collect scratch = {{collect_done, collect_drain}, NULL, 0, 0, false};
 static _Thread_local struct zc_vsim_work *members;
 static _Thread_local size_t members_cap;
+
+/* A submitting thread's buffers go with it (a key's destructor runs while
+ * its thread-locals still exist). */
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void free_scratch(void *unused)
+{
+    (void)unused;
+    free(scratch.r);
+    free(members);
+    scratch.r = NULL;
+    scratch.cap = 0;
+    members = NULL;
+    members_cap = 0;
+}
+
+static void make_scratch_key(void) { pthread_key_create(&scratch_key, free_scratch); }
+
+static void own_scratch(void)
+{
+    pthread_once(&scratch_once, make_scratch_key);
+    pthread_setspecific(scratch_key, &scratch);
+}
 
 /* With the lock: the job of the descriptor just executed. */
 static int describe(struct vthread *t, struct vwq *v, struct zc_vsim_job *job, uint8_t opcode)
