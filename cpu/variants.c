@@ -19,9 +19,11 @@ struct variant_def {
 };
 
 /* Lowest preference first; "best" is the last usable one. Every kernel but
- * "byte" shares one layout (cpu/zero_template.h): first vector tested alone,
- * aligned body in unrolled blocks tested once each, last vector. Why
- * avx512_256 ranks above avx512: docs/PERFORMANCE.md, "CPU kernels". */
+ * "byte" shares one layout (cpu/zero_template.h): up to one block, a few
+ * overlapping loads from both ends tested once; beyond, the first vector
+ * tested alone, the aligned body in unrolled blocks tested once each, the
+ * last block. Why avx512_256 ranks above avx512: docs/PERFORMANCE.md, "CPU
+ * kernels". */
 static struct variant_def variants[] = {
     {{"byte", "one byte per step, exits at the first non-zero byte", zc_zero_byte, false, NULL},
      NO_FEATURE, zc_read_or_u64},

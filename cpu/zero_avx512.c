@@ -9,7 +9,6 @@
 #define ZK_VEC __m512i
 #define ZK_BYTES 64
 #define ZK_UNROLL 4
-#define ZK_ZERO() _mm512_setzero_si512()
 #define ZK_LOADU(p) _mm512_loadu_si512((const void *)(p))
 #define ZK_LOADA(p) _mm512_load_si512((const void *)(p))
 #define ZK_OR(a, b) _mm512_or_si512(a, b)

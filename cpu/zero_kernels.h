@@ -13,11 +13,14 @@
 
 bool zc_zero_byte(const void *buf, size_t len);
 
-/* From this length on, kernels with ZK_STREAM_UNROLL read in blocks of that
- * many vectors: beyond the L2 (1 MiB here). Measured on Zen 4 with 32-byte
- * vectors: blocks of 8 win in L1 (hot 16 KiB: 1.60 x ISA-L against 1.44
- * with 4), blocks of 4 from DRAM (hot 64 MiB: 0.97 x ISA-L with 8, 0.99-1.0
- * with 4), and they tie in between (docs/PERFORMANCE.md, "CPU kernels"). */
+/* From this length on, kernels with ZK_STREAM_UNROLL (avx512_256) read in
+ * blocks of that many vectors: beyond the L2 (1 MiB there). Measured on
+ * Zen 4 with 32-byte vectors: blocks of 8 win in L1 (hot 16 KiB: 1.60 x
+ * ISA-L against 1.44 with 4), blocks of 4 from DRAM (hot 64 MiB: 0.97 x
+ * ISA-L with 8, 0.99-1.0 with 4), and they tie in between. On the Zen 3
+ * AVX2 host blocks of 4 gained nothing from DRAM and their length check
+ * cost ~5% at hot 1 KiB, so avx2 keeps blocks of 8 (docs/PERFORMANCE.md,
+ * "CPU kernels"). */
 #define ZC_ZERO_STREAM_MIN ((size_t)1 << 20)
 
 #define ZC_DECLARE_KERNELS(isa)                                                                   \

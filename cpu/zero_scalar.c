@@ -21,7 +21,6 @@ static inline uint64_t load_aligned64(const unsigned char *p)
 #define ZK_VEC uint64_t
 #define ZK_BYTES 8
 #define ZK_UNROLL 4
-#define ZK_ZERO() ((uint64_t)0)
 #define ZK_LOADU(p) zc_load64(p)
 #define ZK_LOADA(p) load_aligned64(p)
 #define ZK_OR(a, b) ((a) | (b))

@@ -12,7 +12,6 @@ static inline bool testz128(__m128i v)
 #define ZK_VEC __m128i
 #define ZK_BYTES 16
 #define ZK_UNROLL 8
-#define ZK_ZERO() _mm_setzero_si128()
 #define ZK_LOADU(p) _mm_loadu_si128((const __m128i *)(p))
 #define ZK_LOADA(p) _mm_load_si128((const __m128i *)(p))
 #define ZK_OR(a, b) _mm_or_si128(a, b)

@@ -1,10 +1,9 @@
 /* Internal: the 256-bit vector operations for cpu/zero_template.h, shared
- * by the avx2 and avx512_256 kernels (which differ below one vector). */
+ * by the avx2 and avx512_256 kernels (which differ below one vector and
+ * in ZK_STREAM_UNROLL). */
 #define ZK_VEC __m256i
 #define ZK_BYTES 32
 #define ZK_UNROLL 8
-#define ZK_STREAM_UNROLL 4
-#define ZK_ZERO() _mm256_setzero_si256()
 #define ZK_LOADU(p) _mm256_loadu_si256((const __m256i *)(p))
 #define ZK_LOADA(p) _mm256_load_si256((const __m256i *)(p))
 #define ZK_OR(a, b) _mm256_or_si256(a, b)

@@ -15,15 +15,7 @@
 #include <zc/cpu.h>
 
 #include "cpu/zero_kernels.h"
-
-#define MAX_LEN 1024
-#define MAX_ALIGN 64
-#define SENTINEL 0xff
-
-/* The buffer under test sits inside an arena filled with SENTINEL: a kernel
- * that reads even one byte outside [buf, buf+len) sees non-zero and answers
- * false for a zero buffer. Guard pages (below) catch reads further away. */
-static unsigned char arena[MAX_LEN + 4 * MAX_ALIGN] __attribute__((aligned(64)));
+#include "zero_checks.h"
 
 static bool zero_fn_ok(const struct zc_cpu_variant *v)
 {
@@ -33,113 +25,24 @@ static bool zero_fn_ok(const struct zc_cpu_variant *v)
     return false;
 }
 
-static void check_one(const struct zc_cpu_variant *v, unsigned char *buf, size_t len,
-                      size_t align, size_t pos, unsigned char bit)
-{
-    buf[pos] = bit;
-    if (v->fn(buf, len))
-        fail_msg("%s: len %zu align %zu byte %zu = 0x%02x reported zero", v->name, len, align,
-                 pos, bit);
-    buf[pos] = 0;
-}
-
-/* Coverage: every length 0..1024 at every alignment 0..63; a zero buffer
- * must be zero with non-zero bytes on both sides, and a single non-zero byte
- * at EVERY position must be found. Testing all 8 bit values at every
- * (len, align, pos) would be 8x the calls for nothing: a kernel sees a byte
- * either through a whole-vector OR (all bits alike) or through a scalar load,
- * so what can break is which byte is covered, not which bit. Still, every
- * bit is covered everywhere: the bit rotates with pos + len + align, so each
- * position of each length sees all 8 bits over 8 consecutive alignments,
- * and the first, middle and last byte get all 8 bits at every (len, align). */
-static void sweep_variant(const struct zc_cpu_variant *v)
-{
-    memset(arena, SENTINEL, sizeof arena);
-    for (size_t align = 0; align < MAX_ALIGN; align++) {
-        unsigned char *buf = arena + 2 * MAX_ALIGN + align;
-        for (size_t len = 0; len <= MAX_LEN; len++) {
-            memset(buf, 0, len);
-            if (!v->fn(buf, len))
-                fail_msg("%s: zero buffer len %zu align %zu reported non-zero", v->name, len,
-                         align);
-            for (size_t pos = 0; pos < len; pos++)
-                check_one(v, buf, len, align, pos, (unsigned char)(1u << ((pos + len + align) & 7)));
-            for (unsigned b = 0; len && b < 8; b++) {
-                check_one(v, buf, len, align, 0, (unsigned char)(1u << b));
-                check_one(v, buf, len, align, len / 2, (unsigned char)(1u << b));
-                check_one(v, buf, len, align, len - 1, (unsigned char)(1u << b));
-            }
-            memset(buf, SENTINEL, len);
-        }
-    }
-}
-
 static void test_lengths_alignments_bits(void **unused)
 {
     (void)unused;
     for (size_t i = 0; i < zc_cpu_variant_count(); i++) {
         const struct zc_cpu_variant *v = zc_cpu_variant_at(i);
         if (zero_fn_ok(v))
-            sweep_variant(v);
+            check_lengths_alignments_bits(v->name, v->fn);
     }
 }
 
-/* PROT_NONE pages on both sides of `pages` read-write pages. */
-struct guarded {
-    unsigned char *map, *lo, *hi;
-    size_t map_len;
-};
-
-static struct guarded guarded_map(size_t pages)
-{
-    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-    struct guarded g = {.map_len = (pages + 2) * pg};
-    g.map = mmap(NULL, g.map_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    assert_true(g.map != MAP_FAILED);
-    g.lo = g.map + pg;
-    g.hi = g.lo + pages * pg;
-    assert_int_equal(mprotect(g.lo, pages * pg, PROT_READ | PROT_WRITE), 0);
-    return g;
-}
-
-static void check_flush(const struct zc_cpu_variant *v, unsigned char *buf, size_t len)
-{
-    if (!v->fn(buf, len))
-        fail_msg("%s: guarded zero buffer of %zu reported non-zero", v->name, len);
-    if (!len)
-        return;
-    buf[0] = 1;
-    assert_false(v->fn(buf, len));
-    buf[0] = 0;
-    buf[len - 1] = 0x80;
-    assert_false(v->fn(buf, len));
-    buf[len - 1] = 0;
-}
-
-/* Flush against the guard after the buffer and against the one before it:
- * lengths 0..4096+64 cover every offset of the start (or end) within a page
- * for both placements, then a few large odd lengths. A read outside the
- * buffer faults here. */
 static void test_guard_pages(void **unused)
 {
     (void)unused;
-    const size_t pages = 300;
-    struct guarded g = guarded_map(pages);
-    static const size_t large[] = {65536 + 1, 1048576 - 3, 1048576 + 63};
     for (size_t i = 0; i < zc_cpu_variant_count(); i++) {
         const struct zc_cpu_variant *v = zc_cpu_variant_at(i);
-        if (!zero_fn_ok(v))
-            continue;
-        for (size_t len = 0; len <= 4096 + 64; len++) {
-            check_flush(v, g.hi - len, len);
-            check_flush(v, g.lo, len);
-        }
-        for (size_t k = 0; k < sizeof large / sizeof large[0]; k++) {
-            check_flush(v, g.hi - large[k], large[k]);
-            check_flush(v, g.lo, large[k]);
-        }
+        if (zero_fn_ok(v))
+            check_guard_pages(v->name, v->fn);
     }
-    munmap(g.map, g.map_len);
 }
 
 static void test_large_buffer(void **unused)
@@ -236,6 +139,13 @@ static void test_dispatch(void **unused)
     assert_true(zc_is_zero(page, 4095));
     page[4095] = 0;
 }
+
+#define MAX_LEN 1024
+#define MAX_ALIGN 64
+#define SENTINEL 0xff
+
+/* Sentinel bytes on both sides of the buffer, as in check_lengths_alignments_bits. */
+static unsigned char arena[MAX_LEN + 4 * MAX_ALIGN] __attribute__((aligned(64)));
 
 static void check_read_or(const char *name, uint64_t (*fn)(const void *, size_t))
 {
