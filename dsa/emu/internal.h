@@ -123,15 +123,22 @@ struct zc_emu_work {
 };
 
 /* Receives every descriptor the executor ran, in order (a batch's members
- * before the batch), with its completion record when one is to be written
- * (where NULL: none asked for, or no usable record address). The engine
- * decides when the record becomes visible. */
+ * before the batch), with its completion record (where: the address to
+ * write it to, NULL when none was asked for or its address is unusable).
+ * The engine decides when the record becomes visible. A sink with `all`
+ * false sees only the descriptors with a record to write; the timing
+ * models take the work with zc_emu_work_of (not computed for the others:
+ * the untimed inline path is the gate's instruction count). */
 struct zc_emu_sink {
-    void (*done)(struct zc_emu_sink *s, const struct zc_emu_work *w,
+    void (*done)(struct zc_emu_sink *s, const struct dsa_hw_desc *d,
                  struct dsa_completion_record *where, const struct dsa_completion_record *rec);
     /* A DRAIN: returns once every earlier descriptor of the WQ completed. */
     void (*drain)(struct zc_emu_sink *s);
+    bool all;
 };
+
+/* What d moved, given its record (ops.c). */
+struct zc_emu_work zc_emu_work_of(const struct dsa_hw_desc *d, const struct dsa_completion_record *rec);
 
 struct zc_emu_exec {
     const struct zc_emu_cfg *cfg;

@@ -481,7 +481,7 @@ static uint64_t partial_bytes(uint64_t dst, uint64_t n)
     return dst % 64 ? n : n % 64;
 }
 
-static struct zc_emu_work work_of(const struct dsa_hw_desc *d, const rec_t *r)
+struct zc_emu_work zc_emu_work_of(const struct dsa_hw_desc *d, const rec_t *r)
 {
     uint64_t n = moved_bytes(d, r);
     struct zc_emu_work w = {.opcode = d->opcode, .xfer = n,
@@ -508,12 +508,11 @@ static struct zc_emu_work work_of(const struct dsa_hw_desc *d, const rec_t *r)
     return w;
 }
 
-/* Hands the descriptor's work to the sink, with its record when the
+/* Hands the descriptor to the sink, with its record's address when the
  * descriptor asked for one (RCR) or failed and has a usable record address
  * (the sink counts a record it cannot write, DSA_COMP_CRA_XLAT, in swerr). */
 static void emit(struct zc_emu_exec *x, const struct dsa_hw_desc *d, const rec_t *r)
 {
-    struct zc_emu_work w = work_of(d, r);
     bool wanted = (d->flags & IDXD_OP_FLAG_RCR) || r->status != DSA_COMP_SUCCESS;
     rec_t *where = ptr(d->completion_addr);
     if (!wanted) {
@@ -523,7 +522,8 @@ static void emit(struct zc_emu_exec *x, const struct dsa_hw_desc *d, const rec_t
             zc_dsa_wq_count(&x->wq->swerr);
         where = NULL;
     }
-    x->sink->done(x->sink, &w, where, r);
+    if (where || x->sink->all)
+        x->sink->done(x->sink, d, where, r);
 }
 
 /* Validation common to every descriptor; false when r carries an error. */

@@ -49,7 +49,7 @@ struct collect {
 
 static void own_scratch(void);
 
-static void collect_done(struct zc_emu_sink *s, const struct zc_emu_work *w,
+static void collect_done(struct zc_emu_sink *s, const struct dsa_hw_desc *d,
                          struct dsa_completion_record *where, const struct dsa_completion_record *rec)
 {
     struct collect *c = (struct collect *)s;
@@ -65,13 +65,13 @@ static void collect_done(struct zc_emu_sink *s, const struct zc_emu_work *w,
         c->r = more;
         c->cap = cap;
     }
-    c->r[c->n++] = (struct report){*w, where, where ? *rec : (struct dsa_completion_record){0}};
+    c->r[c->n++] = (struct report){zc_emu_work_of(d, rec), where, where ? *rec : (struct dsa_completion_record){0}};
 }
 
 /* Inline: the simulation orders a DRAIN after the earlier descriptors. */
 static void collect_drain(struct zc_emu_sink *s) { (void)s; }
 
-static _Thread_local struct collect scratch = {{collect_done, collect_drain}, NULL, 0, 0, false};
+static _Thread_local struct collect scratch = {{collect_done, collect_drain, true}, NULL, 0, 0, false};
 static _Thread_local struct zc_vsim_work *members;
 static _Thread_local size_t members_cap;
 

@@ -197,20 +197,17 @@ static uint64_t publish_due(struct engine *e, bool executing)
     return next;
 }
 
-static void sink_done(struct zc_emu_sink *s, const struct zc_emu_work *w,
+static void sink_done(struct zc_emu_sink *s, const struct dsa_hw_desc *d,
                       struct dsa_completion_record *where, const struct dsa_completion_record *rec)
 {
     struct engine *e = (struct engine *)s;
     struct emu *m = e->emu;
-    uint64_t bytes = w->xfer;
-    if (!where)
-        return;
     struct pending p = {.seq = e->seq, .where = where, .rec = *rec};
     if (!m->clock || pend_push(e, &p) != 0) {
         publish(m, &e->tlb, where, rec); /* untimed, or out of memory: late is better than lost */
         return;
     }
-    if (zc_emu_clock_add(m->clock, e->id, e->submit_ns, bytes) != 0) {
+    if (zc_emu_clock_add(m->clock, e->id, e->submit_ns, zc_emu_work_of(d, rec).xfer) != 0) {
         e->pend_n--;
         publish(m, &e->tlb, where, rec);
     }
@@ -336,13 +333,12 @@ struct inline_sink {
     struct zc_emu_tlb *tlb;
 };
 
-static void inline_done(struct zc_emu_sink *s, const struct zc_emu_work *w,
+static void inline_done(struct zc_emu_sink *s, const struct dsa_hw_desc *d,
                         struct dsa_completion_record *where, const struct dsa_completion_record *rec)
 {
-    (void)w;
+    (void)d;
     struct inline_sink *is = (struct inline_sink *)s;
-    if (where)
-        publish(is->emu, is->tlb, where, rec);
+    publish(is->emu, is->tlb, where, rec);
 }
 
 /* Every descriptor other threads are executing has completed. */
@@ -360,7 +356,7 @@ static int emu_submit_inline(struct emu *m, const struct dsa_hw_desc *desc)
     static _Thread_local struct zc_emu_tlb tlb;
     struct dsa_hw_desc d;
     memcpy(&d, desc, sizeof d); /* the portal write copies 64 bytes */
-    struct inline_sink is = {{inline_done, inline_drain}, m, &tlb};
+    struct inline_sink is = {{inline_done, inline_drain, false}, m, &tlb};
     struct zc_emu_exec x = {.cfg = &m->cfg, .tlb = &tlb, .wq = m->wq, .sink = &is.sink};
     atomic_fetch_add_explicit(&m->inline_running, 1, memory_order_acq_rel);
     zc_emu_execute(&x, &d);
