@@ -5,6 +5,7 @@
 #include <zc/dsa.h>
 
 #include "cpu/tsc.h"
+#include "buffers.h"
 #include "stats.h"
 #include "workload.h"
 
@@ -22,20 +23,36 @@ void zcb_timer_stop(const struct zcb_timer *t, double *wall_ns, double *cpu_ns)
     *cpu_ns = (double)(cpu1 - t->cpu0);
 }
 
-enum { COST_TRIES = 501 };
+enum { COST_TRIES = 501, REFERENCE_BYTES = 4096 };
 static struct zcb_clock_cost cost;
 static pthread_once_t cost_once = PTHREAD_ONCE_INIT;
 
+double zcb_clock_reference(void)
+{
+    static _Thread_local unsigned char pass[REFERENCE_BYTES];
+    struct zcb_timer t;
+    double wall, cpu;
+    uint64_t acc = 0;
+    zcb_flush(pass, sizeof pass);
+    zcb_timer_start(&t);
+    for (size_t off = 0; off < sizeof pass; off += sizeof acc)
+        acc |= *(volatile uint64_t *)(pass + off);
+    zcb_timer_stop(&t, &wall, &cpu);
+    return cpu - wall + (double)(acc & 1);
+}
+
 static void measure_cost(void)
 {
-    static double wall[COST_TRIES], cpu[COST_TRIES];
+    static double wall[COST_TRIES], extra[COST_TRIES];
     for (int i = 0; i < COST_TRIES; i++) {
         struct zcb_timer t;
+        double cpu;
         zcb_timer_start(&t);
-        zcb_timer_stop(&t, &wall[i], &cpu[i]);
+        zcb_timer_stop(&t, &wall[i], &cpu);
+        extra[i] = zcb_clock_reference();
     }
     cost.wall_ns = zcb_median(wall, COST_TRIES);
-    cost.cpu_ns = zcb_median(cpu, COST_TRIES);
+    cost.cpu_ns = zcb_median(extra, COST_TRIES);
 }
 
 const struct zcb_clock_cost *zcb_clock_cost(void)
