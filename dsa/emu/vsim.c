@@ -444,8 +444,12 @@ void zc_vsim_advance(struct zc_vsim *s, double t, const bool *stop)
                 struct engine *e = &d->eng[i];
                 if (!e->job || e->phase != TRANSFER)
                     continue;
-                /* Due at `to` within rounding: done exactly then. */
-                e->left = isinf(moved) || e->left - moved <= EPS_NS * rate ? 0 : e->left - moved;
+                /* Due at `to` within rounding, or so close that the time
+                 * it still needs vanishes beside `to` (late in a long
+                 * run, ns are coarse): done exactly then, or it would
+                 * never be due. */
+                double left = e->left - moved;
+                e->left = isinf(moved) || left <= EPS_NS * rate || to + left / rate <= to ? 0 : left;
             }
         }
         s->now = fmax(s->now, to);

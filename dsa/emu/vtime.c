@@ -132,6 +132,14 @@ static void world_init(void)
     world.tsc_bias_ns = glue[TRIES / 2];
 }
 
+/* Own work counts from now on, nothing before. */
+static void restart_own_work(struct vthread *t)
+{
+    t->cpu_ref = zc_thread_cpu_ns();
+    t->since_ref = 0;
+    t->tsc_mark = zc_rdtsc_end();
+}
+
 struct vthread *vt_self(void)
 {
     if (self)
@@ -146,8 +154,7 @@ struct vthread *vt_self(void)
     world.threads = t;
     vt_unlock();
     pthread_setspecific(world.key, t);
-    t->cpu_ref = zc_thread_cpu_ns();
-    t->tsc_mark = zc_rdtsc_end();
+    restart_own_work(t);
     self = t;
     return t;
 }
@@ -407,8 +414,10 @@ void zc_dsa_sim_resume(uint64_t at_ns)
 void vt_wq_opened(struct vthread *t)
 {
     vt_lock();
-    t->open_wqs++;
+    bool first = t->open_wqs++ == 0;
     vt_unlock();
+    if (first) /* what it did while it had no projected WQ is not its own work here */
+        restart_own_work(t);
 }
 
 void vt_wq_closed(struct vthread *t)

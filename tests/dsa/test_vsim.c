@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -192,6 +193,39 @@ static void faults_and_partial_lines_cost_device_time(void **state)
     free(rp);
 }
 
+/* Late in a long run simulated ns are coarse (at 2e11 ns a double holds
+ * 3e-5 ns): engines sharing the device at a rate with no exact binary
+ * fraction must still finish their transfers, each record after the last
+ * (the simulation once spun here forever, 188 s into a full profile). */
+static void transfers_end_late_in_a_long_run(void **state)
+{
+    (void)state;
+    struct zc_vsim *s = zc_vsim_new(nothing, NULL);
+    struct zc_vsim_dev *d = zc_vsim_dev_new(s, &prof, 3);
+    struct zc_vsim_wq *w = zc_vsim_wq_new(d, 64);
+    zc_vsim_advance(s, 2e11, NULL);
+    assert_true(zc_vsim_now(s) == 2e11);
+    enum { N = 48 };
+    struct zc_vsim_rec *r[N];
+    for (int i = 0; i < N; i++) {
+        r[i] = rec();
+        struct zc_vsim_work m = compval(4093 + 7 * (uint64_t)i, r[i]);
+        arrive(w, &m, 1, false, NULL);
+    }
+    zc_vsim_advance(s, ZC_VSIM_NEVER, NULL);
+    double last = 2e11;
+    for (int i = 0; i < N; i++) {
+        assert_true(r[i]->visible_ns > 2e11 && r[i]->visible_ns < 2e11 + 1e6);
+        last = fmax(last, r[i]->visible_ns);
+        free(r[i]);
+    }
+    /* 3 engines at 2/3 B/ns each: about 48 x 4.25 KB / 2 B/ns in all. */
+    assert_true(last - 2e11 > 48 * 4093 / 2.0 && last - 2e11 < 48 * 4500 / 2.0 + 5000);
+    zc_vsim_wq_free(w);
+    zc_vsim_dev_put(d);
+    zc_vsim_free(s);
+}
+
 /* Through the projected WQ, on simulated time with the test's own work not
  * counted: ENQCMD stalls the submitting core per descriptor; a DRAIN
  * completes after everything before it; a compare that finds a difference
@@ -249,6 +283,41 @@ static void the_projected_wq_on_simulated_time(void **state)
     zc_dsa_wq_close(wq);
     munmap(buf, 8192);
     zc_dsa_sim_measure_own_work(true);
+}
+
+/* A thread's own work counts while it has a projected WQ open: what it
+ * did between two cases (30 ms of CPU here) is not part of the next. */
+static void own_work_counts_only_with_a_projected_wq_open(void **state)
+{
+    (void)state;
+    static uint8_t buf[4096];
+    static struct dsa_completion_record cr __attribute__((aligned(32)));
+    struct dsa_hw_desc d;
+    memset(&d, 0, sizeof d);
+    d.opcode = DSA_OPCODE_COMPVAL;
+    d.flags = IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR;
+    d.src_addr = (uintptr_t)buf;
+    d.xfer_size = sizeof buf;
+    d.completion_addr = (uintptr_t)&cr;
+    uint64_t start = 0, end = 0;
+    for (int round = 0; round < 2; round++) {
+        struct zc_dsa_wq *wq;
+        assert_int_equal(zc_dsa_wq_open("emu:clock=virtual", &wq), 0);
+        struct zc_dsa_waiter wt = {.policy = ZC_WAIT_SPIN, .timeout_ns = 1000000000};
+        zc_dsa_waiter_use(&wt, wq);
+        memset(&cr, 0, sizeof cr);
+        assert_int_equal(zc_dsa_wq_submit(wq, &d), 0);
+        assert_int_equal(zc_dsa_wait(&wt, &cr), DSA_COMP_SUCCESS);
+        *(round ? &end : &start) = zc_dsa_sim_now_ns();
+        zc_dsa_wq_close(wq);
+        struct timespec t0, t;
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+        do
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+        while (round == 0 &&
+               (t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 30000000L);
+    }
+    assert_true(end - start < 1000000); /* one 4 KiB check: a few us */
 }
 
 /* Two submitting threads on one single-engine device (dev=): in
@@ -333,7 +402,9 @@ int main(void)
         cmocka_unit_test(streaming_engines_share_the_device),
         cmocka_unit_test(a_wq_is_full_at_its_size),
         cmocka_unit_test(faults_and_partial_lines_cost_device_time),
+        cmocka_unit_test(transfers_end_late_in_a_long_run),
         cmocka_unit_test(the_projected_wq_on_simulated_time),
+        cmocka_unit_test(own_work_counts_only_with_a_projected_wq_open),
         cmocka_unit_test(threads_share_a_device_in_simulated_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
