@@ -214,6 +214,8 @@ static int choose_passes(struct current *cur)
         int rc = run_sample(b, k, &s);
         if (rc)
             return rc;
+        if (k == 1 && s.wall_ns >= 2 * SAMPLE_TARGET_NS)
+            return 0; /* one pass is long enough whatever the noise */
         if (s.wall_ns >= SAMPLE_TARGET_NS / 2 || k >= MAX_PASSES_PER_SAMPLE)
             break;
     }
@@ -540,6 +542,33 @@ static void on_report(const struct zc_gb_result *r, void *ctx)
     }
 }
 
+/* A one-pass cold sample of a small buffer lasts under a microsecond
+ * beside several of eviction, clock and verification: --min-time of them
+ * would be 100,000 samples of a 4 KiB page, where a thousand give the same
+ * median. Estimated at a fast memory rate, so the cap errs low. */
+#define COLD_SAMPLES_MAX 1000.0
+#define COLD_ESTIMATE_BYTES_PER_S 20e9
+/* A projection's repetition: --min-time counts simulated time, which the
+ * model takes 10-20 times as long to execute on the host, for a result
+ * that varies far less than a measurement does. */
+#define PROJECTED_MIN_TIME_S 0.005
+
+static bool is_projection(const struct zcb_case *c)
+{
+    return strcmp(c->target, "projected") == 0 || strstr(c->backend, "clock=virtual");
+}
+
+/* Google Benchmark's min_time of a case: --min-time, capped as above. */
+static double min_time_of(const struct zcb_case *c)
+{
+    double t = c->min_time;
+    if (c->cache == ZCB_CACHE_COLD)
+        t = fmin(t, COLD_SAMPLES_MAX * (double)c->buf_bytes / COLD_ESTIMATE_BYTES_PER_S);
+    if (is_projection(c))
+        t = fmin(t, PROJECTED_MIN_TIME_S);
+    return t;
+}
+
 static int register_cases(const struct zcb_case_list *cases)
 {
     for (size_t i = 0; i < cases->n; i++) {
@@ -551,7 +580,7 @@ static int register_cases(const struct zcb_case_list *cases)
             return zc_fail(EINVAL, "Google Benchmark refused case %zu", i);
         zc_gb_repetitions(b, (int)c->reps);
         if (c->min_time > 0)
-            zc_gb_min_time(b, c->min_time);
+            zc_gb_min_time(b, min_time_of(c));
         else
             zc_gb_iterations(b, 1); /* --min-time 0: one sample per repetition */
         zc_gb_use_manual_time(b);
