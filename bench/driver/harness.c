@@ -28,8 +28,10 @@
 #define SAMPLE_TARGET_NS 100000.0
 #define MAX_PASSES_PER_SAMPLE (1u << 24)
 
-/* Per-iteration values passed from the benchmark to the report callback as
- * Google Benchmark counters (averaged over iterations). */
+/* A repetition's values, each the median per pass over its samples, reach
+ * the report callback as Google Benchmark counters of its run: Google
+ * Benchmark reports a case's repetitions together after the last one, so
+ * values kept beside it would all be the last repetition's. */
 enum metric {
     M_CPU_NS, M_SUBMIT_CPP, M_WAIT_CPP, M_DESC_PP, M_BATCHES, M_RETRIES, M_CPU_PAGES, M_FAULTS,
     M_SAVE_CYC, M_ZC_CYC, M_SENDER_MAX, M_HOST_NS,
@@ -43,6 +45,7 @@ static const char *const metric_names[] = {
     "qemu_cpu_sys_ns", "qemu_save_thread_ns", "qemu_multifd_ns", "qemu_multifd_max_ns", "qemu_io_ns",
 };
 _Static_assert(sizeof metric_names / sizeof *metric_names == M_COUNT, "a name for every metric");
+static const char LATENCY_COUNTER[] = "latency_ns"; /* wall time per pass */
 
 static const char MSG_INTERRUPTED[] = "interrupted";
 static const char MSG_SKIPPED[] = "skipped after an earlier failure";
@@ -58,11 +61,10 @@ struct current {
     char wq[256], wq_mode[256], submit_path[256];
     unsigned batch, queue_depth, n_wq, threads;
     unsigned passes;            /* per sample */
-    /* Per pass, each sample of the run Google Benchmark reports last: wall
-     * time and the metrics; their medians are the repetition's values. */
+    /* Per pass, each sample of the current call: the metrics and the wall
+     * time (at M_COUNT); their medians are the repetition's values. */
     double *per_pass[M_COUNT + 1];
     size_t n_pass, cap_pass;
-    double rep[M_COUNT + 1];
     unsigned n_samples;
     double *latency;            /* [reps] */
     double *metrics[M_COUNT];   /* [reps] each */
@@ -345,11 +347,8 @@ static void bench_fn(zc_gb_state *st, void *ctx)
         }
     }
     struct zcb_bench *b = &cur->bench;
-    double sums[M_COUNT] = {0};
     int64_t passes = 0;
     cur->n_pass = 0;
-    /* Google Benchmark's counters (its JSON) are means per iteration, which
-     * is a pass: a sample adds its totals. */
     while (zc_gb_keep_running_batch(st, cur->passes)) {
         struct zcb_sample s;
         double v[M_COUNT + 1];
@@ -364,15 +363,14 @@ static void bench_fn(zc_gb_state *st, void *ctx)
             return;
         }
         zc_gb_set_iteration_time(st, s.wall_ns * 1e-9);
-        for (int m = 0; m < M_COUNT; m++)
-            sums[m] += v[m] * cur->passes;
         passes += cur->passes;
     }
-    for (int m = 0; m <= M_COUNT; m++)
-        cur->rep[m] = zcb_quantile_sorting(cur->per_pass[m], cur->n_pass, 0.5);
     /* QEMU's counters only where QEMU ran. */
     for (int m = 0; m < (b->qemu ? M_COUNT : M_QEMU_FIRST); m++)
-        zc_gb_counter(st, metric_names[m], sums[m], ZC_GB_COUNTER_AVG_ITERATIONS);
+        zc_gb_counter(st, metric_names[m], zcb_quantile_sorting(cur->per_pass[m], cur->n_pass, 0.5),
+                      ZC_GB_COUNTER_DEFAULT);
+    zc_gb_counter(st, LATENCY_COUNTER, zcb_quantile_sorting(cur->per_pass[M_COUNT], cur->n_pass, 0.5),
+                  ZC_GB_COUNTER_DEFAULT);
     zc_gb_set_bytes_processed(st, passes * (int64_t)c->buf_bytes);
 }
 
@@ -508,6 +506,15 @@ static bool run_of(const struct zc_gb_result *r, const struct zcb_case *c)
     return strncmp(r->run_name, name, n) == 0 && (r->run_name[n] == '/' || !r->run_name[n]);
 }
 
+/* A counter the run set (0 where it set none: QEMU's outside device qemu). */
+static double counter_of(const struct zc_gb_result *r, const char *name)
+{
+    for (size_t i = 0; i < r->n_counters; i++)
+        if (strcmp(r->counter_names[i], name) == 0)
+            return r->counter_values[i];
+    return 0;
+}
+
 /* Repetitions arrive while their case is current: the harness measures one
  * case at a time, and Google Benchmark reports a case's runs before it starts
  * the next. */
@@ -533,9 +540,9 @@ static void on_report(const struct zc_gb_result *r, void *ctx)
     if (!c || !run_of(r, c) || cur->n_samples >= c->reps)
         return;
     unsigned i = cur->n_samples++;
-    cur->latency[i] = cur->rep[M_COUNT];
+    cur->latency[i] = counter_of(r, LATENCY_COUNTER);
     for (int m = 0; m < M_COUNT; m++)
-        cur->metrics[m][i] = cur->rep[m];
+        cur->metrics[m][i] = counter_of(r, metric_names[m]);
     if (cur->n_samples == c->reps) {
         write_case(cur);
         case_finished(c);

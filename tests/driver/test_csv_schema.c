@@ -115,6 +115,48 @@ static void done_when_command_writes_verified_rows_under_the_documented_header(v
     unlink(meta);
 }
 
+/* Google Benchmark reports a case's repetitions together after the last
+ * one: each must still keep its own values, and the row's latency is their
+ * median (every repetition once held the last one's values). */
+static void every_repetition_keeps_its_own_values(void **state)
+{
+    (void)state;
+    enum { REPS = 5 };
+    unlink("reps.csv");
+    unlink("reps.samples.csv");
+    run_zcbench(bin, ARGS("--backend", "cpu:best", "--size", "1M", "--cache", "cold", "--ref", "0",
+                          "--reps", "5", "--min-time", "0", "--output", "reps.csv"), &r);
+    if (r.status != 0)
+        fail_msg("zcbench exited %d: %s", r.status, r.err);
+    struct csv *s = csv_read("reps.samples.csv");
+    assert_non_null(s);
+    assert_int_equal(s->n_rows, 1 + REPS);
+    double lat[REPS];
+    int distinct = 0;
+    for (int i = 0; i < REPS; i++) {
+        lat[i] = atof(s->cell[1 + i][csv_col(s, "latency_ns")]);
+        int below = 0;
+        for (int j = 0; j < i; j++)
+            below += lat[j] != lat[i];
+        distinct += below == i;
+    }
+    csv_free(s);
+    assert_true(distinct >= 3);
+    /* the median: the value with as many repetitions below as above */
+    struct csv *c = csv_read("reps.csv");
+    assert_non_null(c);
+    assert_int_equal(c->n_rows, 2);
+    double median = atof(c->cell[1][csv_col(c, "latency_ns")]);
+    csv_free(c);
+    int below = 0, above = 0;
+    for (int i = 0; i < REPS; i++) {
+        below += lat[i] < median * (1 - 1e-5);
+        above += lat[i] > median * (1 + 1e-5);
+    }
+    assert_int_equal(below, REPS / 2);
+    assert_int_equal(above, REPS / 2);
+}
+
 static void appending_keeps_one_header(void **state)
 {
     (void)state;
@@ -153,4 +195,5 @@ static void gbench_json_holds_every_case(void **state)
 
 ZCB_TEST_MAIN(cmocka_unit_test(done_when_command_writes_verified_rows_under_the_documented_header),
               cmocka_unit_test(appending_keeps_one_header),
+              cmocka_unit_test(every_repetition_keeps_its_own_values),
               cmocka_unit_test(gbench_json_holds_every_case))
