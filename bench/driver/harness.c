@@ -167,8 +167,7 @@ static int run_sample(struct zcb_bench *b, unsigned passes, struct zcb_sample *o
     zcb_timer_start(&t);
     if (sim) /* inside the host timer: its clock reads are not the thread's work */
         sim0 = zc_dsa_sim_now_ns();
-    for (unsigned i = 0; i < passes && !rc; i++)
-        rc = b->ops->pass(b, out);
+    rc = b->ops->passes ? b->ops->passes(b, passes, out) : b->ops->pass(b, out);
     if (sim)
         sim1 = zc_dsa_sim_now_ns();
     zcb_timer_stop(&t, &out->host_ns, &cpu_ns);
@@ -209,7 +208,7 @@ static int choose_passes(struct current *cur)
         if (rc)
             return rc;
     }
-    if (cur->c->cache == ZCB_CACHE_COLD || !b->ops->repeatable)
+    if (cur->c->cache == ZCB_CACHE_COLD || !b->ops->passes)
         return 0;
     unsigned k = 1;
     for (;; k *= 2) {

@@ -74,12 +74,15 @@ struct zcb_workload_ops {
     /* One pass, inside the harness's timed sample; adds the workload's own
      * counters to out. */
     int (*pass)(struct zcb_bench *b, struct zcb_sample *out);
+    /* Instead of pass, for a workload whose passes may run back to back in
+     * one sample (short hot passes are timed without the clock in them):
+     * n passes, in a loop of the workload's own (an indirect call and the
+     * reloads per pass were a tenth of a hot 4 KiB check). NULL: one pass
+     * per sample. */
+    int (*passes)(struct zcb_bench *b, unsigned n, struct zcb_sample *out);
     /* 0 when the last pass's answers match the oracle, else -EIO + message. */
     int (*verify)(struct zcb_bench *b);
     void (*release)(struct zcb_bench *b);
-    /* A sample may hold many passes back to back (short hot passes are
-     * timed without the clock in them); else one pass per sample. */
-    bool repeatable;
     /* The pass's own threads do the work: it sets out->cpu_ns, and when
      * projected out->wall_ns (their simulated span), for the harness. */
     bool own_cpu_time;

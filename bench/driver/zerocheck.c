@@ -36,20 +36,24 @@ static int no_prepare(struct zcb_bench *b)
 
 static void no_release(struct zcb_bench *b) { (void)b; }
 
-static int check_pass(struct zcb_bench *b, struct zcb_sample *out)
+static int check_passes(struct zcb_bench *b, unsigned n, struct zcb_sample *out)
 {
     (void)out;
-    const struct zcb_fill *f = &b->buf->fill;
-    int rc = zc_backend_check(b->be, b->buf->data, f->len, f->gran, b->answer);
+    struct zc_backend *be = b->be;
+    const void *data = b->buf->data;
+    size_t len = b->buf->fill.len, gran = b->buf->fill.gran;
+    bool *answer = b->answer;
+    int rc = 0;
+    for (unsigned i = 0; i < n && !rc; i++)
+        rc = zc_backend_check(be, data, len, gran, answer);
     return rc ? zc_fail(-rc, "%s: check failed: %s", b->c->backend, zc_last_error()) : 0;
 }
 
 const struct zcb_workload_ops zcb_wl_zerocheck = {
     .prepare = no_prepare,
-    .pass = check_pass,
+    .passes = check_passes,
     .verify = zcb_verify_answers,
     .release = no_release,
-    .repeatable = true,
 };
 
 /* The reference reads every byte with no early exit; its OR is kept so the
@@ -66,10 +70,13 @@ static int read_prepare(struct zcb_bench *b)
     return 0;
 }
 
-static int read_pass(struct zcb_bench *b, struct zcb_sample *out)
+static int read_passes(struct zcb_bench *b, unsigned n, struct zcb_sample *out)
 {
     (void)out;
-    read_state.or_all = zc_cpu_read_or(b->buf->data, b->buf->fill.len);
+    const void *data = b->buf->data;
+    size_t len = b->buf->fill.len;
+    for (unsigned i = 0; i < n; i++)
+        read_state.or_all = zc_cpu_read_or(data, len);
     return 0;
 }
 
@@ -86,9 +93,8 @@ static int read_verify(struct zcb_bench *b)
 
 const struct zcb_workload_ops zcb_wl_read = {
     .prepare = read_prepare,
-    .pass = read_pass,
+    .passes = read_passes,
     .verify = read_verify,
     .release = no_release,
-    .repeatable = true,
     .opens_own_backend = true, /* the reference kernel is no backend */
 };
