@@ -491,6 +491,14 @@ def fmt(v, spec, none="-"):
     return none if v is None else format(v, spec)
 
 
+def span(values, spec, none="-"):
+    """'lo..hi' of values, one figure when both print the same."""
+    if not values:
+        return none
+    lo, hi = format(min(values), spec), format(max(values), spec)
+    return lo if lo == hi else f"{lo}..{hi}"
+
+
 def ratio(a, b):
     return a / b if a is not None and b else None
 
@@ -571,9 +579,8 @@ def qemu_summary(sv, mig):
     for name, table, col in (("savevm", sv, 6), ("migration", mig, 6)):
         full, rest = ratios(table, 1, col, True), ratios(table, 1, col, False)
         if full or rest:
-            parts.append(f"{name} model/QEMU time {fmt(min(full), '.2f') if full else '-'}"
-                         f"{'..' + format(max(full), '.2f') if len(full) > 1 else ''} all-zero, "
-                         f"{fmt(min(rest), '.2f') if rest else '-'}..{fmt(max(rest), '.2f') if rest else '-'} with data pages")
+            parts.append(f"{name} model/QEMU time {span(full, '.2f')} all-zero, "
+                         f"{span(rest, '.2f')} with data pages")
     return "  QEMU: " + "; ".join(parts) + " (target for the all-zero savevm: 0.67..1.5)"
 
 
@@ -872,7 +879,7 @@ def write_reports(results_dir, meta, host, cpu_model, profile, p, sv_table, og_t
 
 
 def share_range(shares):
-    return f"{min(shares):.0%}..{max(shares):.0%}" if shares else "not measured"
+    return span(shares, ".0%", none="not measured")
 
 
 def print_summary(report, host, sv_table, og_table, crossovers, qemu_line):
