@@ -99,8 +99,10 @@ static void format_value(const struct zc_opt *o, const void *cfg, char *buf, siz
     }
 }
 
-/* Every key spelled out, in table order ("cpu:avx512" for positional-only kinds). */
-static void canonical_spec(const struct zc_backend_ops *ops, const void *cfg, char *out, size_t len)
+/* Every key spelled out, in table order ("cpu:avx512" for positional-only
+ * kinds). A spec that does not fit is refused: a cut one would name another
+ * backend in every row. */
+static int canonical_spec(const struct zc_backend_ops *ops, const void *cfg, char *out, size_t len)
 {
     size_t used = (size_t)snprintf(out, len, "%s", ops->kind.name);
     bool positional_only = ops->positional && ops->opts[0].name && !ops->opts[1].name;
@@ -113,6 +115,10 @@ static void canonical_spec(const struct zc_backend_ops *ops, const void *cfg, ch
             used += (size_t)snprintf(out + used, len - used, "%c%s=%s", o == ops->opts ? ':' : ',',
                                      o->name, value);
     }
+    if (used < len)
+        return 0;
+    return zc_fail(E2BIG, "%s: its spec with every key spelled out is over %zu characters: "
+                   "shorten its values (e.g. fewer keys in each emu WQ spec)", ops->kind.name, len - 1);
 }
 
 int zc_backend_open(const char *spec_text, struct zc_backend **out)
@@ -143,12 +149,14 @@ int zc_backend_open(const char *spec_text, struct zc_backend **out)
     zc_spec_free(&spec);
     if (rc == 0)
         rc = ops->open(be, cfg);
+    /* after open, which resolves values (best -> avx2, auto -> a WQ) */
+    if (rc == 0 && (rc = canonical_spec(ops, cfg, be->spec, sizeof be->spec)) != 0)
+        ops->close(be);
     if (rc) {
         free(cfg);
         free(be);
         return rc;
     }
-    canonical_spec(ops, cfg, be->spec, sizeof be->spec);
     be->desc.spec = be->spec;
     be->desc.note = be->note;
     *out = be;

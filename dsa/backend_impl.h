@@ -50,7 +50,7 @@ static inline bool zc_be_cpu_answer(const struct zc_be_job *j, size_t i, size_t 
     return j->op == ZC_BE_ZERO ? zero(a, len) : memcmp(a, zc_be_page2(j, i) + off, len) == 0;
 }
 
-#define ZC_BE_SPEC_MAX 512
+#define ZC_BE_SPEC_MAX ZC_BACKEND_SPEC_MAX
 #define ZC_BE_NOTE_MAX 512
 
 struct zc_backend_ops;

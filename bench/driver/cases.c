@@ -310,7 +310,7 @@ void zcb_cases_print(const struct zcb_case_list *l, FILE *out)
                  "reps nonzero_at numa cpu target [sink senders packet qemu image]\n", l->n);
     for (size_t i = 0; i < l->n; i++) {
         const struct zcb_case *c = &l->v[i];
-        char key[512];
+        char key[ZCB_CASE_KEY_MAX];
         zcb_case_key(c, NULL, key, sizeof key);
         fprintf(out, "%zu %s %s reps=%u nonzero_at=%s numa=%s cpu=%d target=%s", i, c->sweep, key,
                 c->reps, zcb_nonzero_names[c->nonzero_at], c->numa, c->cpu, c->target);

@@ -8,10 +8,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <zc/backend.h>
+
 #include "options.h"
 #include "sweep.h"
 
 #define ZCB_REF_BACKEND "ref:read"
+/* A case key (zcb_case_key) with the longest canonical backend spec. */
+#define ZCB_CASE_KEY_MAX (ZC_BACKEND_SPEC_MAX + 128)
 
 struct zcb_case {
     unsigned index;               /* position in the run, 0-based */

@@ -55,7 +55,7 @@ struct current {
     const struct zcb_case *c;
     struct zcb_bench bench;
     bool prepared;
-    char backend[ZCB_SPEC_MAX]; /* canonical spec */
+    char backend[ZC_BACKEND_SPEC_MAX]; /* canonical spec */
     char device[16], wait[16];
     char note[512];             /* what the backend degraded at open, or what is modeled */
     char wq[256], wq_mode[256], submit_path[256];
@@ -462,7 +462,7 @@ static void fill_row(const struct current *cur, struct zcb_row *r)
 
 static void case_finished(const struct zcb_case *c)
 {
-    char key[512];
+    char key[ZCB_CASE_KEY_MAX];
     zcb_case_key(c, NULL, key, sizeof key);
     zcb_progress_case_done(++run.done, key);
 }
@@ -471,7 +471,7 @@ static void write_case(struct current *cur)
 {
     struct zcb_row row;
     fill_row(cur, &row);
-    char key[512];
+    char key[ZCB_CASE_KEY_MAX];
     zcb_case_key(cur->c, cur->backend, key, sizeof key);
     int rc = zcb_csv_write_row(run.h->results, &row);
     if (!rc && run.h->used && strcmp(cur->wq, "-") != 0)
@@ -490,7 +490,7 @@ static void write_case(struct current *cur)
  * JSON compares across sweeps; "SWEEP/workload/op/backend/...". */
 static void gb_name(const struct zcb_case *c, char *buf, size_t len)
 {
-    char key[512];
+    char key[ZCB_CASE_KEY_MAX];
     zcb_case_key(c, NULL, key, sizeof key);
     snprintf(buf, len, "%s/%s", c->sweep, key);
 }
@@ -499,7 +499,7 @@ static void gb_name(const struct zcb_case *c, char *buf, size_t len)
  * "/iterations:1/repeats:N/manual_time" and the like). */
 static bool run_of(const struct zc_gb_result *r, const struct zcb_case *c)
 {
-    char name[640];
+    char name[ZCB_SWEEP_NAME_MAX + ZCB_CASE_KEY_MAX];
     gb_name(c, name, sizeof name);
     size_t n = strlen(name);
     return strncmp(r->run_name, name, n) == 0 && (r->run_name[n] == '/' || !r->run_name[n]);
@@ -579,7 +579,7 @@ static int register_cases(const struct zcb_case_list *cases)
 {
     for (size_t i = 0; i < cases->n; i++) {
         const struct zcb_case *c = &cases->v[i];
-        char name[640];
+        char name[ZCB_SWEEP_NAME_MAX + ZCB_CASE_KEY_MAX];
         gb_name(c, name, sizeof name);
         zc_gb_bench *b = zc_gb_register(name, bench_fn, (void *)c);
         if (!b)

@@ -47,6 +47,9 @@ struct zc_backend_stats {
 void zc_backend_get_stats(const struct zc_backend *be, struct zc_backend_stats *out);
 void zc_backend_reset_stats(struct zc_backend *be);
 
+/* The longest canonical spec (zc_backend_desc.spec), its NUL included. */
+#define ZC_BACKEND_SPEC_MAX 512
+
 /* What the CSV needs to describe a run. */
 struct zc_backend_desc {
     const char *kind;      /* "cpu", "cpu-mt", "dsa-single", ... */

@@ -157,6 +157,33 @@ static void every_repetition_keeps_its_own_values(void **state)
     assert_int_equal(above, REPS / 2);
 }
 
+/* Two WQ specs with every key make a canonical spec of over 255
+ * characters: rows and samples carry it whole (it was cut at 255, before
+ * the value of its last key). */
+static void a_long_backend_spec_is_written_whole(void **state)
+{
+    (void)state;
+#define LONG_WQ "{emu:engines=0,dev=dsa0,mode=dedicated,wq_size=128,max_batch=1024,max_xfer=2M,lat_ns=0,device_gbps=0}"
+    unlink("long.csv");
+    unlink("long.samples.csv");
+    run_zcbench(bin, ARGS("--backend", "dsa-multi:wq=" LONG_WQ "+" LONG_WQ ",qd=8,batch=32", "--size", "64K",
+                          "--ref", "0", "--reps", "1", "--min-time", "0", "--output", "long.csv"), &r);
+#undef LONG_WQ
+    if (r.status != 0)
+        fail_msg("zcbench exited %d: %s", r.status, r.err);
+    struct csv *c = csv_read("long.csv");
+    assert_non_null(c);
+    assert_int_equal(c->n_rows, 2);
+    const char *backend = c->cell[1][csv_col(c, "backend")];
+    assert_true(strlen(backend) > 255);
+    assert_non_null(strstr(backend, ",timeout_ms=1000"));
+    csv_free(c);
+    struct csv *s = csv_read("long.samples.csv");
+    assert_non_null(s);
+    assert_non_null(strstr(s->cell[1][csv_col(s, "case")], ",timeout_ms=1000/65536/4096/1/hot"));
+    csv_free(s);
+}
+
 static void appending_keeps_one_header(void **state)
 {
     (void)state;
@@ -196,4 +223,5 @@ static void gbench_json_holds_every_case(void **state)
 ZCB_TEST_MAIN(cmocka_unit_test(done_when_command_writes_verified_rows_under_the_documented_header),
               cmocka_unit_test(appending_keeps_one_header),
               cmocka_unit_test(every_repetition_keeps_its_own_values),
+              cmocka_unit_test(a_long_backend_spec_is_written_whole),
               cmocka_unit_test(gbench_json_holds_every_case))
