@@ -239,6 +239,11 @@ int zc_backend_check(struct zc_backend *be, const void *buf, size_t len, size_t 
     if (!pages_ok(len, gran, &n) || !be || (len && (!buf || !zero_out)))
         return bad_args("zc_backend_check", be, len, gran,
                         (const struct named_arg[]){{buf, "buffer"}, {zero_out, "zero_out"}}, 2);
+    if (n == 1 && be->page_check) {
+        *zero_out = be->page_check(buf, gran);
+        be->stats.pages++;
+        return 0;
+    }
     struct zc_be_job job = {.op = ZC_BE_ZERO, .n = n, .gran = gran, .base = buf, .out = zero_out};
     return run(be, &job);
 }

@@ -60,6 +60,10 @@ struct zc_backend {
     const struct zc_backend_ops *ops;
     void *impl;                        /* the backend's state */
     void *cfg;                         /* parsed options (cfg_size bytes) */
+    /* open() may set it when a page is checked by one plain call on the
+     * calling thread: a one-page zc_backend_check (QEMU's kind of call)
+     * then skips the job and the table's run, a tenth of a 4 KiB check. */
+    zc_zero_fn page_check;
     struct zc_backend_stats stats;     /* backends add their counters; the core counts pages */
     struct zc_backend_desc desc;       /* open() sets device, batch, queue_depth, n_wq, threads */
     char spec[ZC_BE_SPEC_MAX];         /* canonical spec */

@@ -22,6 +22,7 @@ static int cpu_open(struct zc_backend *be, void *cfg)
     zc_zero_fn fn;
     int rc = zc_be_cpu_variant("cpu", c->variant, &fn);
     be->impl = (void *)fn;
+    be->page_check = fn;
     return rc;
 }
 
@@ -34,28 +35,18 @@ __attribute__((noinline)) static int cpu_run_other(const struct zc_be_job *job, 
     return 0;
 }
 
-/* Pages of a contiguous buffer, with the job in registers: the kernel call
- * may write memory, so a loop over job-> fields reloads them per page. */
-__attribute__((noinline)) static int cpu_run_pages(const struct zc_be_job *job, zc_zero_fn fn)
-{
-    const uint8_t *page = job->base;
-    size_t n = job->n, gran = job->gran;
-    bool *out = job->out;
-    for (size_t i = 0; i < n; i++, page += gran)
-        out[i] = fn(page, gran);
-    return 0;
-}
-
 static int cpu_run(struct zc_backend *be, const struct zc_be_job *job)
 {
     zc_zero_fn fn = (zc_zero_fn)be->impl;
     if (job->op != ZC_BE_ZERO || job->vec)
         return cpu_run_other(job, fn);
-    if (job->n != 1)
-        return cpu_run_pages(job, fn);
-    /* One page, the commonest call (QEMU's): no loop state kept across it. */
+    /* The common case, with the job in registers: the kernel call may
+     * write memory, so a loop over job-> fields reloads them per page. */
+    const uint8_t *page = job->base;
+    size_t n = job->n, gran = job->gran;
     bool *out = job->out;
-    *out = fn(job->base, job->gran);
+    for (size_t i = 0; i < n; i++, page += gran)
+        out[i] = fn(page, gran);
     return 0;
 }
 

@@ -87,6 +87,13 @@ static void bad_arguments_are_refused(void **state)
     assert_true(out[0] && !out[1] && out[2]);
     zc_backend_get_stats(be, &s);
     assert_int_equal(s.pages, 3);
+    /* one page, the direct path: answered and counted like the rest */
+    assert_int_equal(zc_backend_check(be, buf + 72, 72, 72, out), 0);
+    assert_false(out[0]);
+    assert_int_equal(zc_backend_check(be, buf, 72, 72, out), 0);
+    assert_true(out[0]);
+    zc_backend_get_stats(be, &s);
+    assert_int_equal(s.pages, 5);
     zc_backend_reset_stats(be);
     zc_backend_get_stats(be, &s);
     assert_int_equal(s.pages, 0);
