@@ -71,7 +71,7 @@ static int parse_spec(const char *text, struct zc_spec *spec, const struct zc_ba
         snprintf(kind, sizeof kind, "%.*s", (int)klen, text);
         return unknown_kind(kind);
     }
-    char rewritten[ZC_BE_SPEC_MAX];
+    char rewritten[ZC_BACKEND_SPEC_MAX];
     if (found && found->positional && text[klen] == ':' && !strchr(text + klen + 1, '=')) {
         snprintf(rewritten, sizeof rewritten, "%s:%s=%s", found->kind.name, found->positional,
                  text + klen + 1);
@@ -107,7 +107,7 @@ static int canonical_spec(const struct zc_backend_ops *ops, const void *cfg, cha
     size_t used = (size_t)snprintf(out, len, "%s", ops->kind.name);
     bool positional_only = ops->positional && ops->opts[0].name && !ops->opts[1].name;
     for (const struct zc_opt *o = ops->opts; o->name && used < len; o++) {
-        char value[ZC_BE_SPEC_MAX];
+        char value[ZC_BACKEND_SPEC_MAX];
         format_value(o, cfg, value, sizeof value);
         if (positional_only)
             used += (size_t)snprintf(out + used, len - used, ":%s", value);

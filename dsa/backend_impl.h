@@ -50,7 +50,6 @@ static inline bool zc_be_cpu_answer(const struct zc_be_job *j, size_t i, size_t 
     return j->op == ZC_BE_ZERO ? zero(a, len) : memcmp(a, zc_be_page2(j, i) + off, len) == 0;
 }
 
-#define ZC_BE_SPEC_MAX ZC_BACKEND_SPEC_MAX
 #define ZC_BE_NOTE_MAX 512
 
 struct zc_backend_ops;
@@ -66,7 +65,7 @@ struct zc_backend {
     zc_zero_fn page_check;
     struct zc_backend_stats stats;     /* backends add their counters; the core counts pages */
     struct zc_backend_desc desc;       /* open() sets device, batch, queue_depth, n_wq, threads */
-    char spec[ZC_BE_SPEC_MAX];         /* canonical spec */
+    char spec[ZC_BACKEND_SPEC_MAX];         /* canonical spec */
     char note[ZC_BE_NOTE_MAX];         /* open() may explain a degraded setup */
 };
 

@@ -21,8 +21,7 @@ static int cpu_open(struct zc_backend *be, void *cfg)
     struct cpu_cfg *c = cfg;
     zc_zero_fn fn;
     int rc = zc_be_cpu_variant("cpu", c->variant, &fn);
-    be->impl = (void *)fn;
-    be->page_check = fn;
+    be->page_check = fn; /* cpu_run's kernel too */
     return rc;
 }
 
@@ -37,7 +36,7 @@ __attribute__((noinline)) static int cpu_run_other(const struct zc_be_job *job, 
 
 static int cpu_run(struct zc_backend *be, const struct zc_be_job *job)
 {
-    zc_zero_fn fn = (zc_zero_fn)be->impl;
+    zc_zero_fn fn = be->page_check;
     if (job->op != ZC_BE_ZERO || job->vec)
         return cpu_run_other(job, fn);
     /* The common case, with the job in registers: the kernel call may
