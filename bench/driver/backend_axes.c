@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "dsa/error.h"
-#include "grow.h"
+#include "dsa/grow.h"
 
 struct axis {
     const char *key;
@@ -90,7 +90,7 @@ int zcb_spec_with(const char *spec, const char *key, unsigned long long value, c
 
 static int push(struct zcb_spec_list *l, const char *spec)
 {
-    void *v = zcb_grow(l->v, &l->cap, l->n, sizeof *l->v, 16);
+    void *v = zc_grow(l->v, &l->cap, l->n, sizeof *l->v, 16);
     if (!v)
         return zc_fail(ENOMEM, "out of memory expanding backends");
     l->v = v;

@@ -9,11 +9,11 @@
 #include <zc/backend.h>
 
 #include "dsa/error.h"
+#include "dsa/grow.h"
 #include "dsa/spec.h"
 #include "backend_axes.h"
 #include "buffers.h"
 #include "dsa_targets.h"
-#include "grow.h"
 #include "placement.h"
 #include "qemu_workload.h"
 #include "sink.h"
@@ -54,7 +54,7 @@ void zcb_case_key(const struct zcb_case *c, const char *backend, char *buf, size
 
 static int push(struct zcb_case_list *l, const struct zcb_case *c)
 {
-    struct zcb_case *v = zcb_grow(l->v, &l->cap, l->n, sizeof *l->v, 64);
+    struct zcb_case *v = zc_grow(l->v, &l->cap, l->n, sizeof *l->v, 64);
     if (!v)
         return zc_fail(ENOMEM, "out of memory expanding cases");
     l->v = v;

@@ -9,8 +9,8 @@
 
 #include "backend_axes.h"
 #include "dsa/error.h"
+#include "dsa/grow.h"
 #include "dsa/spec.h"
-#include "grow.h"
 
 #define MAX_AUTO 16
 
@@ -48,7 +48,7 @@ void zcb_projected_wq(const struct zc_dsa_wq_info *hw, char *out, size_t len)
 static int push(struct zcb_choice_list *l, const char *sweep, const char *spec, const char *target,
                 const char *why)
 {
-    struct zcb_backend_choice *v = zcb_grow(l->v, &l->cap, l->n, sizeof *l->v, 16);
+    struct zcb_backend_choice *v = zc_grow(l->v, &l->cap, l->n, sizeof *l->v, 16);
     if (!v)
         return zc_fail(ENOMEM, "out of memory expanding DSA targets");
     l->v = v;

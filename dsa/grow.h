@@ -1,13 +1,13 @@
-/* Growable arrays of the driver's lists. */
-#ifndef ZCB_GROW_H
-#define ZCB_GROW_H
+/* Growable arrays (the driver's lists, the model's records, discovered WQs). */
+#ifndef ZC_GROW_H
+#define ZC_GROW_H
 
 #include <stdlib.h>
 
 /* Room for element n of an array of elem-sized elements with *cap slots,
  * doubling from `first`: the array (moved or not), or NULL when out of
  * memory (the old array stays valid). */
-static inline void *zcb_grow(void *v, size_t *cap, size_t n, size_t elem, size_t first)
+static inline void *zc_grow(void *v, size_t *cap, size_t n, size_t elem, size_t first)
 {
     if (n < *cap)
         return v;
