@@ -12,6 +12,7 @@
 #include "dsa/emu/internal.h"
 #include "dsa/emu/vtime.h"
 #include "dsa/error.h"
+#include "dsa/grow.h"
 
 /* Devices named with dev=NAME, shared by the WQs that name them. */
 struct named_dev {
@@ -53,18 +54,14 @@ static void collect_done(struct zc_emu_sink *s, const struct dsa_hw_desc *d,
                          struct dsa_completion_record *where, const struct dsa_completion_record *rec)
 {
     struct collect *c = (struct collect *)s;
-    if (c->n == c->cap) {
-        if (!c->cap)
-            own_scratch();
-        size_t cap = c->cap ? 2 * c->cap : 64;
-        struct report *more = realloc(c->r, cap * sizeof *more);
-        if (!more) {
-            c->oom = true;
-            return;
-        }
-        c->r = more;
-        c->cap = cap;
+    if (!c->cap)
+        own_scratch();
+    struct report *r = zc_grow(c->r, &c->cap, c->n, sizeof *r, 64);
+    if (!r) {
+        c->oom = true;
+        return;
     }
+    c->r = r;
     c->r[c->n++] = (struct report){zc_emu_work_of(d, rec), where, where ? *rec : (struct dsa_completion_record){0}};
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dsa/error.h"
+#include "dsa/grow.h"
 #include "dsa/hw/internal.h"
 
 /* Every WQ of every DSA device, as enumeration saw it. */
@@ -25,16 +26,12 @@ static void collect(const struct zc_dsa_kdev *dev, const struct zc_dsa_kwq *wq, 
         l->devices++;
         return;
     }
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 16;
-        struct zc_dsa_kwq *v = realloc(l->v, cap * sizeof *v);
-        if (!v) {
-            l->oom = true;
-            return;
-        }
-        l->v = v;
-        l->cap = cap;
+    struct zc_dsa_kwq *v = zc_grow(l->v, &l->cap, l->n, sizeof *v, 16);
+    if (!v) {
+        l->oom = true;
+        return;
     }
+    l->v = v;
     l->v[l->n++] = *wq;
 }
 
