@@ -56,8 +56,6 @@ KNOWN_OUTSIDE = [
     (("memfill", 512, 4, "32", "rand"), THREAD),
     (("memcpy", 1048576, 4, "32", "rand"), "random 1 MiB placement: address translation misses the "
      "model does not have (one translation per buffer)"),
-    (("memcpy", 4096, 1, "1", "align8"), "misaligned destination: one drain and latency for partly "
-     "written lines; the data has memcpy and memfill differ"),
 ]
 KNOWN_LIMIT = 0.40
 
