@@ -196,6 +196,12 @@ static double ramp(const struct zc_emu_profile *p, uint64_t bytes)
     return p->ramp_ns * -expm1(-(double)bytes / p->ramp_bytes);
 }
 
+/* The larger of its read and write streams. */
+static double transfer_bytes(const struct zc_emu_work *w)
+{
+    return (double)(w->read > w->write ? w->read : w->write);
+}
+
 /* The merge of a descriptor's last partly written line and its own
  * write-back (its transfer and the ramp) run side by side, as two
  * pipeline stages: hypot(merge, write-back) - write-back of the merge
@@ -209,7 +215,7 @@ double zc_vsim_latency(const struct zc_emu_profile *p, const struct zc_emu_work 
         t += p->write_lat_ns, ramps += ramp(p, w->write);
     if (w->partial_lines) {
         double rate = p->engine_gbps > 0 ? p->engine_gbps : INFINITY;
-        double write_back = ramps + (double)(w->read > w->write ? w->read : w->write) / rate;
+        double write_back = ramps + transfer_bytes(w) / rate;
         t += hypot(p->partial_lat_ns, write_back) - write_back;
     }
     return t + ramps;
@@ -240,11 +246,6 @@ static double share(const struct zc_vsim_dev *d)
 }
 
 static void job_done(struct zc_vsim *s, struct engine *e);
-
-static double transfer_bytes(const struct zc_emu_work *w)
-{
-    return (double)(w->read > w->write ? w->read : w->write);
-}
 
 /* The engine's next member (a batch whose list held none is done). Its
  * control work (decoding, translating its buffers, and finishing the

@@ -189,6 +189,29 @@ static struct zc_vsim_work fill_partly(uint64_t bytes, struct zc_vsim_rec *rec)
                                   .write = bytes, .partial_lines = 2}, rec};
 }
 
+static uint32_t lines_written_in_part(uint8_t opcode, uint64_t dst, uint64_t dest2, uint32_t size)
+{
+    struct dsa_hw_desc d = {.opcode = opcode, .dst_addr = dst, .dest2 = dest2, .xfer_size = size};
+    struct dsa_completion_record r = {.status = DSA_COMP_SUCCESS};
+    return zc_emu_work_of(&d, &r).partial_lines;
+}
+
+/* What the timing counts as partly written: a destination's first line
+ * when it starts inside one, its last when it ends inside one (one line
+ * when both are the same); the lines between are whole. */
+static void partly_written_lines_are_a_destinations_ends(void **state)
+{
+    (void)state;
+    assert_int_equal(lines_written_in_part(DSA_OPCODE_MEMMOVE, 4096, 0, 4096), 0);
+    assert_int_equal(lines_written_in_part(DSA_OPCODE_MEMMOVE, 4096 + 8, 0, 4096), 2);
+    assert_int_equal(lines_written_in_part(DSA_OPCODE_MEMFILL, 4096 + 8, 0, 64), 2);
+    assert_int_equal(lines_written_in_part(DSA_OPCODE_MEMFILL, 4096 + 8, 0, 56), 1);
+    assert_int_equal(lines_written_in_part(DSA_OPCODE_MEMFILL, 4096 + 8, 0, 16), 1);
+    assert_int_equal(lines_written_in_part(DSA_OPCODE_MEMFILL, 4096, 0, 100), 1);
+    assert_int_equal(lines_written_in_part(DSA_OPCODE_DUALCAST, 4096 + 8, 8192 + 8, 4096), 4);
+    assert_int_equal(lines_written_in_part(DSA_OPCODE_COMPVAL, 4096 + 8, 0, 4096), 0);
+}
+
 /* Partly written lines (a head and a tail): a lone descriptor's engine
  * merges them in the background, its record shows the merge's latency
  * beside its own write-back (hypot(60, 3000) - 3000 of it); back to back,
@@ -431,6 +454,7 @@ int main(void)
         cmocka_unit_test(streaming_engines_share_the_device),
         cmocka_unit_test(a_wq_is_full_at_its_size),
         cmocka_unit_test(a_fault_costs_device_time),
+        cmocka_unit_test(partly_written_lines_are_a_destinations_ends),
         cmocka_unit_test(partly_written_lines_merge_one_at_a_time),
         cmocka_unit_test(transfers_end_late_in_a_long_run),
         cmocka_unit_test(the_projected_wq_on_simulated_time),
