@@ -297,10 +297,10 @@ static void print_profile(void)
     const struct zc_emu_profile *p = zc_emu_profile_of(ZC_EMU_TIMING_SPR);
     printf("enqcmd_ns=%g\nmovdir_ns=%g\ndesc_ns=%g\nbuffer_ns=%g\nbatch_ns=%g\nengine_gbps=%g\n"
            "device_gbps=%g\nlat_ns=%g\nread_lat_ns=%g\nwrite_lat_ns=%g\nramp_ns=%g\nramp_bytes=%g\n"
-           "fault_ns=%g\npartial_gbps=%g\npartial_bytes=%g\npartial_lat_ns=%g\n",
+           "fault_ns=%g\npartial_ns=%g\npartial_lat_ns=%g\n",
            p->enqcmd_ns, p->movdir_ns, p->desc_ns, p->buffer_ns, p->batch_ns, p->engine_gbps,
            p->device_gbps, p->lat_ns, p->read_lat_ns, p->write_lat_ns, p->ramp_ns, p->ramp_bytes,
-           p->fault_ns, p->partial_gbps, p->partial_bytes, p->partial_lat_ns);
+           p->fault_ns, p->partial_ns, p->partial_lat_ns);
 }
 
 int main(int argc, char **argv)

@@ -30,8 +30,7 @@ struct zc_emu_profile {
     double ramp_ns;      /* more, growing with the transfer up to this ... */
     double ramp_bytes;   /* ... 63% of it at this many bytes */
     double fault_ns;     /* engine busy per page fault (partial completion) */
-    double partial_gbps;  /* the device drains partly written lines this fast ... */
-    double partial_bytes; /* ... from a buffer this large (writes are posted) */
+    double partial_ns;   /* an engine merges each partly written line this long, one at a time */
     double partial_lat_ns; /* record latency added by partly written lines */
 };
 
@@ -118,7 +117,7 @@ struct zc_emu_work {
     uint8_t buffers;        /* addresses it translates (source, destination, ...) */
     uint64_t xfer;
     uint64_t read, write;
-    uint64_t partial;       /* written bytes in partly written cache lines */
+    uint32_t partial_lines; /* cache lines it writes only part of (its head and tail) */
     bool fault;             /* ended on a page fault */
 };
 

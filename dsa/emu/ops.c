@@ -473,12 +473,17 @@ static uint64_t moved_bytes(const struct dsa_hw_desc *d, const rec_t *r)
     return stopped ? r->bytes_completed : d->xfer_size;
 }
 
-/* Bytes of a write of n bytes at dst that land in partly written cache
- * lines: all of them when dst is not line aligned (every line is written
- * in two pieces), else the tail. */
-static uint64_t partial_bytes(uint64_t dst, uint64_t n)
+/* The cache lines a write of n bytes at dst covers only in part: its
+ * first when dst is not line aligned, its last when dst + n is not (one
+ * line when both are the same). The lines between are written whole. */
+static uint32_t partial_lines(uint64_t dst, uint64_t n)
 {
-    return dst % 64 ? n : n % 64;
+    if (!n)
+        return 0;
+    bool head = dst % 64, tail = (dst + n) % 64;
+    if (dst / 64 == (dst + n - 1) / 64)
+        return head || tail;
+    return (uint32_t)head + (uint32_t)tail;
 }
 
 struct zc_emu_work zc_emu_work_of(const struct dsa_hw_desc *d, const rec_t *r)
@@ -490,9 +495,9 @@ struct zc_emu_work zc_emu_work_of(const struct dsa_hw_desc *d, const rec_t *r)
     case DSA_OPCODE_MEMMOVE: case DSA_OPCODE_COPY_CRC: case DSA_OPCODE_AP_DELTA:
         w.read = w.write = n;
         w.buffers = 2;
-        w.partial = partial_bytes(d->dst_addr, n);
+        w.partial_lines = partial_lines(d->dst_addr, n);
         break;
-    case DSA_OPCODE_MEMFILL: w.write = n; w.buffers = 1; w.partial = partial_bytes(d->dst_addr, n); break;
+    case DSA_OPCODE_MEMFILL: w.write = n; w.buffers = 1; w.partial_lines = partial_lines(d->dst_addr, n); break;
     case DSA_OPCODE_CFLUSH: w.write = n; w.buffers = 1; break;
     case DSA_OPCODE_COMPARE: w.read = 2 * n; w.buffers = 2; break;
     case DSA_OPCODE_CR_DELTA: w.read = 2 * n; w.write = r->delta_rec_size; w.buffers = 3; break;
@@ -500,7 +505,7 @@ struct zc_emu_work zc_emu_work_of(const struct dsa_hw_desc *d, const rec_t *r)
         w.read = n;
         w.write = 2 * n;
         w.buffers = 3;
-        w.partial = partial_bytes(d->dst_addr, n) + partial_bytes(d->dest2, n);
+        w.partial_lines = partial_lines(d->dst_addr, n) + partial_lines(d->dest2, n);
         break;
     case DSA_OPCODE_COMPVAL: case DSA_OPCODE_CRCGEN: w.read = n; w.buffers = 1; break;
     default: break; /* NOOP, DRAIN, BATCH: no data */

@@ -19,9 +19,8 @@ static const struct zc_emu_profile spr = {
     .ramp_ns = 274,
     .ramp_bytes = 4000,
     .fault_ns = 1000,
-    .partial_gbps = 5.05,
-    .partial_bytes = 8192,
-    .partial_lat_ns = 216,
+    .partial_ns = 360,
+    .partial_lat_ns = 390,
 };
 
 const struct zc_emu_profile *zc_emu_profile_of(int timing)

@@ -19,18 +19,18 @@ struct zc_vsim_job {
     double last_visible;      /* the latest member record's time */
 };
 
-/* A member runs CONTROL, TRANSFER, then maybe STALL (its partly written
- * lines do not fit the device's buffer) and FAULT. */
-enum phase { FETCH, CONTROL, TRANSFER, STALL, FAULT, DRAINING };
+/* A member runs CONTROL, TRANSFER, then maybe FAULT. */
+enum phase { FETCH, CONTROL, TRANSFER, FAULT, DRAINING };
 
 struct engine {
     struct zc_vsim_job *job;  /* NULL: idle */
     unsigned member;
     enum phase phase;
-    double until;             /* end of FETCH, CONTROL, STALL, FAULT */
+    double until;             /* end of FETCH, CONTROL, FAULT */
     double left;              /* TRANSFER: bytes to move */
     double streamed_ns;       /* the previous member's transfer at the engine's rate */
     double free_at;           /* when it finished its last job */
+    double merged_at;         /* done merging the partly written lines of its last member */
 };
 
 struct zc_vsim_wq {
@@ -50,8 +50,6 @@ struct zc_vsim_dev {
     struct zc_vsim_wq *wqs;
     struct zc_vsim_wq *rr;    /* the WQ served first next time */
     double engine_rate, device_rate; /* bytes per ns */
-    double partial_backlog;   /* partly written bytes not drained yet ... */
-    double partial_at;        /* ... as of this time */
     unsigned n_engines;
     struct engine eng[];
 };
@@ -198,16 +196,29 @@ static double ramp(const struct zc_emu_profile *p, uint64_t bytes)
     return p->ramp_ns * -expm1(-(double)bytes / p->ramp_bytes);
 }
 
+/* The larger of its read and write streams. */
+static double transfer_bytes(const struct zc_emu_work *w)
+{
+    return (double)(w->read > w->write ? w->read : w->write);
+}
+
+/* The merge of a descriptor's last partly written line and its own
+ * write-back (its transfer and the ramp) run side by side, as two
+ * pipeline stages: hypot(merge, write-back) - write-back of the merge
+ * shows (all of it after a short transfer, little after a long one). */
 double zc_vsim_latency(const struct zc_emu_profile *p, const struct zc_emu_work *w)
 {
-    double t = p->lat_ns;
+    double t = p->lat_ns, ramps = 0;
     if (w->read)
-        t += p->read_lat_ns + ramp(p, w->read);
+        t += p->read_lat_ns, ramps += ramp(p, w->read);
     if (w->write)
-        t += p->write_lat_ns + ramp(p, w->write);
-    if (w->partial)
-        t += p->partial_lat_ns;
-    return t;
+        t += p->write_lat_ns, ramps += ramp(p, w->write);
+    if (w->partial_lines) {
+        double rate = p->engine_gbps > 0 ? p->engine_gbps : INFINITY;
+        double write_back = ramps + transfer_bytes(w) / rate;
+        t += hypot(p->partial_lat_ns, write_back) - write_back;
+    }
+    return t + ramps;
 }
 
 static void set_visible(struct zc_vsim *s, struct zc_vsim_rec *r, double t)
@@ -236,16 +247,13 @@ static double share(const struct zc_vsim_dev *d)
 
 static void job_done(struct zc_vsim *s, struct engine *e);
 
-static double transfer_bytes(const struct zc_emu_work *w)
-{
-    return (double)(w->read > w->write ? w->read : w->write);
-}
-
 /* The engine's next member (a batch whose list held none is done). Its
- * control work (decoding, translating its buffers) overlaps the previous
- * member's transfer: entirely when one is much longer than the other, and
- * less as they near each other, as two pipeline stages with little buffer
- * between them do: the exposed part is hypot(control, transfer) - transfer. */
+ * control work (decoding, translating its buffers, and finishing the
+ * merge of the partly written lines the previous member left) overlaps
+ * the previous member's transfer: entirely when one is much longer than
+ * the other, and less as they near each other, as two pipeline stages
+ * with little buffer between them do: the exposed part is
+ * hypot(control, transfer) - transfer. */
 static void start_member(struct zc_vsim *s, struct engine *e)
 {
     if (e->member >= e->job->n) {
@@ -254,23 +262,23 @@ static void start_member(struct zc_vsim *s, struct engine *e)
     }
     const struct zc_vsim_dev *d = e->job->wq->dev;
     const struct zc_emu_work *w = &e->job->m[e->member].work;
-    double control = d->p.desc_ns + d->p.buffer_ns * w->buffers;
+    double control = d->p.desc_ns + d->p.buffer_ns * w->buffers + fmax(0, e->merged_at - s->now);
     e->phase = CONTROL;
     e->until = s->now + hypot(control, e->streamed_ns) - e->streamed_ns;
     e->streamed_ns = transfer_bytes(w) / d->engine_rate;
 }
 
-/* The member's partly written lines join the device's buffer, which drains
- * at partial_gbps: the engine waits while it is over partial_bytes. */
-static double partial_stall(struct zc_vsim *s, struct zc_vsim_dev *d, uint64_t bytes)
+/* The member's partly written lines need a read-modify-write each: its
+ * engine merges them one at a time, partial_ns each, after its transfer.
+ * An idle engine merges them in the background (a lone descriptor does
+ * not wait); what is left when it starts its next member is that
+ * member's control work (a stream of them goes about as fast as their
+ * lines merge). */
+static void merge_lines(struct zc_vsim *s, struct engine *e, const struct zc_emu_profile *p,
+                        uint32_t lines)
 {
-    if (!bytes || d->p.partial_gbps <= 0)
-        return 0;
-    double drained = (s->now - d->partial_at) * d->p.partial_gbps;
-    d->partial_backlog = fmax(0, d->partial_backlog - drained) + (double)bytes;
-    d->partial_at = s->now;
-    double over = d->partial_backlog - d->p.partial_bytes;
-    return over > 0 ? over / d->p.partial_gbps : 0;
+    if (lines)
+        e->merged_at = fmax(s->now, e->merged_at) + lines * p->partial_ns;
 }
 
 static void job_done(struct zc_vsim *s, struct engine *e)
@@ -310,12 +318,7 @@ static void phase_done(struct zc_vsim *s, struct engine *e)
         e->left = transfer_bytes(w);
         break;
     case TRANSFER:
-        e->phase = STALL;
-        e->until = s->now + partial_stall(s, e->job->wq->dev, w->partial);
-        if (e->until > s->now) /* the next control no longer overlaps a transfer */
-            e->streamed_ns = 0;
-        break;
-    case STALL:
+        merge_lines(s, e, p, w->partial_lines);
         if (w->fault) {
             e->phase = FAULT;
             e->until = s->now + p->fault_ns;

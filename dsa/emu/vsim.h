@@ -11,11 +11,16 @@
  *   descriptor keeps the engine busy for desc_ns, then for its transfer:
  *   the larger of its read and write streams at the engine's rate, the
  *   engines streaming at a time sharing the device's rate equally. A page
- *   fault ends it there and costs fault_ns.
+ *   fault ends it there and costs fault_ns. Each line it writes only in
+ *   part (a destination not 64-byte aligned at either end) is merged by
+ *   its engine afterwards, one line at a time (partial_ns each); what is
+ *   left of that when the engine starts its next member is that member's
+ *   work.
  * - A record becomes visible lat_ns (+ read_lat_ns when the descriptor
  *   reads memory, + write_lat_ns when it writes, + a ramp growing with the
- *   transfer) after its engine is done; that latency does not occupy the
- *   engine. A BATCH's record follows its last member's.
+ *   transfer, + what partial_lat_ns adds beside the write-back when it
+ *   wrote lines in part) after its engine is done; that latency does not
+ *   occupy the engine. A BATCH's record follows its last member's.
  * - A DRAIN completes once every earlier descriptor of its WQ has. */
 #ifndef ZC_DSA_EMU_VSIM_H
 #define ZC_DSA_EMU_VSIM_H

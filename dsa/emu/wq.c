@@ -85,8 +85,7 @@ static const struct zc_opt emu_opts[] = {
     PROFILE_KEY(ramp_ns, 1e6, "record latency growing with the transfer, up to this"),
     PROFILE_KEY(ramp_bytes, 1e12, "transfer size at which the ramp reaches 63%"),
     PROFILE_KEY(fault_ns, 1e9, "engine time per page fault"),
-    PROFILE_KEY(partial_gbps, 1e4, "GB/s at which the device drains partly written cache lines"),
-    PROFILE_KEY(partial_bytes, 1e12, "bytes of partly written lines the device holds"),
+    PROFILE_KEY(partial_ns, 1e6, "engine time to merge one partly written cache line (one at a time)"),
     PROFILE_KEY(partial_lat_ns, 1e6, "record latency added by partly written lines"),
     {.name = NULL},
 };
@@ -446,8 +445,7 @@ static int virtual_config(const struct zc_spec *s, const struct zc_spec *env, st
     FROM_PROFILE(ramp_ns);
     FROM_PROFILE(ramp_bytes);
     FROM_PROFILE(fault_ns);
-    FROM_PROFILE(partial_gbps);
-    FROM_PROFILE(partial_bytes);
+    FROM_PROFILE(partial_ns);
     FROM_PROFILE(partial_lat_ns);
 #undef FROM_PROFILE
     p->lat_ns = cfg->lat_ns ? (double)cfg->lat_ns : d->lat_ns;

@@ -27,7 +27,7 @@ static const struct zc_emu_profile prof = {
     .enqcmd_ns = 100, .movdir_ns = 10, .desc_ns = 20, .buffer_ns = 5, .batch_ns = 50,
     .engine_gbps = 1, .device_gbps = 2, .lat_ns = 300, .read_lat_ns = 100,
     .write_lat_ns = 40, .ramp_ns = 0, .ramp_bytes = 0, .fault_ns = 500,
-    .partial_gbps = 0.5, .partial_bytes = 1000, .partial_lat_ns = 60,
+    .partial_ns = 500, .partial_lat_ns = 60,
 };
 
 static void nothing(struct zc_vsim_rec *r, void *ctx) { (void)r, (void)ctx; }
@@ -164,33 +164,85 @@ static void a_wq_is_full_at_its_size(void **state)
     zc_vsim_free(s);
 }
 
-/* A fault ends the transfer where it faulted and costs fault_ns; partly
- * written lines beyond the device's buffer stall the engine while they
- * drain, and add their latency. */
-static void faults_and_partial_lines_cost_device_time(void **state)
+/* A fault ends the transfer where it faulted and costs fault_ns. */
+static void a_fault_costs_device_time(void **state)
 {
     (void)state;
     struct zc_vsim *s = zc_vsim_new(nothing, NULL);
     struct zc_vsim_dev *d = zc_vsim_dev_new(s, &prof, 1);
     struct zc_vsim_wq *w = zc_vsim_wq_new(d, 8);
-    struct zc_vsim_rec *rf = rec(), *rp = rec();
+    struct zc_vsim_rec *rf = rec();
     struct zc_vsim_work f = compval(1000, rf);
     f.work.fault = true;
     arrive(w, &f, 1, false, NULL);
     zc_vsim_advance(s, ZC_VSIM_NEVER, NULL);
     assert_true(rf->visible_ns == 25 + 1000 + 500 + 400);
-    double t0 = zc_vsim_now(s);
-    struct zc_vsim_work p = {{.opcode = DSA_OPCODE_MEMFILL, .buffers = 1, .xfer = 3000, .write = 3000,
-                              .partial = 3000}, rp};
-    arrive(w, &p, 1, false, NULL);
-    zc_vsim_advance(s, ZC_VSIM_NEVER, NULL);
-    /* 3000 partly written bytes, 1000 fit: 2000 drain at 0.5 bytes/ns */
-    assert_true(fabs(rp->visible_ns - (t0 + 25 + 3000 + 4000 + 300 + 40 + 60)) < 1e-6);
     zc_vsim_wq_free(w);
     zc_vsim_dev_put(d);
     zc_vsim_free(s);
     free(rf);
-    free(rp);
+}
+
+static struct zc_vsim_work fill_partly(uint64_t bytes, struct zc_vsim_rec *rec)
+{
+    return (struct zc_vsim_work){{.opcode = DSA_OPCODE_MEMFILL, .buffers = 1, .xfer = bytes,
+                                  .write = bytes, .partial_lines = 2}, rec};
+}
+
+static uint32_t lines_written_in_part(uint8_t opcode, uint64_t dst, uint64_t dest2, uint32_t size)
+{
+    struct dsa_hw_desc d = {.opcode = opcode, .dst_addr = dst, .dest2 = dest2, .xfer_size = size};
+    struct dsa_completion_record r = {.status = DSA_COMP_SUCCESS};
+    return zc_emu_work_of(&d, &r).partial_lines;
+}
+
+/* What the timing counts as partly written: a destination's first line
+ * when it starts inside one, its last when it ends inside one (one line
+ * when both are the same); the lines between are whole. */
+static void partly_written_lines_are_a_destinations_ends(void **state)
+{
+    (void)state;
+    assert_int_equal(lines_written_in_part(DSA_OPCODE_MEMMOVE, 4096, 0, 4096), 0);
+    assert_int_equal(lines_written_in_part(DSA_OPCODE_MEMMOVE, 4096 + 8, 0, 4096), 2);
+    assert_int_equal(lines_written_in_part(DSA_OPCODE_MEMFILL, 4096 + 8, 0, 64), 2);
+    assert_int_equal(lines_written_in_part(DSA_OPCODE_MEMFILL, 4096 + 8, 0, 56), 1);
+    assert_int_equal(lines_written_in_part(DSA_OPCODE_MEMFILL, 4096 + 8, 0, 16), 1);
+    assert_int_equal(lines_written_in_part(DSA_OPCODE_MEMFILL, 4096, 0, 100), 1);
+    assert_int_equal(lines_written_in_part(DSA_OPCODE_DUALCAST, 4096 + 8, 8192 + 8, 4096), 4);
+    assert_int_equal(lines_written_in_part(DSA_OPCODE_COMPVAL, 4096 + 8, 0, 4096), 0);
+}
+
+/* Partly written lines (a head and a tail): a lone descriptor's engine
+ * merges them in the background, its record shows the merge's latency
+ * beside its own write-back (hypot(60, 3000) - 3000 of it); back to back,
+ * the next member first finishes the merge (2 x 500 ns) as control work,
+ * overlapping the previous transfer (100 ns) by the hypot rule. */
+static void partly_written_lines_merge_one_at_a_time(void **state)
+{
+    (void)state;
+    struct zc_vsim *s = zc_vsim_new(nothing, NULL);
+    struct zc_vsim_dev *d = zc_vsim_dev_new(s, &prof, 1);
+    struct zc_vsim_wq *w = zc_vsim_wq_new(d, 8);
+    struct zc_vsim_rec *lone = rec(), *r[2] = {rec(), rec()};
+    struct zc_vsim_work p = fill_partly(3000, lone);
+    arrive(w, &p, 1, false, NULL);
+    zc_vsim_advance(s, ZC_VSIM_NEVER, NULL);
+    assert_true(fabs(lone->visible_ns - (25 + 3000 + 340 + hypot(60, 3000) - 3000)) < 1e-6);
+    zc_vsim_advance(s, 1e6, NULL); /* long idle: the merge is over */
+    struct zc_vsim_work m[2] = {fill_partly(100, r[0]), fill_partly(100, r[1])};
+    arrive(w, m, 1, false, NULL);
+    arrive(w, m + 1, 1, false, NULL);
+    zc_vsim_advance(s, ZC_VSIM_NEVER, NULL);
+    double latency = 340 + hypot(60, 100) - 100;
+    assert_true(fabs(r[0]->visible_ns - (1e6 + 25 + 100 + latency)) < 1e-6);
+    double second = hypot(25 + 1000, 100) - 100 + 100;
+    assert_true(fabs(r[1]->visible_ns - (1e6 + 25 + 100 + second + latency)) < 1e-6);
+    zc_vsim_wq_free(w);
+    zc_vsim_dev_put(d);
+    zc_vsim_free(s);
+    free(lone);
+    free(r[0]);
+    free(r[1]);
 }
 
 /* Late in a long run simulated ns are coarse (at 2e11 ns a double holds
@@ -401,7 +453,9 @@ int main(void)
         cmocka_unit_test(a_batch_runs_on_one_engine_after_its_list),
         cmocka_unit_test(streaming_engines_share_the_device),
         cmocka_unit_test(a_wq_is_full_at_its_size),
-        cmocka_unit_test(faults_and_partial_lines_cost_device_time),
+        cmocka_unit_test(a_fault_costs_device_time),
+        cmocka_unit_test(partly_written_lines_are_a_destinations_ends),
+        cmocka_unit_test(partly_written_lines_merge_one_at_a_time),
         cmocka_unit_test(transfers_end_late_in_a_long_run),
         cmocka_unit_test(the_projected_wq_on_simulated_time),
         cmocka_unit_test(own_work_counts_only_with_a_projected_wq_open),
