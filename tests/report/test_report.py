@@ -128,9 +128,29 @@ def main():
                            capture_output=True, text=True)
         check(r.returncode == 2 and "nope" in r.stderr, f"missing dir: exit {r.returncode} {r.stderr}")
     targets_run()
+    crossover_rule()
     for f in failures:
         print("FAIL:", f)
     return 1 if failures else 0
+
+
+def crossover_rule():
+    """The crossover is where DSA starts to win for good, by more than a tie:
+    a win at a small size that a larger size loses does not count, nor a
+    tie within CROSSOVER_MARGIN."""
+    sys.path.insert(0, os.path.join(ROOT, "plots"))
+    import report
+    def rows(latencies):
+        return [{"buf_bytes": str(4096 << i), "latency_ns": str(ns)} for i, ns in enumerate(latencies)]
+    cpu = {4096 << i: r for i, r in enumerate(rows([100] * 5))}
+    def at(latencies):
+        win = report.sustained_win(rows(latencies), cpu)
+        return int(win["buf_bytes"]) if win else None
+    check(at([90, 90, 90, 90, 90]) == 4096, "a win at every size starts at the smallest")
+    check(at([90, 120, 90, 90, 90]) == 16384, "a win lost at a larger size does not count")
+    check(at([90, 90, 90, 90, 120]) is None, "no crossover when the largest size loses")
+    check(at([120, 97, 90, 90, 90]) == 16384, "a 3% lead is a tie, not a win")
+    check(at([120, 94, 90, 90, 90]) == 8192, "a 6% lead is a win")
 
 
 def targets_run():
