@@ -49,7 +49,7 @@ static const struct column results_columns[] = {
     COL_OF(qemu_version, C_STR, R_QEMU), COL_OF(qemu_accel, C_STR, R_QEMU),
     COL_OF(qemu_channels, C_U64, R_QEMU_MIGRATE), COL_OF(qemu_pages_zero, C_U64, R_QEMU),
     COL_OF(qemu_pages_normal, C_U64, R_QEMU), COL_OF(qemu_bytes, C_U64, R_QEMU),
-    COL_OF(qemu_total_ms, C_DBL, R_QEMU_MIGRATE), COL_OF(qemu_mbps, C_DBL, R_QEMU_MIGRATE),
+    COL_OF(qemu_total_ms, C_DBL, R_QEMU), COL_OF(qemu_mbps, C_DBL, R_QEMU_MIGRATE),
     COL_OF(qemu_cpu_user_ns, C_DBL, R_QEMU), COL_OF(qemu_cpu_sys_ns, C_DBL, R_QEMU),
     COL_OF(qemu_save_thread_cpu_ns, C_DBL, R_QEMU), COL_OF(qemu_multifd_cpu_ns, C_DBL, R_QEMU_MULTIFD),
     COL_OF(qemu_multifd_cpu_ns_max, C_DBL, R_QEMU_MULTIFD), COL_OF(qemu_io_cpu_ns, C_DBL, R_QEMU),

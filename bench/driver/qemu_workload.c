@@ -29,6 +29,7 @@
 #include "qemu/drain.h"
 #include "qemu/files.h"
 #include "qemu/proc.h"
+#include "qemu/trace.h"
 #include "qemu/vm.h"
 #include "owned_file.h"
 #include "timer.h"
@@ -149,7 +150,8 @@ struct guest {
     struct zc_backend_desc desc;
     char spec[64], note[256];
     char qemu[ZCB_PATH_MAX], image[ZCB_PATH_MAX];
-    char dir[128], ram[160], qmp[160], sock[160];
+    char dir[128], ram[160], qmp[160], sock[160], trace_log[160];
+    struct zcq_trace trace;                    /* savevm: QEMU's own time of its state save */
     bool ram_on_disk, image_on_disk, dir_made; /* what zcbench created and must remove */
     struct zcq_vm vm;
     struct zcq_drain *drain;
@@ -277,6 +279,8 @@ static int prepare(struct zcb_bench *b, bool migrate)
     snprintf(g->ram, sizeof g->ram, "%s/guest.ram", g->dir);
     snprintf(g->qmp, sizeof g->qmp, "%s/qmp.sock", g->dir);
     snprintf(g->sock, sizeof g->sock, "%s/migrate.sock", g->dir);
+    snprintf(g->trace_log, sizeof g->trace_log, "%s/trace.log", g->dir);
+    g->trace.path = g->trace_log;
     rc = write_guest_ram(g, b->buf);
     if (!rc && !migrate)
         rc = create_image(g, c->qemu_image);
@@ -285,6 +289,7 @@ static int prepare(struct zcb_bench *b, bool migrate)
     double gib = (double)c->mem_bytes / (1u << 30);
     struct zcq_vm_config cfg = {.qemu = g->qemu, .ram_bytes = c->mem_bytes, .ram_path = g->ram,
                                 .image = migrate ? NULL : g->image, .qmp_path = g->qmp,
+                                .trace_log = migrate ? NULL : g->trace_log,
                                 .accel = accel_choices[g->cfg.accel],
                                 .timeout_ms = (int)(60000 + 10000 * gib)};
     g->timeout_ms = (int)(120000 + 60000 * gib);
@@ -404,6 +409,8 @@ static int savevm_pass(struct zcb_bench *b, struct zcb_sample *out)
         rc = read_counters(g, out);
     if (!rc)
         rc = check_counts(b);
+    if (!rc)
+        rc = zcq_trace_state_save_ms(&g->trace, &out->qemu[ZCB_Q_TOTAL_MS]);
     if (!rc) /* untimed: every pass saves into the same empty image */
         rc = zcq_qmp_hmp(&g->vm.qmp, "delvm " SNAPSHOT, g->timeout_ms);
     return rc;
@@ -514,6 +521,7 @@ static void release(struct zcb_bench *b)
         zcb_owned_remove(g->image);
     if (g->dir_made) {
         unlink(g->qmp);
+        unlink(g->trace_log);
         rmdir(g->dir);
     }
     free(g);

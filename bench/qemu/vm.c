@@ -15,6 +15,7 @@
 
 #include "cpu/tsc.h"
 #include "dsa/error.h"
+#include "trace.h"
 
 #define ARGS_MAX 40
 
@@ -167,6 +168,11 @@ static int build_argv(struct argv_buf *a, const struct zcq_vm_config *c)
     if (strcmp(c->accel, "kvm") != 0) { /* auto: QEMU falls back to TCG when KVM fails */
         a->v[a->n++] = "-accel";
         a->v[a->n++] = "tcg";
+    }
+    if (c->trace_log) {
+        const char *trace[] = {ZCQ_TRACE_ARGS(c->trace_log)};
+        for (size_t i = 0; i < sizeof trace / sizeof trace[0]; i++)
+            a->v[a->n++] = (char *)trace[i];
     }
     if (c->image) {
         a->v[a->n++] = "-blockdev";

@@ -32,6 +32,7 @@ struct zcq_vm_config {
     const char *ram_path;  /* file mapped as guest RAM (share=on, prealloc=on) */
     const char *image;     /* qcow2 for savevm; NULL: no disk */
     const char *qmp_path;  /* QMP socket QEMU listens at */
+    const char *trace_log; /* where QEMU logs its savevm trace events (trace.h); NULL: none */
     const char *accel;     /* "auto" (KVM, else TCG), "kvm" or "tcg" */
     int timeout_ms;        /* for startup (guest RAM is preallocated then) */
 };
