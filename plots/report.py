@@ -467,7 +467,10 @@ QEMU_SAVEVM_NOTE = (
     "about the same in both, and QEMU's per-page bookkeeping around it (byte-wise header writes "
     "through out-of-line calls, ram.c's per-page calls, KVM dirty logging) about as much again, so the model takes about two "
     "thirds of QEMU's time at 1 GiB (docs/PERFORMANCE.md); on smaller guests less, as QEMU's "
-    "savevm also has a fixed cost (setup, the snapshot's metadata and flushes). With data pages QEMU's time is mostly the image "
+    "savevm also has a fixed cost (the monitor command, the snapshot's metadata and flushes). "
+    "\"QEMU state save\" is QEMU's own time from its trace events savevm_state_setup to "
+    "savevm_state_cleanup: its RAM save loop and the few device sections, without that fixed "
+    "cost; it is the part of QEMU's savevm the model stands for. With data pages QEMU's time is mostly the image "
     "writes the model does not pay, so the model is faster still, and its zero-check share (seed "
     "table 1) is an upper bound of the check's share of QEMU's own savevm. QEMU ran stopped (-S) "
     "with no devices (-machine none) on "
@@ -535,10 +538,12 @@ def qemu_savevm_table(rows, tsc_hz):
         m_cpu = mcyc(fnum(m, "cpu_ns_per_page", 0) * fnum(m, "pages", 0), m) if m else None
         m_ms = fnum(m, "latency_ns") / 1e6 if m else None
         q_ms = fnum(q, "latency_ns", 0) / 1e6
+        state_ms = fnum(q, "qemu_total_ms")
         out.append((human_bytes(fnum(q, "mem_bytes", 0)), q["zero_ratio"],
                     f"{q.get('qemu_pages_zero', '?')} / {q.get('qemu_pages_normal', '?')}",
                     m["backend"] if m else "not measured", fmt(m_ms, ".1f"), f"{q_ms:.1f}",
-                    fmt(ratio(m_ms, q_ms), ".2f"), fmt(m_cpu, ".0f"), fmt(q_cpu, ".0f"),
+                    fmt(ratio(m_ms, q_ms), ".2f"), fmt(state_ms, ".1f"), fmt(ratio(m_ms, state_ms), ".2f"),
+                    fmt(m_cpu, ".0f"), fmt(q_cpu, ".0f"),
                     fmt(mcyc(fnum(q, "qemu_save_thread_cpu_ns"), q), ".0f"),
                     fmt(mcyc(fnum(q, "qemu_io_cpu_ns"), q), ".0f"), fmt(ratio(m_cpu, q_cpu), ".2f"),
                     f"{q.get('qemu_accel', '?')}"))
@@ -600,6 +605,9 @@ def qemu_summary(sv, mig):
         if full or rest:
             parts.append(f"{name} model/QEMU time {span(full, '.2f')} all-zero, "
                          f"{span(rest, '.2f')} with data pages")
+        state = ratios(table, 1, 8, True) if table is sv else []
+        if state:
+            parts[-1] += f" ({span(state, '.2f')} all-zero against QEMU's own state save)"
     return "  QEMU: " + "; ".join(parts) + " (target for the all-zero savevm: 0.67..1.5)"
 
 
@@ -834,7 +842,8 @@ def write_reports(results_dir, meta, host, cpu_model, profile, p, sv_table, og_t
     if q_savevm:
         sections.append(("savevm: the model beside the host's QEMU", QEMU_SAVEVM_NOTE,
                          ["memory", "zero ratio", "QEMU pages zero / normal", "model", "model ms",
-                          "QEMU ms", "model / QEMU time", "model CPU Mcycles/GiB",
+                          "QEMU ms", "model / QEMU time", "QEMU state save ms", "model / QEMU state save",
+                          "model CPU Mcycles/GiB",
                           "QEMU CPU Mcycles/GiB", "of it QEMU's save thread", "of it QEMU's image writes",
                           "model / QEMU CPU", "accel"], q_savevm))
     if q_migrate:
