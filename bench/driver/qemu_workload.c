@@ -10,8 +10,9 @@
  * Both files are files zcbench owns (owned_file.h): the image is never
  * written over a file zcbench did not create unless the user says
  * overwrite, and an interrupted run removes them. QEMU holds them open, so
- * both are unlinked as soon as it runs: nothing is left behind if zcbench
- * is killed. */
+ * both are unlinked as soon as it runs, and so is the trace log savevm
+ * reads QEMU's own timing from: nothing is left behind if zcbench is
+ * killed. */
 #include "qemu_workload.h"
 
 #include <errno.h>
@@ -262,6 +263,7 @@ static int prepare(struct zcb_bench *b, bool migrate)
     if (!g)
         return zc_fail(ENOMEM, "qemu: out of memory");
     g->vm.qmp.fd = -1; /* release stops what prepare got to start, nothing else */
+    g->trace.fd = -1;
     b->priv = g;
     int rc = parse(c->backend, &g->cfg);
     if (!rc)
@@ -280,7 +282,6 @@ static int prepare(struct zcb_bench *b, bool migrate)
     snprintf(g->qmp, sizeof g->qmp, "%s/qmp.sock", g->dir);
     snprintf(g->sock, sizeof g->sock, "%s/migrate.sock", g->dir);
     snprintf(g->trace_log, sizeof g->trace_log, "%s/trace.log", g->dir);
-    g->trace.path = g->trace_log;
     rc = write_guest_ram(g, b->buf);
     if (!rc && !migrate)
         rc = create_image(g, c->qemu_image);
@@ -298,6 +299,8 @@ static int prepare(struct zcb_bench *b, bool migrate)
         return rc;
     /* QEMU holds them open from here on. */
     unlink(g->qmp);
+    if (!migrate)
+        rc = zcq_trace_open(&g->trace, g->trace_log);
     g->ram_on_disk = zcb_owned_remove(g->ram) != 0;
     g->image_on_disk = g->image_on_disk && zcb_owned_remove(g->image) != 0;
     if (migrate) {
@@ -524,6 +527,7 @@ static void release(struct zcb_bench *b)
         unlink(g->trace_log);
         rmdir(g->dir);
     }
+    zcq_trace_close(&g->trace);
     free(g);
     b->priv = NULL;
     b->desc = NULL;

@@ -7,7 +7,6 @@
 #ifndef ZCQ_TRACE_H
 #define ZCQ_TRACE_H
 
-#include <stdio.h>
 #include <sys/types.h>
 
 /* The QEMU arguments that make it log the two events into path. */
@@ -16,12 +15,17 @@
         "-D", (path)
 
 struct zcq_trace {
-    const char *path;
+    int fd;        /* the log QEMU writes, unlinked */
     off_t read_to; /* what earlier calls consumed */
 };
 
+/* Opens the log QEMU created at path (it is running) and unlinks it: QEMU
+ * keeps writing into it, and nothing is left behind. -ENOENT naming what
+ * QEMU needs when there is none. */
+int zcq_trace_open(struct zcq_trace *t, const char *path);
 /* The state save of the last savevm QEMU logged since the previous call,
- * in ms. -ENOENT, naming the file and what QEMU needs, when it logged none. */
+ * in ms. -ENOENT, naming what QEMU needs, when it logged none. */
 int zcq_trace_state_save_ms(struct zcq_trace *t, double *ms);
+void zcq_trace_close(struct zcq_trace *t);
 
 #endif
