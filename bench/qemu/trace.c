@@ -45,7 +45,8 @@ static int parse_line(const char *line, double *seconds, char *event, size_t len
 int zcq_trace_state_save_ms(struct zcq_trace *t, double *ms)
 {
     char buf[4096], line[256], event[64];
-    size_t held = 0; /* bytes of a line not yet complete */
+    size_t held = 0;    /* bytes of a line not yet complete */
+    off_t setup_at = -1; /* where the last setup's line starts */
     double setup = -1, cleanup = -1, s;
     ssize_t got;
     while ((got = pread(t->fd, buf + held, sizeof buf - held, t->read_to + (off_t)held)) > 0) {
@@ -56,7 +57,7 @@ int zcq_trace_state_save_ms(struct zcq_trace *t, double *ms)
             if (parse_line(line, &s, event, sizeof event) != 0)
                 continue;
             if (strcmp(event, "savevm_state_setup") == 0)
-                setup = s, cleanup = -1;
+                setup = s, cleanup = -1, setup_at = t->read_to + (off_t)start;
             else if (strcmp(event, "savevm_state_cleanup") == 0 && setup >= 0)
                 cleanup = s;
         }
@@ -67,6 +68,8 @@ int zcq_trace_state_save_ms(struct zcq_trace *t, double *ms)
         else
             memmove(buf, buf + start, held);
     }
+    if (setup >= 0 && cleanup < 0) /* a savevm still running: read it again next time */
+        t->read_to = setup_at;
     if (setup < 0 || cleanup < 0)
         return zc_fail(ENOENT, "qemu: QEMU logged no savevm_state_setup and savevm_state_cleanup "
                                "trace events for the last savevm (%s)", NEEDS);
