@@ -28,13 +28,14 @@ void zcq_trace_close(struct zcq_trace *t)
     t->fd = -1;
 }
 
-/* "PID@SECONDS.MICROSECONDS:EVENT ...": the event's time and name. */
+/* "PID@SECONDS.MICROSECONDS:EVENT ..." (one line, NUL-terminated): the
+ * event's time and name. */
 static int parse_line(const char *line, double *seconds, char *event, size_t len)
 {
     const char *at = strchr(line, '@'), *colon = at ? strchr(at, ':') : NULL;
     if (!colon || sscanf(at + 1, "%lf", seconds) != 1)
         return -1;
-    size_t n = strcspn(colon + 1, " \n");
+    size_t n = strcspn(colon + 1, " ");
     if (n >= len)
         return -1;
     memcpy(event, colon + 1, n);
@@ -44,7 +45,7 @@ static int parse_line(const char *line, double *seconds, char *event, size_t len
 
 int zcq_trace_state_save_ms(struct zcq_trace *t, double *ms)
 {
-    char buf[4096], line[256], event[64];
+    char buf[4096], event[64];
     size_t held = 0;    /* bytes of a line not yet complete */
     off_t setup_at = -1; /* where the last setup's line starts */
     double setup = -1, cleanup = -1, s;
@@ -52,9 +53,8 @@ int zcq_trace_state_save_ms(struct zcq_trace *t, double *ms)
     while ((got = pread(t->fd, buf + held, sizeof buf - held, t->read_to + (off_t)held)) > 0) {
         size_t end = held + (size_t)got, start = 0;
         for (char *nl; (nl = memchr(buf + start, '\n', end - start)); start = (size_t)(nl - buf) + 1) {
-            size_t n = (size_t)(nl - buf) - start;
-            snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1), buf + start);
-            if (parse_line(line, &s, event, sizeof event) != 0)
+            *nl = '\0';
+            if (parse_line(buf + start, &s, event, sizeof event) != 0)
                 continue;
             if (strcmp(event, "savevm_state_setup") == 0)
                 setup = s, cleanup = -1, setup_at = t->read_to + (off_t)start;
