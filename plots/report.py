@@ -352,8 +352,9 @@ def sustained_win(common, cpu_best):
 
 def crossover_and_savings(sizes, tsc_hz):
     """Per DSA mode and cache state (hot: the buffer in the caches; cold:
-    from memory, as savevm reads a guest): the smallest size where it beats
-    the fastest one-thread CPU variant (the letter's "CPU, one thread"), and
+    from memory, as savevm reads a guest): the smallest size from which it
+    beats the fastest one-thread CPU variant (the letter's "CPU, one thread")
+    at every larger size (sustained_win), and
     calling-thread CPU cycles per GB against that CPU variant at the
     largest common size, with and without the thread's waits."""
     crossovers, saved = [], []
@@ -600,14 +601,15 @@ def qemu_summary(sv, mig):
     def ratios(table, zero_col, ratio_col, want_zero):
         return [float(t[ratio_col]) for t in table if t[ratio_col] != "-" and (float(t[zero_col]) == 1) == want_zero]
     parts = []
-    for name, table, col in (("savevm", sv, 6), ("migration", mig, 6)):
+    # (table, its model/QEMU time column, its model/QEMU state save column)
+    for name, table, col, state_col in (("savevm", sv, 6, 8), ("migration", mig, 6, None)):
         full, rest = ratios(table, 1, col, True), ratios(table, 1, col, False)
-        if full or rest:
-            parts.append(f"{name} model/QEMU time {span(full, '.2f')} all-zero, "
-                         f"{span(rest, '.2f')} with data pages")
-        state = ratios(table, 1, 8, True) if table is sv else []
-        if state:
-            parts[-1] += f" ({span(state, '.2f')} all-zero against QEMU's own state save)"
+        if not (full or rest):
+            continue
+        state = ratios(table, 1, state_col, True) if state_col else []
+        parts.append(f"{name} model/QEMU time {span(full, '.2f')} all-zero, "
+                     f"{span(rest, '.2f')} with data pages"
+                     + (f" ({span(state, '.2f')} all-zero against QEMU's own state save)" if state else ""))
     return "  QEMU: " + "; ".join(parts) + " (target for the all-zero savevm: 0.67..1.5)"
 
 
