@@ -296,22 +296,28 @@ def savevm_tables(rows, seed, host):
     for mem, (tot, zc_c) in letter_savevm(seed).items():
         gib = float(mem.rstrip("GB"))
         bars.append([f"letter {mem}", zc_c / gib / 1e6, (tot - zc_c) / gib / 1e6, KIND_LETTER])
-        table.append(("letter (Xeon 8457C)", mem, "CPU buffer_is_zero", "-", tot, zc_c, zc_c / tot,
+        table.append(("letter (Xeon 8457C)", "-", mem, "CPU buffer_is_zero", "-", tot, zc_c, zc_c / tot,
                       tot / gib / 1e6))
     savevm = [r for r in rows if r["workload"] == "savevm"]
-    for r in sorted(savevm, key=lambda r: (fnum(r, "mem_bytes", 0), fnum(r, "zero_ratio", 0), r["backend"])):
+    run_order = {}
+    for r in savevm:
+        run_order.setdefault(r["sweep"], len(run_order))
+    for r in sorted(savevm, key=lambda r: (run_order[r["sweep"]], fnum(r, "mem_bytes", 0),
+                                           fnum(r, "zero_ratio", 0), r["backend"])):
         mem = fnum(r, "mem_bytes", 0)
         tot, zc_c = fnum(r, "save_cycles", 0), fnum(r, "zerocheck_cycles")
         if not mem or not tot:
             continue
         gib = mem / (1 << 30)
         if zc_c is None:  # QEMU: its check is not timed apart (see the comparison below)
-            table.append((host, human_bytes(mem), label(r), r["zero_ratio"], tot, None, None, tot / gib / 1e6))
+            table.append((host, r["sweep"], human_bytes(mem), label(r), r["zero_ratio"], tot, None, None,
+                          tot / gib / 1e6))
             continue
         if fnum(r, "zero_ratio") == SEED_ZERO_RATIO:
             bars.append([f"{human_bytes(mem)} {label(r)}", zc_c / gib / 1e6, (tot - zc_c) / gib / 1e6,
                          kind_of(r)])
-        table.append((host, human_bytes(mem), label(r), r["zero_ratio"], tot, zc_c, zc_c / tot, tot / gib / 1e6))
+        table.append((host, r["sweep"], human_bytes(mem), label(r), r["zero_ratio"], tot, zc_c, zc_c / tot,
+                      tot / gib / 1e6))
     return bars, table
 
 
@@ -812,11 +818,13 @@ def write_reports(results_dir, meta, host, cpu_model, profile, p, sv_table, og_t
         ("Seed table 1: savevm cycle split",
          "The letter traced save_snapshot on 64, 128 and 256 GB VMs: buffer_is_zero took about 27% "
          "of its cycles. Here zcbench runs its model of QEMU's save loop (zero-check each page, write "
-         "non-zero pages with a header to the sink). " + scope_note(rows),
-         ["source", "memory", "backend", "zero ratio", "save cycles", "zero-check cycles",
+         "non-zero pages with a header to the sink). Each sweep is a run of its own (the seed sweep "
+         "on half-zero guests; qemu-savevm, the model beside the host's QEMU from all data to all zero), "
+         "so a backend measured in two sweeps has a row in each. " + scope_note(rows),
+         ["source", "sweep", "memory", "backend", "zero ratio", "save cycles", "zero-check cycles",
           "zero-check share", "Mcycles per GiB"],
-         [(src, m, b, zr, f"{t:,.0f}", fmt(z, ",.0f"), fmt(sh, ".1%"), f"{pg:.1f}")
-          for src, m, b, zr, t, z, sh, pg in sv_table]),
+         [(src, sw, m, b, zr, f"{t:,.0f}", fmt(z, ",.0f"), fmt(sh, ".1%"), f"{pg:.1f}")
+          for src, sw, m, b, zr, t, z, sh, pg in sv_table]),
         ("Seed table 2: 1 GB at 4 KiB granularity",
          "The letter measured COMPARE of two 1 GB buffers on one DSA engine against one CPU thread "
          "(op compare here: COMPARE on DSA, memcmp on the CPU); a zero check reads one buffer (op "
@@ -917,7 +925,7 @@ def share_range(shares):
 def print_summary(report, host, sv_table, og_table, crossovers, qemu_line):
     """The report's path and four lines: savevm share, the 1 GB latency,
     the first crossover, the models against the host's QEMU."""
-    seed_guest = [(b, sh) for src, _, b, zr, _, _, sh, _ in sv_table
+    seed_guest = [(b, sh) for src, _, _, b, zr, _, _, sh, _ in sv_table
                   if src == host and sh is not None and float(zr) == SEED_ZERO_RATIO]
     cpu = [sh for b, sh in seed_guest if "(" not in b]
     dsa = [sh for b, sh in seed_guest if "(" in b]

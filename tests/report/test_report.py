@@ -91,7 +91,11 @@ def main():
                            "Migration: the model beside the host's QEMU", "QEMU 7.2 checks every page"):
                 check(needle in doc, f"report.{text} lacks '{needle}'")
         # This host's savevm shares: 130/520 = 25.0% (CPU) and 90/480 = 18.8% (modeled).
-        check(re.search(r"64M \| cpu:avx512 \|[^\n]*\| 25\.0% \|", md), "CPU savevm share row")
+        check(re.search(r"\| sample-host \| savevm \| 64M \| cpu:avx512 \|[^\n]*\| 25\.0% \|", md),
+              "CPU savevm share row, named by its sweep")
+        # The same backend in two sweeps: a row each, the sweep says which.
+        check(re.search(r"\| sample-host \| qemu-savevm \| 64M \| cpu:avx512 \| 1 \|", md),
+              "savevm row of the QEMU sweep, named by its sweep")
         check(re.search(r"64M \| dsa-batch:[^|]*\(modeled\) \|[^\n]*\| 18\.8% \|", md),
               "modeled savevm share row")
         # The projection's layouts: two WQs sharing one device count one device.
