@@ -289,6 +289,15 @@ def letter_savevm(seed):
 SEED_ZERO_RATIO = 0.5  # the seed sweep's guest: half zero, the rest data
 
 
+def sweep_order(rows):
+    """Each sweep's place in the run: a backend measured in two sweeps gets
+    a row in each, and tables keep them apart in the order they ran."""
+    order = {}
+    for r in rows:
+        order.setdefault(r["sweep"], len(order))
+    return order
+
+
 def savevm_tables(rows, seed, host):
     """Rows for the savevm bars (Mcycles per GiB, stacked; the seed sweep's
     half-zero guests) and the report table (every savevm row, QEMU's too)."""
@@ -299,9 +308,7 @@ def savevm_tables(rows, seed, host):
         table.append(("letter (Xeon 8457C)", "-", mem, "CPU buffer_is_zero", "-", tot, zc_c, zc_c / tot,
                       tot / gib / 1e6))
     savevm = [r for r in rows if r["workload"] == "savevm"]
-    run_order = {}
-    for r in savevm:
-        run_order.setdefault(r["sweep"], len(run_order))
+    run_order = sweep_order(savevm)
     for r in sorted(savevm, key=lambda r: (run_order[r["sweep"]], fnum(r, "mem_bytes", 0),
                                            fnum(r, "zero_ratio", 0), r["backend"])):
         mem = fnum(r, "mem_bytes", 0)
@@ -450,10 +457,12 @@ def hardware_beside_projection(rows):
 
 def migrate_table(rows):
     out = []
-    for r in sorted((r for r in rows if r["workload"] == "migrate" and not is_qemu(r)),
-                    key=lambda r: (fnum(r, "mem_bytes", 0), r["backend"], fnum(r, "zero_ratio", 0))):
+    migrate = [r for r in rows if r["workload"] == "migrate" and not is_qemu(r)]
+    run_order = sweep_order(migrate)
+    for r in sorted(migrate, key=lambda r: (run_order[r["sweep"]], fnum(r, "mem_bytes", 0), r["backend"],
+                                            fnum(r, "zero_ratio", 0))):
         pages = fnum(r, "pages", 0) or 1
-        out.append((label(r), human_bytes(fnum(r, "mem_bytes", 0)), r["threads"], r["zero_ratio"],
+        out.append((r["sweep"], label(r), human_bytes(fnum(r, "mem_bytes", 0)), r["threads"], r["zero_ratio"],
                     r.get("packet_pages", ""), f"{fnum(r, 'sender_cpu_ns', 0) / 1e6:.2f}",
                     f"{fnum(r, 'sender_cpu_ns_max', 0) / 1e6:.2f}",
                     f"{fnum(r, 'sender_cpu_ns', 0) / pages:.1f}"))
@@ -878,8 +887,9 @@ def write_reports(results_dir, meta, host, cpu_model, profile, p, sv_table, og_t
                           "GB/s", "GB/s per device"], scaling))
     if migrate:
         sections.append(("Live migration model (multifd senders)",
-                         "CPU time of the sender threads per pass over guest memory.",
-                         ["backend", "memory", "threads", "zero ratio", "packet pages",
+                         "CPU time of the sender threads per pass over guest memory, per sweep (each a "
+                         "run of its own).",
+                         ["sweep", "backend", "memory", "threads", "zero ratio", "packet pages",
                           "sender CPU ms (all)", "busiest sender ms", "CPU ns per page"], migrate))
     if others:
         sections.append(("Other sweeps", "Wait policies, CPU threads and where the non-zero byte sits.",

@@ -96,6 +96,9 @@ def main():
         # The same backend in two sweeps: a row each, the sweep says which.
         check(re.search(r"\| sample-host \| qemu-savevm \| 64M \| cpu:avx512 \| 1 \|", md),
               "savevm row of the QEMU sweep, named by its sweep")
+        check(re.search(r"\| migrate \| cpu:avx512 \| 256M \| 2 \| 0\.5 \|", md)
+              and re.search(r"\| qemu-multifd \| cpu:avx512 \| 64M \| 2 \| 0 \|", md),
+              "migration model rows named by their sweeps")
         check(re.search(r"64M \| dsa-batch:[^|]*\(modeled\) \|[^\n]*\| 18\.8% \|", md),
               "modeled savevm share row")
         # The projection's layouts: two WQs sharing one device count one device.
