@@ -735,7 +735,9 @@ def main():
 LABEL_NOTES = [
     ("(projected)", "(projected): the DSA model on simulated time, timing fitted to published "
                     "Sapphire Rapids measurements (docs/PERFORMANCE.md): a projection, not a "
-                    "measurement."),
+                    "measurement. Where the submitting thread binds (plain descriptors in flight, "
+                    "batch=1), its own work is timed on this host and moves with this host's speed: "
+                    "up to 15% between runs."),
     ("(modeled)", "(modeled): the DSA model on this host's time: its own software speed, "
                   "never DSA's."),
     ("(kernel model)", "(kernel model): the hardware path over a modeled kernel and device "

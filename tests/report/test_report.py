@@ -86,6 +86,7 @@ def main():
                            "19,449,838,924", "5,022,504,892", "25.8%", "27.6%",  # letter, savevm
                            "CPU, one thread", "DSA, one engine (COMPARE)",  # letter, 1 GB
                            "(modeled)", "(DSA hw)", "Crossover", "CPU cycles saved per GB",
+                           "moves with this host's speed",  # the projection's thread-bound rows
                            "sample-host", "scaled linearly to 1 GiB", "Other sweeps", "wait=yield",
                            "savevm: the model beside the host's QEMU", "It leaves out what QEMU's savevm does",
                            "Migration: the model beside the host's QEMU", "QEMU 7.2 checks every page"):
