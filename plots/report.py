@@ -433,9 +433,27 @@ def scaling_table(rows):
         devices = {g.get("dev") or f"own{i}" for i, g in enumerate(groups)}
         engines = sum(int(g.get("engines", 4)) for g in groups) // len(groups)
         gbps = fnum(r, "throughput_gbps", 0)
+        waits = wait_share(r)
         out.append((label(r), str(len(groups)), str(len(devices)), str(engines), r["batch"],
-                    r["queue_depth"], f"{gbps:.1f}", f"{gbps / len(devices):.1f}"))
+                    r["queue_depth"], f"{gbps:.1f}", f"{gbps / len(devices):.1f}",
+                    fmt(waits, ".0%"), bound_by(waits)))
     return out
+
+
+def wait_share(r):
+    """The share of the submitting thread's time spent waiting for records;
+    None where the row does not say."""
+    thread_cycles = fnum(r, "cpu_ns_per_page", 0) * fnum(r, "tsc_hz", 0) / 1e9
+    waits = fnum(r, "wait_cycles_per_page")
+    return min(1.0, waits / thread_cycles) if thread_cycles > 0 and waits is not None else None
+
+
+def bound_by(waits):
+    """A thread that waits for most of its time has the device to wait on;
+    one that hardly waits finds its records done: it is the bound."""
+    if waits is None:
+        return "-"
+    return "device" if waits >= 0.5 else "submitting thread" if waits < 0.25 else "both"
 
 
 def hardware_beside_projection(rows):
@@ -884,9 +902,11 @@ def write_reports(results_dir, meta, host, cpu_model, profile, p, sv_table, og_t
                          "dsa-multi over WQs of its own layouts: one device of 1, 2 or 4 engines, "
                          "two WQs on one device (they share its engines and bandwidth), two devices, "
                          "plain descriptors in flight. A device streams at most its device_gbps "
-                         "(docs/PERFORMANCE.md), shared by its engines.",
+                         "(docs/PERFORMANCE.md), shared by its engines. Bound by: the device where "
+                         "the submitting thread waits for at least half its time, the thread where "
+                         "it waits for under a quarter (its records are done when it looks).",
                          ["backend", "WQs", "devices", "engines per WQ", "batch", "in flight",
-                          "GB/s", "GB/s per device"], scaling))
+                          "GB/s", "GB/s per device", "thread waits", "bound by"], scaling))
     if migrate:
         sections.append(("Live migration model (multifd senders)",
                          "CPU time of the sender threads per pass over guest memory, per sweep (each a "
