@@ -441,19 +441,21 @@ static void op_apply_delta(const struct zc_emu_exec *x, const struct dsa_hw_desc
         }
         prev = off;
     }
-    /* The destination only now: a bad record's status carries no fault. */
-    struct buf b = {d->dst_addr, ZC_EMU_WRITE};
-    uint64_t limit = walk(x, d, &b, 1, len, r);
+    /* The destination only now (a bad record's status carries no fault),
+     * and only the words the entries name: a page none names cannot fault.
+     * A fault counts the record bytes applied, where software resumes. */
     uint8_t *dst = ptr(d->dst_addr);
     for (uint64_t e = 0; e < size; e += DELTA_ENTRY) {
         uint16_t off;
         memcpy(&off, in + e, 2);
-        if ((uint64_t)off * 8 + 8 > limit)
-            break; /* faulted page: recorded by walk */
+        struct buf b = {d->dst_addr + (uint64_t)off * 8, ZC_EMU_WRITE};
+        if (walk(x, d, &b, 1, 8, r) < 8) {
+            r->bytes_completed = (uint32_t)e;
+            return;
+        }
         memcpy(dst + (uint64_t)off * 8, in + e + 2, 8);
     }
-    if (!faulted(r))
-        r->status = DSA_COMP_SUCCESS;
+    r->status = DSA_COMP_SUCCESS;
 }
 
 /* --- records and dispatch ---------------------------------------------- */

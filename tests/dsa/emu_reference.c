@@ -20,7 +20,10 @@
  *   before destinations) faulting there; a difference (or a delta
  *   overflow) before a fault is the answer, with no fault in the record; a
  *   descending MEMMOVE that faults copied nothing (result 1); a bad delta
- *   record is refused before anything is written; the batch rules of
+ *   record is refused before anything is written; APPLY DELTA touches only
+ *   the words its entries name and a fault there reports the record bytes
+ *   applied (DML sources/middle_layer/src/partial_completion.hpp resumes
+ *   with the record advanced by bytes_completed); the batch rules of
  *   DML batch.cpp and accel-config's batch test. */
 #include "emu_reference.h"
 
@@ -337,17 +340,17 @@ static void apply_delta(const struct ref_env *e, const struct dsa_hw_desc *d,
         }
         prev = w;
     }
-    struct access out = {dst, true};
-    uint64_t stop = reach(e, d, &out, 1, len, r);
-    for (uint64_t i = 0; i < size; i += ENTRY) {
+    for (uint64_t i = 0; i < size; i += ENTRY) { /* only the named words are written */
         uint64_t at = (uint64_t)entry_word(e->mem(rec) + i) * 8;
-        if (at + 8 > stop)
-            break;
+        struct access out = {dst + at, true};
+        if (reach(e, d, &out, 1, 8, r) < 8) {
+            r->bytes_completed = (uint32_t)i; /* delta record bytes applied */
+            return;
+        }
         for (unsigned b = 0; b < 8; b++)
             e->mem(dst)[at + b] = e->mem(rec)[i + 2 + b];
     }
-    if (!r->status)
-        r->status = DSA_COMP_SUCCESS;
+    r->status = DSA_COMP_SUCCESS;
 }
 
 static void cflush(const struct ref_env *e, const struct dsa_hw_desc *d, struct dsa_completion_record *r)

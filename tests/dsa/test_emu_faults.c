@@ -221,6 +221,44 @@ static void bad_completion_records_go_to_swerr(void **state)
     unpages(p, 2);
 }
 
+/* APPLY DELTA writes only the words its entries name: a page none of them
+ * names cannot fault, and a fault reports the delta record bytes applied
+ * before it (DML resumes with the record advanced by bytes_completed,
+ * sources/middle_layer/src/partial_completion.hpp). */
+static void apply_delta_fault_counts_record_bytes(void **state)
+{
+    (void)state;
+    struct zc_dsa_wq *wq = open_emu("emu");
+    uint8_t *dst = pages(3), *rec = pages(1);
+    const uint16_t words[3] = {0, 600, 1100}; /* on pages 0, 1 and 2 */
+    for (int e = 0; e < 3; e++) {
+        memcpy(rec + 10 * e, &words[e], 2);
+        memset(rec + 10 * e + 2, 0x5a, 8);
+    }
+    struct job j;
+    job_init(&j, DSA_OPCODE_AP_DELTA, 0);
+    j.d.src_addr = addr(rec);
+    j.d.dst_addr = addr(dst);
+    j.d.xfer_size = 3 * PAGE;
+    j.d.delta_rec_size = 20; /* entries on pages 0 and 1 only */
+    mprotect(dst + 2 * PAGE, PAGE, PROT_READ);
+    assert_int_equal(run_job(wq, &j), DSA_COMP_SUCCESS);
+    assert_int_equal(dst[600 * 8], 0x5a);
+
+    memset(dst, 0, 2 * PAGE);
+    mprotect(dst + PAGE, PAGE, PROT_READ);
+    j.d.delta_rec_size = 30;
+    assert_int_equal(run_job(wq, &j), DSA_COMP_PAGE_FAULT_NOBOF);
+    assert_int_not_equal(j.cr.status & DSA_COMP_STATUS_WRITE, 0);
+    assert_int_equal(j.cr.bytes_completed, 10);
+    assert_int_equal(j.cr.fault_addr, addr(dst + 600 * 8));
+    assert_int_equal(dst[0], 0x5a); /* the entry before the fault was applied */
+    zc_dsa_wq_close(wq);
+    mprotect(dst + PAGE, 2 * PAGE, PROT_READ | PROT_WRITE);
+    unpages(dst, 3);
+    unpages(rec, 1);
+}
+
 /* Choices the model documents where public material is silent. */
 static void model_choices(void **state)
 {
@@ -294,6 +332,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(batch_member_fault_fails_the_batch),
         cmocka_unit_test(unreadable_descriptor_list_is_a_batch_page_fault),
         cmocka_unit_test(bad_completion_records_go_to_swerr),
+        cmocka_unit_test(apply_delta_fault_counts_record_bytes),
         cmocka_unit_test(model_choices),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
