@@ -37,8 +37,8 @@
  *   them in zc_dsa_wq_stats().swerr.
  * - Page faults set DSA_COMP_STATUS_WRITE in the status when the faulting
  *   access was a write. A descending (overlapping, dst > src) MEMMOVE that
- *   faults reports bytes_completed 0 with result 1: nothing was copied, so
- *   software resumes from the start after touching fault_addr.
+ *   faults has copied the end of the buffers down to the highest faulting
+ *   page: result 1, bytes_completed the bytes copied at the end.
  * - DIF opcodes are not modeled: DSA_COMP_BAD_OPCODE.
  * - BOF on a WQ whose configuration does not enable block on fault (emu
  *   key bof=0, the default, as in configs/dsa-*.conf): the flag is treated
@@ -215,17 +215,64 @@ static void op_compare(const struct zc_emu_exec *x, const struct dsa_hw_desc *d,
     check_result(d, r);
 }
 
+/* End offset of the highest page of b's first len bytes the access
+ * faults on (0: none), found from the top down as a descending copy
+ * meets them. */
+static uint64_t fault_top(const struct zc_emu_exec *x, const struct dsa_hw_desc *d, const struct buf *b,
+                          uint64_t len, bool *irrecoverable)
+{
+    for (uint64_t hi = len; hi > 0;) {
+        uint64_t page = (b->addr + hi - 1) & ~4095ull;
+        uint64_t lo = page > b->addr ? page - b->addr : 0;
+        struct zc_emu_fault f = zc_emu_probe(x->tlb, x->cfg->fault, b->addr + lo, hi - lo, b->access,
+                                             d->flags & IDXD_OP_FLAG_BOF);
+        if (f.offset < hi - lo) {
+            *irrecoverable = f.irrecoverable;
+            return hi;
+        }
+        hi = lo;
+    }
+    return 0;
+}
+
+/* An overlapping MEMMOVE with dst > src copies from the end down, so it
+ * stops below the highest faulting byte of either buffer (the source named
+ * at a tie): bytes_completed counts the bytes copied at the end and result
+ * 1 says so; DML (sources/middle_layer/src/partial_completion.hpp) resumes
+ * with xfer_size reduced by it and the addresses kept. */
+static void memmove_descending(const struct zc_emu_exec *x, const struct dsa_hw_desc *d,
+                               const struct buf b[2], rec_t *r)
+{
+    uint64_t len = d->xfer_size, top = 0;
+    bool irrecoverable[2] = {false, false};
+    int who = 0;
+    for (int i = 0; i < 2; i++) {
+        uint64_t t = fault_top(x, d, &b[i], len, &irrecoverable[i]);
+        if (t > top) {
+            top = t;
+            who = i;
+        }
+    }
+    memmove((uint8_t *)ptr(d->dst_addr) + top, (uint8_t *)ptr(d->src_addr) + top, len - top);
+    if (!top) {
+        r->status = DSA_COMP_SUCCESS;
+        return;
+    }
+    r->status = (irrecoverable[who] ? DSA_COMP_PAGE_FAULT_IR : DSA_COMP_PAGE_FAULT_NOBOF) |
+                (b[who].access == ZC_EMU_WRITE ? DSA_COMP_STATUS_WRITE : 0);
+    r->fault_addr = b[who].addr + top - 1;
+    r->bytes_completed = (uint32_t)(len - top);
+    r->result = 1;
+}
+
 static void op_memmove(const struct zc_emu_exec *x, const struct dsa_hw_desc *d, rec_t *r)
 {
     struct buf b[2] = {{d->src_addr, ZC_EMU_READ}, {d->dst_addr, ZC_EMU_WRITE}};
-    uint64_t limit = walk(x, d, b, 2, d->xfer_size, r);
-    bool descending = d->dst_addr > d->src_addr && overlap(d->src_addr, d->xfer_size, d->dst_addr,
-                                                           d->xfer_size);
-    if (faulted(r) && descending) {
-        r->bytes_completed = 0;
-        r->result = 1;
+    if (d->dst_addr > d->src_addr && overlap(d->src_addr, d->xfer_size, d->dst_addr, d->xfer_size)) {
+        memmove_descending(x, d, b, r);
         return;
     }
+    uint64_t limit = walk(x, d, b, 2, d->xfer_size, r);
     memmove(ptr(d->dst_addr), ptr(d->src_addr), limit);
     if (!faulted(r))
         r->status = DSA_COMP_SUCCESS;

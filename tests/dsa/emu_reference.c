@@ -19,7 +19,8 @@
  *   its buffers faults at, the record naming the first buffer (sources
  *   before destinations) faulting there; a difference (or a delta
  *   overflow) before a fault is the answer, with no fault in the record; a
- *   descending MEMMOVE that faults copied nothing (result 1); a bad delta
+ *   descending MEMMOVE runs from the end down to the highest faulting byte
+ *   (result 1, bytes_completed the bytes copied at the end); a bad delta
  *   record is refused before anything is written; APPLY DELTA touches only
  *   the words its entries name and a fault there reports the record bytes
  *   applied (DML sources/middle_layer/src/partial_completion.hpp resumes
@@ -146,23 +147,48 @@ static void compare(const struct ref_env *e, const struct dsa_hw_desc *d, struct
     check_result(d, r);
 }
 
+/* End offset of the highest page of [a, a + len) the access faults on; 0
+ * when none. */
+static uint64_t last_bad_end(const struct ref_env *e, uint64_t a, uint64_t len, bool write)
+{
+    uint64_t end = 0;
+    for (unsigned i = 0; i < e->nfaults; i++) {
+        const struct ref_fault *f = &e->faults[i];
+        if ((f->kind == REF_READ_ONLY && !write) || f->page >= a + len || f->page + 4096 <= a)
+            continue;
+        uint64_t top = f->page + 4096 - a < len ? f->page + 4096 - a : len;
+        end = top > end ? top : end;
+    }
+    return end;
+}
+
 static void memmove_op(const struct ref_env *e, const struct dsa_hw_desc *d,
                        struct dsa_completion_record *r)
 {
     uint64_t len = d->xfer_size, src = d->src_addr, dst = d->dst_addr;
     struct access a[2] = {{src, false}, {dst, true}};
-    uint64_t stop = reach(e, d, a, 2, len, r);
     uint8_t *out = e->mem(dst);
     const uint8_t *in = e->mem(src);
-    if (dst > src && dst < src + len) { /* copied from the end */
-        if (r->status) {
-            r->bytes_completed = 0;
+    if (dst > src && dst < src + len) { /* copied from the end down to a fault */
+        uint64_t top = 0;
+        int who = 0;
+        for (int i = 0; i < 2; i++) {
+            uint64_t t = last_bad_end(e, a[i].addr, len, a[i].write);
+            if (t > top) {
+                top = t;
+                who = i;
+            }
+        }
+        for (uint64_t i = len; i-- > top;)
+            out[i] = in[i];
+        if (top) {
+            fault_record(d, top - 1, &a[who], r);
+            r->bytes_completed = (uint32_t)(len - top);
             r->result = 1;
             return;
         }
-        for (uint64_t i = len; i-- > 0;)
-            out[i] = in[i];
     } else {
+        uint64_t stop = reach(e, d, a, 2, len, r);
         for (uint64_t i = 0; i < stop; i++)
             out[i] = in[i];
     }
