@@ -353,6 +353,10 @@ static void op_crc(const struct zc_emu_exec *x, const struct dsa_hw_desc *d, rec
     }
     uint32_t seed = d->crc_seed;
     if (d->flags & CRC_FLAG_READ_SEED) {
+        if (d->seed_addr % 4) { /* DML: "crc_checksum_ptr must be 4-byte aligned" */
+            r->status = DSA_COMP_ADDR_ALIGN;
+            return;
+        }
         struct buf s = {d->seed_addr, ZC_EMU_READ};
         if (walk(x, d, &s, 1, sizeof seed, r) < sizeof seed) {
             r->bytes_completed = 0;

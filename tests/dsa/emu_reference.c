@@ -242,6 +242,10 @@ static void crc_op(const struct ref_env *e, const struct dsa_hw_desc *d, struct 
     }
     uint32_t seed = d->crc_seed;
     if (d->flags & REF_CRC_READ_SEED) {
+        if (d->seed_addr % 4) { /* the seed address is 4-byte aligned */
+            r->status = DSA_COMP_ADDR_ALIGN;
+            return;
+        }
         struct access s = {d->seed_addr, false};
         if (reach(e, d, &s, 1, 4, r) < 4) {
             r->bytes_completed = 0; /* no data byte was processed */

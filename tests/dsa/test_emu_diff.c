@@ -299,9 +299,10 @@ static void gen_crc(struct kase *k, struct rng *g, unsigned slot, struct dsa_hw_
     d->flags |= (uint32_t)below(g, 8) << 16; /* read seed, bypass inversion, bypass reflection */
     d->crc_seed = chance(g, 30) ? 0 : (uint32_t)rnd(g);
     if (d->flags & REF_CRC_READ_SEED) {
-        /* Sometimes the seed straddles a page the fault lottery may pick. */
+        /* On a page the fault lottery may pick; sometimes not 4-byte
+         * aligned, an error. */
         uint64_t seed_page = slab_at(slot, SD) + PAGE * (1 + below(g, 2));
-        d->seed_addr = chance(g, 20) ? seed_page + PAGE - 1 - below(g, 3) : seed_page + below(g, PAGE - 4);
+        d->seed_addr = seed_page + below(g, PAGE / 4) * 4 + (chance(g, 20) ? 1 + below(g, 3) : 0);
         add_random(k, g, d->seed_addr, 4);
     }
 }
