@@ -389,14 +389,17 @@ static void check_delta_result(const struct dsa_hw_desc *d, rec_t *r)
         r->status = DSA_COMP_SUCCESS_PRED;
 }
 
+/* The addresses and the transfer size are 8-byte multiples (a size that is
+ * not is misaligned: DML reads that status as DML_STATUS_DELTA_ALIGN_ERROR,
+ * "... or length is not 8-byte aligned"); 16-bit word offsets bound the size. */
 static bool delta_shape_ok(uint64_t len, uint64_t a, uint64_t b, rec_t *r)
 {
-    if (len % 8 || len > DELTA_MAX_XFER) {
-        r->status = DSA_COMP_XFER_ERANGE;
+    if ((a | b | len) & 7) {
+        r->status = DSA_COMP_ADDR_ALIGN;
         return false;
     }
-    if ((a | b) & 7) {
-        r->status = DSA_COMP_ADDR_ALIGN;
+    if (len > DELTA_MAX_XFER) {
+        r->status = DSA_COMP_XFER_ERANGE;
         return false;
     }
     return true;

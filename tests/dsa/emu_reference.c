@@ -263,14 +263,16 @@ static void crc_op(const struct ref_env *e, const struct dsa_hw_desc *d, struct 
         r->status = DSA_COMP_SUCCESS;
 }
 
+/* Addresses and size 8-byte multiples (else misaligned), the size within
+ * the 16-bit word offsets. */
 static bool delta_shape_ok(uint64_t len, uint64_t addrs, struct dsa_completion_record *r)
 {
-    if (len % 8 || len > 65536u * 8) {
-        r->status = DSA_COMP_XFER_ERANGE;
+    if ((addrs | len) & 7) {
+        r->status = DSA_COMP_ADDR_ALIGN;
         return false;
     }
-    if (addrs & 7) {
-        r->status = DSA_COMP_ADDR_ALIGN;
+    if (len > 65536u * 8) {
+        r->status = DSA_COMP_XFER_ERANGE;
         return false;
     }
     return true;

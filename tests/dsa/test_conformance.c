@@ -375,8 +375,19 @@ static void delta_errors(void **state)
     j.d.max_delta_size = 85;
     assert_int_equal(run_job(wq, &j), DSA_COMP_DR_ERANGE);
     j.d.max_delta_size = 80;
+    /* A transfer size that is not a multiple of 8 is misaligned, as the
+     * addresses (DML: DML_STATUS_DELTA_ALIGN_ERROR, "pSrc1, pSrc2, pDst1 or
+     * length is not 8-byte aligned", its reading of that status); past the
+     * 16-bit word offsets (512 KiB) it is out of range. */
     j.d.xfer_size = PAGE - 4;
+    assert_int_equal(run_job(wq, &j), DSA_COMP_ADDR_ALIGN);
+    uint8_t *big = pages(129);
+    j.d.src_addr = addr(big);
+    j.d.src2_addr = addr(big);
+    j.d.xfer_size = 65536 * 8 + 8;
     assert_int_equal(run_job(wq, &j), DSA_COMP_XFER_ERANGE);
+    unpages(big, 129);
+    j.d.src2_addr = addr(b);
     j.d.xfer_size = PAGE;
     j.d.src_addr = addr(a + 4);
     assert_int_equal(run_job(wq, &j), DSA_COMP_ADDR_ALIGN);

@@ -384,7 +384,7 @@ static void gen_member(struct kase *k, struct rng *g, unsigned slot, unsigned op
     bool delta = op == DSA_OPCODE_CR_DELTA || op == DSA_OPCODE_AP_DELTA;
     uint32_t len = pick_len(g);
     if (delta && !chance(g, 3))
-        len = len < 8 ? 8 : len & ~7u; /* else XFER_ERANGE */
+        len = len < 8 ? 8 : len & ~7u; /* else ADDR_ALIGN */
     d->xfer_size = chance(g, 1) ? 0 : len;
     if (d->xfer_size == 0 && op != DSA_OPCODE_NOOP && op != DSA_OPCODE_DRAIN)
         return; /* XFER_ERANGE, no buffers */
