@@ -354,15 +354,18 @@ void zc_dsa_engine_close(struct zc_dsa_engine *e)
 {
     if (!e)
         return;
-    /* WQs first: once closed, nothing writes into the records below. */
+    /* WQs first: once closed, nothing writes into the records below,
+     * unless a wait timed out and another handle of the process keeps a
+     * WQ's file open: then they are kept until it is drained. */
     for (unsigned i = 0; i < e->n_wq; i++)
         zc_dsa_wq_close(e->wq[i]);
+    void (*release)(void *) = e->broken ? zc_dsa_free_after_drain : free;
     for (unsigned s = 0; e->slots && s < e->qd; s++) {
-        free(e->slots[s].mem);
+        release(e->slots[s].mem);
         free(e->slots[s].page);
     }
     free(e->slots);
-    free(e->redo_mem);
+    release(e->redo_mem);
     free(e);
 }
 

@@ -27,7 +27,9 @@
  *   records guards against (hw-review D7);
  * - a WQ whose every descriptor completes with an error status
  *   (`fail_wq=wqD.Q`: the device sees a reserved field set), to check
- *   that errors name the WQ that failed.
+ *   that errors name the WQ that failed;
+ * - a slow device (`lat_us=N`: each record appears N us after its
+ *   descriptor ran), whose records outlive a short wait's timeout.
  * The error code in dsaN/errors is not modeled (only its valid bit). */
 #include <errno.h>
 #include <pthread.h>
@@ -56,7 +58,7 @@ struct kcfg {
     unsigned rawio;
     unsigned devices, nodes, dwq, swq, kwq, wq_size, engines, emu_engines, max_batch;
     uint64_t max_xfer;
-    unsigned bof, dev_bof, version, enqcmd, disable_after, lose_records;
+    unsigned bof, dev_bof, version, enqcmd, disable_after, lose_records, lat_us;
 };
 
 #define KOPT(n, field, lo, hi, d, h)                                                       \
@@ -90,6 +92,9 @@ static const struct zc_opt kopts[] = {
      .def = NULL, .help = "a WQ (wqD.Q) whose every descriptor completes with an error status"},
     KOPT("lose_records", lose_records, 0, 1000000000, "0",
          "batch members' completion records are lost after this many BATCH descriptors (0: never)"),
+    KOPT("lat_us", lat_us, 0, 1000000, "0",
+         "each record appears this long after its descriptor ran (a slow device: a short "
+         "timeout_ms gives up on descriptors that still complete)"),
     {.name = NULL},
 };
 
@@ -283,11 +288,12 @@ static int open_device(struct kwq *w)
             return -ENOMEM;
         }
     }
-    char spec[200];
-    snprintf(spec, sizeof spec, "emu:mode=%s,wq_size=%u,max_batch=%u,max_xfer=%llu,engines=%u,bof=%u",
-             i->mode == ZC_DSA_SHARED ? "shared" : "dedicated", i->size, i->max_batch,
+    char spec[240];
+    snprintf(spec, sizeof spec, "emu:mode=%s,wq_size=%u,max_batch=%u,max_xfer=%llu,engines=%u,bof=%u,"
+             "lat_ns=%llu", i->mode == ZC_DSA_SHARED ? "shared" : "dedicated", i->size, i->max_batch,
              (unsigned long long)i->max_xfer, model->cfg.emu_engines,
-             w->d.block_on_fault && model->cfg.dev_bof); /* WQCFG.bof as idxd programs it */
+             w->d.block_on_fault && model->cfg.dev_bof, /* WQCFG.bof as idxd programs it */
+             model->cfg.lat_us * 1000ull);
     int rc = zc_dsa_wq_open(spec, &w->emu);
     if (rc)
         close_device(w);

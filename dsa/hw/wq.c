@@ -41,6 +41,16 @@ struct hw_file {
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct hw_file *registry;
 
+/* Memory a caller gave up on while the device may still write into it,
+ * kept until no WQ file of the process is open: closing the last one is
+ * the kernel's drain (files close under registry_lock, so an empty
+ * registry means every file open when the memory was handed in is closed). */
+struct orphan {
+    struct orphan *next;
+    void *mem;
+};
+static struct orphan *orphans;
+
 static struct hw_file *registered(const char *name)
 {
     for (struct hw_file *f = registry; f; f = f->next)
@@ -277,16 +287,40 @@ static void hw_close(struct zc_dsa_wq *wq)
         zc_dsa_wq_release(wq);
     pthread_mutex_lock(&registry_lock);
     atomic_fetch_sub(&f->credits.users, 1);
-    bool last = --f->users == 0;
-    if (last)
+    if (--f->users == 0) {
         for (struct hw_file **p = &registry; *p; p = &(*p)->next)
             if (*p == f) {
                 *p = f->next;
                 break;
             }
+        close_file(f); /* the kernel's release drains what is still in the WQ */
+    }
+    struct orphan *drained = registry ? NULL : orphans;
+    if (drained)
+        orphans = NULL;
     pthread_mutex_unlock(&registry_lock);
-    if (last) /* the kernel's release drains what is still in the WQ */
-        close_file(f);
+    while (drained) {
+        struct orphan *next = drained->next;
+        free(drained->mem);
+        free(drained);
+        drained = next;
+    }
+}
+
+void zc_dsa_free_after_drain(void *mem)
+{
+    pthread_mutex_lock(&registry_lock);
+    bool drained = registry == NULL;
+    struct orphan *o = drained ? NULL : malloc(sizeof *o);
+    if (o) {
+        *o = (struct orphan){orphans, mem};
+        orphans = o;
+    }
+    pthread_mutex_unlock(&registry_lock);
+    if (drained)
+        free(mem);
+    /* Out of memory for the note: mem is never freed, rather than freed
+     * under the device. */
 }
 
 /* What the kernel exposes: the WQ's state, a software error the device

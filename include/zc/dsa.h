@@ -24,6 +24,12 @@ int  zc_dsa_wq_open(const char *spec, struct zc_dsa_wq **out);
 /* 0 accepted; -EAGAIN not accepted (shared WQ full: retry). */
 int  zc_dsa_wq_submit(struct zc_dsa_wq *wq, const struct dsa_hw_desc *desc);
 void zc_dsa_wq_close(struct zc_dsa_wq *wq);
+/* Frees memory that descriptors a caller gave up on (a wait that timed
+ * out) may still write, once they no longer can: at once when no hardware
+ * WQ file is open in the process (a model WQ drains at its close), else
+ * when the last one closes, since another handle may keep the WQ's file,
+ * and so its descriptors, alive. Call after closing the caller's WQs. */
+void zc_dsa_free_after_drain(void *mem);
 
 enum zc_dsa_mode { ZC_DSA_DEDICATED, ZC_DSA_SHARED };
 /* How descriptors reach the WQ: the emu model's queue, the mapped portal

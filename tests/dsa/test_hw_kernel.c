@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <zc/backend.h>
@@ -317,6 +318,43 @@ static void d10_errors_name_the_failing_wq(void **state)
     unpages(p, N_PAGES);
 }
 
+/* D4 with a slow device: a backend that timed out gives up on descriptors
+ * the device still completes. When another backend of the process keeps
+ * the WQ's file open, the kernel has not drained them when the first one
+ * closes: its records must outlive that close (ASan reports the device's
+ * late write into freed memory; the pattern check below, where the
+ * allocator reuses the block). */
+static void late_completions_after_a_timeout_never_land_in_freed_memory(void **state)
+{
+    (void)state;
+    use("model:kernel=6.1,dwq=1,lat_us=150000");
+    struct zc_backend *quick = open_ok("dsa-single:wq=wq0.0,timeout_ms=10,wait=yield");
+    struct zc_backend *other = open_ok("dsa-single:wq=wq0.0,wait=yield");
+    uint8_t *p = pattern();
+    bool zero[N_PAGES];
+    says(zc_backend_check(quick, p, N_PAGES * PAGE, PAGE, zero), ETIMEDOUT, "no completion from "
+         "WQ wq0.0", NULL);
+    zc_backend_close(quick); /* wq0.0 stays open: other uses it */
+    enum { BLOCKS = 64, BYTES = 320 }; /* a dsa-single slot: one descriptor, its record, a batch line */
+    uint8_t *reuse[BLOCKS];
+    for (int i = 0; i < BLOCKS; i++) {
+        reuse[i] = malloc(BYTES);
+        assert_non_null(reuse[i]);
+        memset(reuse[i], 0xa5, BYTES);
+    }
+    struct timespec late = {0, 300 * 1000000L}; /* past the device's late completion */
+    nanosleep(&late, NULL);
+    for (int i = 0; i < BLOCKS; i++) {
+        for (int b = 0; b < BYTES; b++)
+            if (reuse[i][b] != 0xa5)
+                fail_msg("the device wrote into memory freed by the backend that gave up on it");
+        free(reuse[i]);
+    }
+    zc_backend_close(other);
+    assert_int_equal(zc_dsa_hw_open_files(), 0);
+    unpages(p, N_PAGES);
+}
+
 /* D12: the model's limits and flag checks follow the references: 2 MiB
  * transfers (a 4 MiB page takes two descriptors, as on a real WQ), BOF
  * reserved on BATCH, CC and STORD reserved on COMPARE/COMPVAL. */
@@ -388,6 +426,8 @@ int main(void)
         cmocka_unit_test_teardown(d6_bof_only_where_wq_and_device_allow_it, teardown),
         cmocka_unit_test_teardown(d7_member_records_cleared_before_each_batch, teardown),
         cmocka_unit_test_teardown(d10_errors_name_the_failing_wq, teardown),
+        cmocka_unit_test_teardown(late_completions_after_a_timeout_never_land_in_freed_memory,
+                                  teardown),
         cmocka_unit_test_teardown(d12_model_limits_and_reserved_flags, teardown),
         cmocka_unit_test_teardown(capabilities_are_checked_at_open, teardown),
     };
