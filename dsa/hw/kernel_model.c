@@ -12,8 +12,10 @@
  *   on DSA 1.0 devices (-EINVAL) and completion records not 32-byte aligned,
  *   and op_cap / op_config hide BATCH on DSA 1.0 (op_cap_show_common).
  *   Earlier kernels have no write() (the VFS answers -EINVAL);
- * - op_config of a WQ exists from 6.3 on; gen_cap bit 0 says whether the
- *   device supports block on fault (`dev_bof=0`: it does not);
+ * - op_config of a WQ exists from 6.3 on (`drop_op=N` leaves opcode N out
+ *   of it); gen_cap bit 0 says whether the device supports block on fault
+ *   (`dev_bof=0`: it does not); CPUID may lack MOVDIR64B and ENQCMD
+ *   (`cpu_submit=0`), which only the portal needs;
  * - a WQ disabled under the process (`disable_after=N` descriptors, or
  *   zc_dsa_kmodel_disable_wq): it reads "disabled" in sysfs, a dedicated
  *   WQ's portal drops what it receives and the device records a software
@@ -58,7 +60,8 @@ struct kcfg {
     unsigned rawio;
     unsigned devices, nodes, dwq, swq, kwq, wq_size, engines, emu_engines, max_batch;
     uint64_t max_xfer;
-    unsigned bof, dev_bof, version, enqcmd, disable_after, lose_records, lat_us;
+    unsigned bof, dev_bof, version, enqcmd, disable_after, lose_records, lat_us, drop_op,
+        cpu_submit;
 };
 
 #define KOPT(n, field, lo, hi, d, h)                                                       \
@@ -86,6 +89,10 @@ static const struct zc_opt kopts[] = {
     KOPT("dev_bof", dev_bof, 0, 1, "1", "the device supports block on fault (gen_cap bit 0)"),
     KOPT("version", version, 1, 3, "1", "DSA version (1: Sapphire Rapids; 3: unknown to zcbench)"),
     KOPT("enqcmd", enqcmd, 0, 1, "1", "the kernel lists enqcmd in /proc/cpuinfo"),
+    KOPT("cpu_submit", cpu_submit, 0, 1, "1",
+         "the CPU has MOVDIR64B and ENQCMD (0: it lacks both, as hosts without DSA do)"),
+    KOPT("drop_op", drop_op, 0, 32, "32",
+         "an opcode the WQs' op_config leaves out (kernels from 6.3; 32: none)"),
     KOPT("disable_after", disable_after, 0, 1000000000, "0",
          "a WQ is disabled after accepting this many descriptors (0: never)"),
     {.name = "fail_wq", .type = ZC_OPT_STRING, .offset = offsetof(struct kcfg, fail_wq), .size = 16,
@@ -222,6 +229,8 @@ static int kmodel_read_attr(const char *obj, const char *attr, char *buf, size_t
         snprintf(buf, len, "%s", atomic_load(&wq->disabled) ? "disabled" : wq->d.state);
     } else if (wq && strcmp(attr, "op_config") == 0 && model->has_op_config) {
         op_cap_words(words);
+        if (model->cfg.drop_op < 32)
+            words[0] &= ~(1u << model->cfg.drop_op);
         bitmap_text(words, buf, len);
     } else if (wq && strcmp(attr, "block_on_fault") == 0) {
         snprintf(buf, len, "%d", wq->d.block_on_fault);
@@ -243,7 +252,9 @@ static bool kmodel_cpuinfo_flag(const char *flag)
 static bool kmodel_cpu_has(enum zc_cpu_feature f)
 {
     /* The model's portal needs neither instruction: it stands in for a CPU that has them. */
-    return f == ZC_CPU_MOVDIR64B || f == ZC_CPU_ENQCMD || zc_cpu_has(f);
+    if (f == ZC_CPU_MOVDIR64B || f == ZC_CPU_ENQCMD)
+        return model->cfg.cpu_submit != 0;
+    return zc_cpu_has(f);
 }
 
 /* --- the WQ file ------------------------------------------------------ */

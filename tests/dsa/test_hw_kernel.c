@@ -416,6 +416,47 @@ static void capabilities_are_checked_at_open(void **state)
     zc_dsa_wq_close(wq);
 }
 
+/* What the WQ accepts is read at open: an opcode left out of the WQ's
+ * op_config (6.3+) is refused naming it, before any submission; a kernel
+ * without op_config has nothing to leave out. */
+static void op_config_is_checked_at_open(void **state)
+{
+    (void)state;
+    struct zc_backend *be;
+    use("model:kernel=6.6,dwq=1,drop_op=6");
+    says(zc_backend_open("dsa-single:wq=wq0.0,wait=yield", &be), ENOTSUP,
+         "WQ wq0.0 does not accept COMPVAL", "op_config");
+    use("model:kernel=6.1,dwq=1,drop_op=6");
+    zc_backend_close(open_ok("dsa-single:wq=wq0.0,wait=yield"));
+    use("model:kernel=6.6,dwq=1,drop_op=5");
+    uint8_t *p = pattern();
+    be = open_ok("dsa-batch:wq=wq0.0,batch=4,wait=yield");
+    check_answers(be, p); /* COMPVAL is still there */
+    bool equal[N_PAGES / 2];
+    says(zc_backend_compare(be, p, p + N_PAGES / 2 * PAGE, N_PAGES / 2 * PAGE, PAGE, equal),
+         ENOTSUP, "WQ wq0.0 does not accept COMPARE", "op_config");
+    zc_backend_close(be);
+    unpages(p, N_PAGES);
+}
+
+/* D3: MOVDIR64B and ENQCMD are needed on the portal only: through write()
+ * the kernel stores the descriptor, so a CPU without them still submits. */
+static void submission_instructions_are_needed_on_the_portal_only(void **state)
+{
+    (void)state;
+    struct zc_dsa_wq *wq;
+    use("model:kernel=6.1,dwq=1,swq=1,cpu_submit=0");
+    says(zc_dsa_wq_open("wq0.0", &wq), ENOTSUP, "lacks MOVDIR64B", "wq0.0");
+    says(zc_dsa_wq_open("wq0.1", &wq), ENOTSUP, "lacks ENQCMD", "wq0.1");
+    use("model:kernel=6.9.1,dwq=1,swq=1,cpu_submit=0");
+    uint8_t *p = pattern();
+    struct zc_backend *be = open_ok("dsa-multi:wq=wq0.0+wq0.1,batch=1,qd=4,wait=yield");
+    assert_string_equal(zc_backend_describe(be)->submit_path, "write+write");
+    check_answers(be, p);
+    zc_backend_close(be);
+    unpages(p, N_PAGES);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -430,6 +471,8 @@ int main(void)
                                   teardown),
         cmocka_unit_test_teardown(d12_model_limits_and_reserved_flags, teardown),
         cmocka_unit_test_teardown(capabilities_are_checked_at_open, teardown),
+        cmocka_unit_test_teardown(op_config_is_checked_at_open, teardown),
+        cmocka_unit_test_teardown(submission_instructions_are_needed_on_the_portal_only, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
