@@ -11,7 +11,8 @@
  *   (`rawio=1` grants it), write() of descriptors exists and refuses BATCH
  *   on DSA 1.0 devices (-EINVAL) and completion records not 32-byte aligned,
  *   and op_cap / op_config hide BATCH on DSA 1.0 (op_cap_show_common).
- *   Earlier kernels have no write() (the VFS answers -EINVAL);
+ *   Earlier kernels have no write() (the VFS answers -EINVAL); a security
+ *   policy may refuse the mmap with EPERM on any kernel (`mmap_eperm=1`);
  * - op_config of a WQ exists from 6.3 on (`drop_op=N` leaves opcode N out
  *   of it); gen_cap bit 0 says whether the device supports block on fault
  *   (`dev_bof=0`: it does not); CPUID may lack MOVDIR64B and ENQCMD
@@ -61,7 +62,7 @@ struct kcfg {
     unsigned devices, nodes, dwq, swq, kwq, wq_size, engines, emu_engines, max_batch;
     uint64_t max_xfer;
     unsigned bof, dev_bof, version, enqcmd, disable_after, lose_records, lat_us, drop_op,
-        cpu_submit;
+        cpu_submit, mmap_eperm;
 };
 
 #define KOPT(n, field, lo, hi, d, h)                                                       \
@@ -91,6 +92,8 @@ static const struct zc_opt kopts[] = {
     KOPT("enqcmd", enqcmd, 0, 1, "1", "the kernel lists enqcmd in /proc/cpuinfo"),
     KOPT("cpu_submit", cpu_submit, 0, 1, "1",
          "the CPU has MOVDIR64B and ENQCMD (0: it lacks both, as hosts without DSA do)"),
+    KOPT("mmap_eperm", mmap_eperm, 0, 1, "0",
+         "the portal mmap is refused with EPERM whatever the kernel (a security policy)"),
     KOPT("drop_op", drop_op, 0, 32, "32",
          "an opcode the WQs' op_config leaves out (kernels from 6.3; 32: none)"),
     KOPT("disable_after", disable_after, 0, 1000000000, "0",
@@ -356,7 +359,7 @@ static int kmodel_mmap_portal(int fd, void **portal)
     struct kfile *f = file_of(fd);
     if (!f)
         return -EBADF;
-    if (model->fixed && !model->cfg.rawio)
+    if ((model->fixed && !model->cfg.rawio) || model->cfg.mmap_eperm)
         return -EPERM; /* idxd_cdev_mmap: !user_submission_safe && !capable(CAP_SYS_RAWIO) */
     *portal = f;
     return 0;

@@ -135,6 +135,13 @@ static void d3_submission_path_is_labeled(void **state)
     check_answers(be, p);
     zc_backend_close(be);
     unpages(p, N_PAGES);
+    /* A portal refused (EPERM) where write() does not work either: said
+     * at open, not at the first submission (write() is used only once a
+     * NOOP went through it). */
+    use("model:kernel=6.1,dwq=1,mmap_eperm=1");
+    says(zc_dsa_wq_open("wq0.0", &wq), EPERM, "portal mmap of wq0.0 refused (EPERM)",
+         "write() submission does not work here either (Invalid argument)");
+    use("model:kernel=6.1,dwq=1");
     _Alignas(64) struct dsa_hw_desc noop = {.opcode = DSA_OPCODE_NOOP};
     int fd = zc_dsa_kernel()->open("/dev/dsa/wq0.0");
     assert_true(fd >= 0);
