@@ -111,6 +111,7 @@ static int resolve_backends(const struct zcb_options *o, const char *sweep,
             /* The host's WQ refuses this spec (e.g. BATCH without the portal):
              * said, and the sweep goes on with the spec's other targets. */
             fprintf(stderr, "zcbench: sweep %s: hw target dropped: %s\n", sweep, zc_last_error());
+            zcb_dsa_targets_forget(sweep, spec);
             rc = 0;
             continue;
         }

@@ -166,6 +166,15 @@ void zcb_choice_list_free(struct zcb_choice_list *l)
 
 const struct zcb_choice_list *zcb_dsa_targets_chosen(void) { return &chosen; }
 
+void zcb_dsa_targets_forget(const char *sweep, const char *spec)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < chosen.n; i++)
+        if (strcmp(chosen.v[i].sweep, sweep) != 0 || strcmp(chosen.v[i].spec, spec) != 0)
+            chosen.v[kept++] = chosen.v[i];
+    chosen.n = kept;
+}
+
 void zcb_dsa_targets_reset(void)
 {
     zcb_choice_list_free(&chosen);

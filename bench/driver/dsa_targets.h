@@ -50,6 +50,9 @@ void zcb_choice_list_free(struct zcb_choice_list *l);
 /* Every hardware choice made in this run, for the metadata; reset frees
  * them and lets "no usable WQ" be said again. */
 const struct zcb_choice_list *zcb_dsa_targets_chosen(void);
+/* The hw target spec of sweep was dropped (its WQ refuses it): no longer
+ * listed as chosen. */
+void zcb_dsa_targets_forget(const char *sweep, const char *spec);
 void zcb_dsa_targets_reset(void);
 
 #endif

@@ -207,7 +207,20 @@ static void d2_fixed_kernel_refuses_dsa_batch_at_open(void **state)
     for (size_t i = 1; i < c->n_rows; i++)
         if (strcmp(c->cell[i][col(c, "submit_path")], "write") == 0)
             assert_non_null(strstr(c->cell[i][col(c, "note")], "CAP_SYS_RAWIO"));
+    char meta[256];
+    snprintf(meta, sizeof meta, "%s.meta.json", c->cell[1][col(c, "run_id")]);
     csv_free(c);
+    /* The metadata's choices are those of rows that ran: the dropped hw
+     * targets (every batching spec) are not listed as chosen. */
+    char *json = read_file(meta, NULL);
+    assert_non_null(json);
+    const char *choices = strstr(json, "\"auto_choices\": [");
+    assert_non_null(choices);
+    assert_non_null(strstr(choices, "\"backend\": \"dsa-single:wq=wq0.0\""));
+    if (strstr(choices, "batch="))
+        fail_msg("a dropped hw target is listed as chosen:\n%s", json);
+    free(json);
+    unlink(meta);
 }
 
 /* A backend typed on the command line means what it says: wq=auto is a
