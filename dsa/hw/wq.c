@@ -36,6 +36,9 @@ struct hw_file {
     struct zc_dsa_wq_info info;
     struct zc_dsa_credits credits;
     unsigned users;
+    /* The write() probe's record: a NOOP that outlives the probe's timeout
+     * may still write it, until the file's close drains the WQ. */
+    _Alignas(32) struct dsa_completion_record probe_cr;
 };
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -132,12 +135,11 @@ int zc_dsa_hw_open_device(const char *name, const char *path, int clients)
 static int probe_write(struct hw_file *f)
 {
     _Alignas(64) struct dsa_hw_desc d;
-    _Alignas(32) struct dsa_completion_record cr;
     memset(&d, 0, sizeof d);
-    memset(&cr, 0, sizeof cr);
+    memset(&f->probe_cr, 0, sizeof f->probe_cr);
     d.opcode = DSA_OPCODE_NOOP;
     d.flags = IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR;
-    d.completion_addr = (uintptr_t)&cr;
+    d.completion_addr = (uintptr_t)&f->probe_cr;
     int rc;
     for (int tries = 0; (rc = zc_dsa_kernel()->write_desc(f->fd, &d)) == -EAGAIN && tries < 1000;
          tries++)
@@ -145,7 +147,7 @@ static int probe_write(struct hw_file *f)
     if (rc)
         return rc;
     struct zc_dsa_waiter w = {.policy = ZC_WAIT_YIELD, .timeout_ns = PROBE_TIMEOUT_NS};
-    int st = zc_dsa_wait(&w, &cr);
+    int st = zc_dsa_wait(&w, &f->probe_cr);
     return st == DSA_COMP_SUCCESS ? 0 : st < 0 ? st : -EIO;
 }
 
@@ -205,9 +207,10 @@ static int open_file(const char *name, struct hw_file **out)
         rc = zc_dsa_hw_read_caps(&w, &caps);
     if (rc)
         return rc;
-    struct hw_file *f = calloc(1, sizeof *f);
+    struct hw_file *f = aligned_alloc(_Alignof(struct hw_file), sizeof *f);
     if (!f)
         return zc_fail(ENOMEM, "out of memory opening %s", name);
+    memset(f, 0, sizeof *f);
     f->info = w.info;
     f->info.ops = caps.ops;
     f->info.device_bof = caps.device_bof;
