@@ -49,6 +49,9 @@ void zcb_list_backends(FILE *out, const char *qemu)
                 "", k->example, usable ? "" : "  -- not usable: ", usable ? "" : (why ? why : "?"));
         zc_backend_kind_help(k, out);
     }
+    fprintf(out, "\nThe emu device model (wq=emu:key=value,...; ZC_EMU=\"key=value,...\" sets defaults;\n"
+                 "clock=virtual is the projection, labeled projected):\n");
+    zc_dsa_emu_help(out);
     fprintf(out, "\nCPU variants (cpu:VARIANT; best = %s):\n", zc_cpu_best_name());
     for (size_t i = 0; i < zc_cpu_variant_count(); i++) {
         const struct zc_cpu_variant *v = zc_cpu_variant_at(i);

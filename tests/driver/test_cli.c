@@ -164,6 +164,10 @@ static void list_backends_says_what_is_usable(void **state)
     assert_non_null(strstr(r.out, "cpu"));
     assert_non_null(strstr(r.out, "dsa-batch"));
     assert_non_null(strstr(r.out, "CPU variants"));
+    /* the emu keys a wq= spec takes (an unknown one's error points here) */
+    assert_non_null(strstr(r.out, "The emu device model"));
+    assert_non_null(strstr(r.out, "\n  clock "));
+    assert_non_null(strstr(r.out, "\n  engines "));
     assert_non_null(strstr(r.out, "DSA hardware"));
     assert_non_null(strstr(r.out, "\n  qemu "));
 }
