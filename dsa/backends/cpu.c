@@ -12,7 +12,7 @@ struct cpu_cfg {
 static const struct zc_opt cpu_opts[] = {
     {.name = "variant", .type = ZC_OPT_STRING, .offset = offsetof(struct cpu_cfg, variant),
      .size = ZC_BE_VARIANT_MAX, .def = "best",
-     .help = "<zc/cpu.h> kernel: byte, u64, sse2, avx2, avx512 or best"},
+     .help = "<zc/cpu.h> kernel: byte, u64, sse2, avx2, avx512, avx512_256 or best"},
     {0},
 };
 
