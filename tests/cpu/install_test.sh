@@ -9,11 +9,10 @@ trap 'rm -rf "$tmp"' EXIT
 cmake --install "$build" --prefix "$tmp/prefix" >"$tmp/install.log"
 pc=$(find "$tmp/prefix" -name zc.pc)
 [ -n "$pc" ] || { echo "install_test: zc.pc was not installed" >&2; exit 1; }
-# zc.pc carries the configured prefix; a copy points at the temporary one
-# (only zc's: hwloc and libaccel-config resolve from the system as usual).
-mkdir "$tmp/pc"
-sed "s|^prefix=.*|prefix=$tmp/prefix|" "$pc" >"$tmp/pc/zc.pc"
-flags="$(PKG_CONFIG_PATH=$tmp/pc pkg-config --cflags zc) $(PKG_CONFIG_PATH=$tmp/pc pkg-config --static --libs zc)"
+# The installed zc.pc as it is: it must point at the prefix it was installed
+# to, not the one the build was configured with (README's --prefix /opt/zc).
+pcdir=$(dirname "$pc")
+flags="$(PKG_CONFIG_PATH=$pcdir pkg-config --cflags zc) $(PKG_CONFIG_PATH=$pcdir pkg-config --static --libs zc)"
 echo "cc prog.c $flags"
 # shellcheck disable=SC2086 # the flags are a word list
 "$cc" -std=c17 -Wall -Wextra -Werror -o "$tmp/prog" "$src" $flags
