@@ -49,6 +49,9 @@ static void bad_input_exits_2_naming_the_value(void **state)
         {ARGS("--backend", "qemu"), "--backend qemu: QEMU runs the savevm and migrate workloads"},
         {ARGS("--workload", "savevm", "--backend", "qemu:multifd=1"), "multifd is a migration setting"},
         {ARGS("--workload", "migrate", "--backend", "qemu:accel=xen"), "bad value 'xen' for accel"},
+        /* a message that quotes the one under it says each once */
+        {ARGS("--workload", "migrate", "--backend", "qemu:a=b=c,,,"),
+         "zcbench: --backend qemu:a=b=c,,,: bad spec 'qemu:a=b=c,,,': empty item"},
         {ARGS("--workload", "savevm", "--backend", "qemu", "--mem", "64M", "--gran", "8K"),
          "--gran 8K: QEMU saves 4 KiB pages"},
         {ARGS("--workload", "savevm", "--backend", "qemu", "--mem", "1028K"), "--mem 1028K: QEMU's guest RAM is whole MiB"},
