@@ -1,0 +1,95 @@
+/* A QEMU that fails, played by fake_qemu.py (argv[2]; FAKE_QEMU says how):
+ * its case ends with one line naming the failure, the other cases go on,
+ * zcbench neither crashes nor hangs, and nothing is left behind. Needs no
+ * real QEMU. */
+#include <dirent.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "run_util.h"
+#include "test_main.h"
+
+#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+static struct run_result r;
+
+/* zcbench's working directories on /dev/shm now. */
+static int shm_dirs(void)
+{
+    DIR *d = opendir("/dev/shm");
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        n += strncmp(e->d_name, "zcbench-qemu-", 13) == 0;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* A migrate run of QEMU (the fake, FAKE_QEMU=mode) and the model beside it. */
+static struct csv *run_fake(const char *mode, const char *reps, int status, const char *expect)
+{
+    setenv("FAKE_QEMU", mode, 1);
+    unlink("qf.csv");
+    int dirs = shm_dirs();
+    run_zcbench(bin, ARGS("--workload", "migrate", "--backend", "qemu", "--backend", "cpu:u64", "--mem", "4M",
+                          "--zero-ratio", "0.5", "--reps", reps, "--min-time", "0", "--qemu", arg2, "--quiet",
+                          "--output", "qf.csv"),
+                &r);
+    unsetenv("FAKE_QEMU");
+    if (r.status != status || (expect && !strstr(r.err, expect)))
+        fail_msg("FAKE_QEMU=%s: zcbench exited %d (expected %d and '%s'): %s", mode, r.status, status,
+                 expect ? expect : "", r.err);
+    assert_int_equal(shm_dirs(), dirs);
+    struct csv *c = csv_read("qf.csv");
+    assert_non_null(c);
+    return c;
+}
+
+static void the_fake_behaving_gives_a_row(void **state)
+{
+    (void)state;
+    struct csv *c = run_fake("ok", "2", 0, NULL);
+    assert_int_equal(c->n_rows, 1 + 2);
+    assert_int_equal(csv_count(c, "device", "qemu"), 1);
+    csv_free(c);
+}
+
+/* Google Benchmark aborted the run when a case's later repetition failed
+ * after two had finished: their iteration counts differed. */
+static void a_qemu_dying_mid_case_ends_only_that_case(void **state)
+{
+    (void)state;
+    struct csv *c = run_fake("die-at=3", "4", 1, "failed: QMP: QEMU closed the connection");
+    assert_int_equal(c->n_rows, 1 + 1);
+    assert_int_equal(csv_count(c, "backend", "cpu:u64"), 1);
+    csv_free(c);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s ZCBENCH FAKE_QEMU\n", argv[0]);
+        return 2;
+    }
+    bin = argv[1];
+    arg2 = argv[2];
+    if (access("/usr/bin/python3", X_OK) != 0) {
+        printf("SKIP: the fake QEMU needs /usr/bin/python3\n");
+        return 77;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(the_fake_behaving_gives_a_row),
+        cmocka_unit_test(a_qemu_dying_mid_case_ends_only_that_case),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
