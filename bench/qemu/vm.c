@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,10 +37,15 @@ int zcq_find_program(const char *name, const char *hint, char *out, size_t len)
     return zc_fail(ENOENT, "%s not found in PATH (%s)", name, hint);
 }
 
-/* fork + exec with stdout on stderr (zcbench's stdout may be the CSV), in
- * its own process group (a Ctrl-C reaches zcbench, which ends the case and
- * stops QEMU itself) and killed if zcbench dies. */
-static pid_t spawn(char *const argv[])
+/* How long `qemu --version` may take: a program that does not answer is
+ * not a QEMU zcbench can use, and must not hold the run. */
+#define VERSION_TIMEOUT_MS 10000
+
+/* fork + exec with stdout on out_fd, or on stderr when out_fd < 0 (zcbench's
+ * stdout may be the CSV), in its own process group (a Ctrl-C reaches
+ * zcbench, which ends the case and stops QEMU itself) and killed if zcbench
+ * dies. */
+static pid_t spawn(char *const argv[], int out_fd)
 {
     pid_t parent = getpid();
     pid_t pid = fork();
@@ -49,7 +55,7 @@ static pid_t spawn(char *const argv[])
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
         _exit(127);
-    dup2(STDERR_FILENO, STDOUT_FILENO);
+    dup2(out_fd >= 0 ? out_fd : STDERR_FILENO, STDOUT_FILENO);
     execv(argv[0], argv);
     _exit(127);
 }
@@ -67,34 +73,54 @@ static int wait_child(pid_t pid, const char *what)
     return zc_fail(EIO, "%s was killed by signal %d", what, WTERMSIG(st));
 }
 
+/* What the child wrote to fd until it closed it; false when that took
+ * longer than timeout_ms. */
+static bool read_all(int fd, char *out, size_t len, int timeout_ms)
+{
+    uint64_t deadline = zc_now_ns() + (uint64_t)timeout_ms * 1000000;
+    size_t used = 0;
+    for (;;) {
+        uint64_t now = zc_now_ns();
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int n = now < deadline ? poll(&p, 1, (int)((deadline - now) / 1000000) + 1) : 0;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0) {
+            out[used] = '\0';
+            return false;
+        }
+        ssize_t got = n < 0 ? -1 : read(fd, out + used, len - 1 - used);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0 || (used += (size_t)got) == len - 1)
+            break;
+    }
+    out[used] = '\0';
+    return true;
+}
+
 int zcq_qemu_version(const char *qemu, struct zcq_version *v)
 {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0)
         return zc_fail(errno, "pipe: %s", strerror(errno));
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fds[1], STDOUT_FILENO);
-        execl(qemu, qemu, "--version", (char *)NULL);
-        _exit(127);
-    }
+    char *argv[] = {(char *)qemu, "--version", NULL};
+    pid_t pid = spawn(argv, fds[1]);
+    int err = errno;
     close(fds[1]);
-    char out[512] = "";
-    size_t used = 0;
-    ssize_t n;
-    while (pid > 0 && used < sizeof out - 1 && (n = read(fds[0], out + used, sizeof out - 1 - used)) != 0) {
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            break;
-        used += (size_t)n;
-    }
-    out[used] = '\0';
+    char out[512];
+    bool answered = pid > 0 && read_all(fds[0], out, sizeof out, VERSION_TIMEOUT_MS);
     close(fds[0]);
     if (pid < 0)
-        return zc_fail(errno, "cannot start %s: %s", qemu, strerror(errno));
+        return zc_fail(err, "cannot start %s: %s", qemu, strerror(err));
     char what[600];
     snprintf(what, sizeof what, "%s --version", qemu);
+    if (!answered) {
+        kill(-pid, SIGKILL); /* its process group: a script's children too */
+        waitpid(pid, NULL, 0);
+        return zc_fail(ETIMEDOUT, "%s did not answer in %d s (allowed: a QEMU program)", what,
+                       VERSION_TIMEOUT_MS / 1000);
+    }
     int rc = wait_child(pid, what);
     if (rc)
         return rc;
@@ -112,7 +138,7 @@ int zcq_qemu_version(const char *qemu, struct zcq_version *v)
 int zcq_image_create(const char *qemu_img, const char *path)
 {
     char *argv[] = {(char *)qemu_img, "create", "-q", "-f", "qcow2", (char *)path, "1M", NULL};
-    pid_t pid = spawn(argv);
+    pid_t pid = spawn(argv, -1);
     if (pid < 0)
         return zc_fail(errno, "cannot start %s: %s", qemu_img, strerror(errno));
     char what[600];
@@ -185,16 +211,15 @@ static int build_argv(struct argv_buf *a, const struct zcq_vm_config *c)
 }
 
 /* Whether the child has exited; reaped and the reason in the message. */
-static bool exited(struct zcq_vm *vm, int *rc)
+static bool exited(struct zcq_vm *vm, const char *qemu, int *rc)
 {
     int st;
     if (waitpid(vm->pid, &st, WNOHANG) != vm->pid)
         return false;
     vm->pid = 0;
-    *rc = WIFEXITED(st) ? zc_fail(EIO, "qemu-system-x86_64 exited with status %d at startup (its "
-                                      "messages are above)", WEXITSTATUS(st))
-                        : zc_fail(EIO, "qemu-system-x86_64 was killed by signal %d at startup",
-                                  WTERMSIG(st));
+    *rc = WIFEXITED(st) ? zc_fail(EIO, "%s exited with status %d at startup (its messages are above)",
+                                  qemu, WEXITSTATUS(st))
+                        : zc_fail(EIO, "%s was killed by signal %d at startup", qemu, WTERMSIG(st));
     return true;
 }
 
@@ -203,7 +228,7 @@ static int connect_qmp(struct zcq_vm *vm, const struct zcq_vm_config *c)
     uint64_t deadline = zc_now_ns() + (uint64_t)c->timeout_ms * 1000000;
     int rc;
     for (;;) {
-        if (exited(vm, &rc))
+        if (exited(vm, c->qemu, &rc))
             return rc;
         rc = zcq_qmp_connect(&vm->qmp, c->qmp_path);
         if (!rc)
@@ -214,7 +239,7 @@ static int connect_qmp(struct zcq_vm *vm, const struct zcq_vm_config *c)
     }
     int left = (int)((deadline - zc_now_ns()) / 1000000);
     rc = zcq_qmp_handshake(&vm->qmp, left > 1000 ? left : 1000, NULL);
-    if (rc && exited(vm, &rc))
+    if (rc && exited(vm, c->qemu, &rc))
         return rc;
     return rc;
 }
@@ -238,7 +263,7 @@ int zcq_vm_start(struct zcq_vm *vm, const struct zcq_vm_config *cfg)
     int rc = build_argv(&a, cfg);
     if (rc)
         return rc;
-    vm->pid = spawn(a.v);
+    vm->pid = spawn(a.v, -1);
     if (vm->pid < 0) {
         vm->pid = 0;
         return zc_fail(errno, "cannot start %s: %s", cfg->qemu, strerror(errno));
@@ -258,10 +283,10 @@ int zcq_vm_start(struct zcq_vm *vm, const struct zcq_vm_config *cfg)
 void zcq_vm_stop(struct zcq_vm *vm)
 {
     if (vm->pid > 0) {
-        if (vm->qmp.fd >= 0)
-            zcq_qmp_call(&vm->qmp, "quit", NULL, NULL, 2000);
+        /* A QEMU that does not answer quit is not waited for. */
+        bool quit = vm->qmp.fd >= 0 && zcq_qmp_call(&vm->qmp, "quit", NULL, NULL, 2000) == 0;
         int st;
-        uint64_t deadline = zc_now_ns() + 10000000000ull;
+        uint64_t deadline = zc_now_ns() + (quit ? 10000000000ull : 0);
         while (waitpid(vm->pid, &st, WNOHANG) == 0) {
             if (zc_now_ns() > deadline) {
                 kill(vm->pid, SIGKILL);

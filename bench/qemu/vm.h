@@ -45,7 +45,8 @@ struct zcq_vm {
 
 /* Starts QEMU and connects QMP. On failure nothing is left running. */
 int zcq_vm_start(struct zcq_vm *vm, const struct zcq_vm_config *cfg);
-/* quit through QMP, then SIGKILL if QEMU has not exited within 10 s. */
+/* quit through QMP, then SIGKILL if QEMU has not exited within 10 s, or at
+ * once when it did not answer quit. */
 void zcq_vm_stop(struct zcq_vm *vm);
 
 #endif

@@ -75,6 +75,40 @@ static void a_qemu_dying_mid_case_ends_only_that_case(void **state)
     csv_free(c);
 }
 
+static void a_qemu_failing_at_startup_is_named(void **state)
+{
+    (void)state;
+    char expect[600];
+    snprintf(expect, sizeof expect, "failed: %s exited with status 3 at startup", arg2);
+    struct csv *c = run_fake("exit", "1", 1, expect);
+    assert_int_equal(csv_count(c, "backend", "cpu:u64"), 1);
+    csv_free(c);
+}
+
+/* The message under "waiting for QEMU's greeting" was lost; QEMU was
+ * waited for 10 s after it did not answer quit. */
+static void a_qemu_speaking_no_qmp_is_named_and_stopped(void **state)
+{
+    (void)state;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct csv *c = run_fake("garbage", "1", 1, "failed: QMP: QEMU sent a line that is not JSON (waiting for "
+                                                "QEMU's greeting)");
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_true(t1.tv_sec - t0.tv_sec < 8);
+    assert_int_equal(csv_count(c, "backend", "cpu:u64"), 1);
+    csv_free(c);
+}
+
+/* It hung zcbench for good. */
+static void a_qemu_not_answering_version_is_given_up(void **state)
+{
+    (void)state;
+    struct csv *c = run_fake("version-hang", "1", 1, "--version did not answer in 10 s");
+    assert_int_equal(csv_count(c, "backend", "cpu:u64"), 1);
+    csv_free(c);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -90,6 +124,9 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(the_fake_behaving_gives_a_row),
         cmocka_unit_test(a_qemu_dying_mid_case_ends_only_that_case),
+        cmocka_unit_test(a_qemu_failing_at_startup_is_named),
+        cmocka_unit_test(a_qemu_speaking_no_qmp_is_named_and_stopped),
+        cmocka_unit_test(a_qemu_not_answering_version_is_given_up),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
