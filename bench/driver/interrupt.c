@@ -6,6 +6,7 @@
 #include "owned_file.h"
 
 static volatile sig_atomic_t stop;
+static void (*volatile remove_on_kill)(void);
 
 static void on_signal(int sig)
 {
@@ -16,6 +17,9 @@ static void on_signal(int sig)
     /* The second signal ends the process at once, without leaving an image
      * file behind. */
     zcb_owned_remove_all();
+    void (*remove)(void) = remove_on_kill;
+    if (remove)
+        remove();
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -37,3 +41,5 @@ void zcb_interrupt_install(void)
 }
 
 bool zcb_interrupted(void) { return stop != 0; }
+
+void zcb_interrupt_on_kill(void (*remove)(void)) { remove_on_kill = remove; }

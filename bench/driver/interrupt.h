@@ -9,5 +9,8 @@
 
 void zcb_interrupt_install(void);
 bool zcb_interrupted(void);
+/* What a second signal removes besides the image files (NULL: nothing): a
+ * function safe in a signal handler. */
+void zcb_interrupt_on_kill(void (*remove)(void));
 
 #endif

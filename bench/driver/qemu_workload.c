@@ -32,6 +32,7 @@
 #include "qemu/proc.h"
 #include "qemu/trace.h"
 #include "qemu/vm.h"
+#include "interrupt.h"
 #include "owned_file.h"
 #include "timer.h"
 #include "workload.h"
@@ -161,6 +162,23 @@ struct guest {
     double zero, normal;                       /* QEMU's counts in the last pass */
 };
 
+/* The case whose working directory a second Ctrl-C removes (one case runs
+ * at a time): the image and the guest RAM file are owned files, removed
+ * with the others, but the directory and the sockets in it are not. */
+static struct guest *volatile live;
+
+static void remove_live_dir(void)
+{
+    struct guest *g = live;
+    if (!g)
+        return;
+    unlink(g->ram);
+    unlink(g->qmp);
+    unlink(g->sock);
+    unlink(g->trace_log);
+    rmdir(g->dir);
+}
+
 static int write_guest_ram(struct guest *g, const struct zcb_buffer *buf)
 {
     struct zcb_owned_request r = {g->ram, NULL /* not stamped */, NULL, false, "guest RAM file", NULL};
@@ -282,6 +300,8 @@ static int prepare(struct zcb_bench *b, bool migrate)
     snprintf(g->qmp, sizeof g->qmp, "%s/qmp.sock", g->dir);
     snprintf(g->sock, sizeof g->sock, "%s/migrate.sock", g->dir);
     snprintf(g->trace_log, sizeof g->trace_log, "%s/trace.log", g->dir);
+    live = g;
+    zcb_interrupt_on_kill(remove_live_dir);
     rc = write_guest_ram(g, b->buf);
     if (!rc && !migrate)
         rc = create_image(g, c->qemu_image);
@@ -516,6 +536,8 @@ static void release(struct zcb_bench *b)
     struct guest *g = b->priv;
     if (!g)
         return;
+    zcb_interrupt_on_kill(NULL);
+    live = NULL;
     zcq_vm_stop(&g->vm);
     zcq_drain_close(g->drain);
     if (g->ram_on_disk)

@@ -4,6 +4,7 @@
  * real QEMU. */
 #include <dirent.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -109,6 +110,46 @@ static void a_qemu_not_answering_version_is_given_up(void **state)
     csv_free(c);
 }
 
+/* Whether a working directory of zcbench's on /dev/shm holds a migration
+ * socket (QEMU is up and the drain listening). */
+static bool migration_socket_up(void)
+{
+    DIR *d = opendir("/dev/shm");
+    bool up = false;
+    struct dirent *e;
+    while (d && !up && (e = readdir(d))) {
+        char path[300];
+        snprintf(path, sizeof path, "/dev/shm/%s/migrate.sock", e->d_name);
+        up = strncmp(e->d_name, "zcbench-qemu-", 13) == 0 && access(path, F_OK) == 0;
+    }
+    if (d)
+        closedir(d);
+    return up;
+}
+
+/* The second signal kills zcbench at once: the working directory and the
+ * migration socket in it were left on /dev/shm. */
+static void a_second_signal_in_a_stuck_migration_leaves_nothing(void **state)
+{
+    (void)state;
+    int dirs = shm_dirs();
+    setenv("FAKE_QEMU", "migrate-hang", 1);
+    pid_t pid = spawn_zcbench(bin, ARGS("--workload", "migrate", "--backend", "qemu", "--mem", "4M", "--reps",
+                                        "1", "--min-time", "0", "--qemu", arg2, "--output", "qf-kill.csv"));
+    unsetenv("FAKE_QEMU");
+    assert_true(pid > 0);
+    struct timespec pause = {0, 10 * 1000 * 1000};
+    for (int i = 0; i < 3000 && !migration_socket_up(); i++)
+        nanosleep(&pause, NULL);
+    assert_true(migration_socket_up());
+    nanosleep(&(struct timespec){0, 300 * 1000 * 1000}, NULL); /* into the pass */
+    assert_int_equal(kill(pid, SIGTERM), 0);
+    nanosleep(&pause, NULL);
+    assert_int_equal(kill(pid, SIGTERM), 0);
+    assert_int_equal(wait_status(pid, NULL), 128 + SIGTERM);
+    assert_int_equal(shm_dirs(), dirs);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -127,6 +168,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(a_qemu_failing_at_startup_is_named),
         cmocka_unit_test(a_qemu_speaking_no_qmp_is_named_and_stopped),
         cmocka_unit_test(a_qemu_not_answering_version_is_given_up),
+        cmocka_unit_test(a_second_signal_in_a_stuck_migration_leaves_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
