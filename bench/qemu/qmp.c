@@ -13,6 +13,10 @@
 #include "cpu/tsc.h"
 #include "dsa/error.h"
 
+/* QEMU's replies here are a few KiB at most: a longer line is not QMP, and
+ * waiting for its end would hold the whole stream in memory. */
+#define LINE_MAX_BYTES (1u << 20)
+
 int zcq_qmp_connect(struct zcq_qmp *q, const char *path)
 {
     memset(q, 0, sizeof *q);
@@ -78,6 +82,8 @@ static int next_message(struct zcq_qmp *q, uint64_t deadline, json_object **msg)
             q->tick(q->tick_ctx);
         if (n <= 0)
             continue;
+        if (q->in_len >= LINE_MAX_BYTES)
+            return zc_fail(EPROTO, "QMP: QEMU sent a line longer than %u MiB (not QMP)", LINE_MAX_BYTES >> 20);
         if (q->in_cap - q->in_len < 4096) {
             size_t cap = q->in_cap ? 2 * q->in_cap : 16384;
             char *in = realloc(q->in, cap);

@@ -10,6 +10,7 @@ fails:
   exit            exits with status 3 at startup
   version-hang    never answers --version
   garbage         sends a line that is not JSON instead of the greeting
+  endless         sends a line that never ends instead of the greeting
   die-at=N        exits (status 1) on the Nth migrate command
   migrate-hang    accepts migrate and never completes it
 """
@@ -73,6 +74,8 @@ def main():
         out.write("this is not QMP\n")
         out.flush()
         time.sleep(3600)
+    while mode == "endless":
+        conn.sendall(b"x" * 65536)
     send({"QMP": {"version": {"qemu": {"major": 7, "minor": 2, "micro": 0}}, "capabilities": []}})
     migrations = 0
     status = "prelaunch"

@@ -101,6 +101,17 @@ static void a_qemu_speaking_no_qmp_is_named_and_stopped(void **state)
     csv_free(c);
 }
 
+/* zcbench kept it all, waiting for the line's end, until the startup
+ * timeout (a minute; hundreds of MiB from this script). */
+static void a_qemu_sending_an_endless_line_is_cut_off(void **state)
+{
+    (void)state;
+    struct csv *c = run_fake("endless", "1", 1, "failed: QMP: QEMU sent a line longer than 1 MiB (not QMP) "
+                                                "(waiting for QEMU's greeting)");
+    assert_int_equal(csv_count(c, "backend", "cpu:u64"), 1);
+    csv_free(c);
+}
+
 /* It hung zcbench for good. */
 static void a_qemu_not_answering_version_is_given_up(void **state)
 {
@@ -168,6 +179,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(a_qemu_failing_at_startup_is_named),
         cmocka_unit_test(a_qemu_speaking_no_qmp_is_named_and_stopped),
         cmocka_unit_test(a_qemu_not_answering_version_is_given_up),
+        cmocka_unit_test(a_qemu_sending_an_endless_line_is_cut_off),
         cmocka_unit_test(a_second_signal_in_a_stuck_migration_leaves_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
