@@ -13,6 +13,8 @@ fails:
   endless         sends a line that never ends instead of the greeting
   die-at=N        exits (status 1) on the Nth migrate command
   migrate-hang    accepts migrate and never completes it
+FAKE_QEMU_DIRS names a file where it adds the directory of its guest RAM
+(zcbench's working directory), for the test to see it gone.
 """
 import json
 import os
@@ -53,11 +55,14 @@ def main():
             time.sleep(3600)
         print("QEMU emulator version 7.2.0 (fake)")
         return 0
+    ram = suboption(option("-object"), "mem-path")
+    if "FAKE_QEMU_DIRS" in os.environ:
+        with open(os.environ["FAKE_QEMU_DIRS"], "a") as f:
+            f.write(os.path.dirname(ram) + "\n")
     if mode == "exit":
         print("fake qemu: failing at startup", file=sys.stderr)
         return 3
     die_at = int(mode[len("die-at="):]) if mode.startswith("die-at=") else 0
-    ram = suboption(option("-object"), "mem-path")
     qmp_path = option("-qmp").split(",")[0][len("unix:"):]
     server = socket.socket(socket.AF_UNIX)
     server.bind(qmp_path)

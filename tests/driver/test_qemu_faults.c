@@ -2,7 +2,6 @@
  * its case ends with one line naming the failure, the other cases go on,
  * zcbench neither crashes nor hangs, and nothing is left behind. Needs no
  * real QEMU. */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdbool.h>
 #include <signal.h>
@@ -23,17 +22,24 @@
 
 static struct run_result r;
 
-/* zcbench's working directories on /dev/shm now. */
-static int shm_dirs(void)
+#define DIRS_LOG "qf-dirs.log"
+
+/* The fake logs zcbench's working directories (FAKE_QEMU_DIRS): each is
+ * gone. Other runs of zcbench on the host have theirs on /dev/shm too. */
+static void start_dirs_log(void)
 {
-    DIR *d = opendir("/dev/shm");
-    int n = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d)))
-        n += strncmp(e->d_name, "zcbench-qemu-", 13) == 0;
-    if (d)
-        closedir(d);
-    return n;
+    unlink(DIRS_LOG);
+    setenv("FAKE_QEMU_DIRS", DIRS_LOG, 1);
+}
+
+static void assert_dirs_gone(void)
+{
+    unsetenv("FAKE_QEMU_DIRS");
+    char *log = read_file(DIRS_LOG, NULL);
+    for (char *dir = log ? strtok(log, "\n") : NULL; dir; dir = strtok(NULL, "\n"))
+        if (access(dir, F_OK) == 0)
+            fail_msg("zcbench left %s behind", dir);
+    free(log);
 }
 
 /* A migrate run of QEMU (the fake, FAKE_QEMU=mode) and the model beside it. */
@@ -41,7 +47,8 @@ static struct csv *run_fake(const char *mode, const char *reps, int status, cons
 {
     setenv("FAKE_QEMU", mode, 1);
     unlink("qf.csv");
-    int dirs = shm_dirs();
+    unlink("qf.samples.csv");
+    start_dirs_log();
     run_zcbench(bin, ARGS("--workload", "migrate", "--backend", "qemu", "--backend", "cpu:u64", "--mem", "4M",
                           "--zero-ratio", "0.5", "--reps", reps, "--min-time", "0", "--qemu", arg2, "--quiet",
                           "--output", "qf.csv"),
@@ -50,7 +57,7 @@ static struct csv *run_fake(const char *mode, const char *reps, int status, cons
     if (r.status != status || (expect && !strstr(r.err, expect)))
         fail_msg("FAKE_QEMU=%s: zcbench exited %d (expected %d and '%s'): %s", mode, r.status, status,
                  expect ? expect : "", r.err);
-    assert_int_equal(shm_dirs(), dirs);
+    assert_dirs_gone();
     struct csv *c = csv_read("qf.csv");
     assert_non_null(c);
     return c;
@@ -121,21 +128,15 @@ static void a_qemu_not_answering_version_is_given_up(void **state)
     csv_free(c);
 }
 
-/* Whether a working directory of zcbench's on /dev/shm holds a migration
+/* Whether the working directory the fake logged holds the migration
  * socket (QEMU is up and the drain listening). */
 static bool migration_socket_up(void)
 {
-    DIR *d = opendir("/dev/shm");
-    bool up = false;
-    struct dirent *e;
-    while (d && !up && (e = readdir(d))) {
-        char path[300];
-        snprintf(path, sizeof path, "/dev/shm/%s/migrate.sock", e->d_name);
-        up = strncmp(e->d_name, "zcbench-qemu-", 13) == 0 && access(path, F_OK) == 0;
-    }
-    if (d)
-        closedir(d);
-    return up;
+    char *log = read_file(DIRS_LOG, NULL), path[300] = "";
+    if (log && strchr(log, '\n'))
+        snprintf(path, sizeof path, "%.*s/migrate.sock", (int)strcspn(log, "\n"), log);
+    free(log);
+    return path[0] && access(path, F_OK) == 0;
 }
 
 /* The second signal kills zcbench at once: the working directory and the
@@ -143,7 +144,7 @@ static bool migration_socket_up(void)
 static void a_second_signal_in_a_stuck_migration_leaves_nothing(void **state)
 {
     (void)state;
-    int dirs = shm_dirs();
+    start_dirs_log();
     setenv("FAKE_QEMU", "migrate-hang", 1);
     pid_t pid = spawn_zcbench(bin, ARGS("--workload", "migrate", "--backend", "qemu", "--mem", "4M", "--reps",
                                         "1", "--min-time", "0", "--qemu", arg2, "--output", "qf-kill.csv"));
@@ -158,7 +159,7 @@ static void a_second_signal_in_a_stuck_migration_leaves_nothing(void **state)
     nanosleep(&pause, NULL);
     assert_int_equal(kill(pid, SIGTERM), 0);
     assert_int_equal(wait_status(pid, NULL), 128 + SIGTERM);
-    assert_int_equal(shm_dirs(), dirs);
+    assert_dirs_gone();
 }
 
 int main(int argc, char **argv)
