@@ -66,6 +66,7 @@ struct current {
     double *per_pass[M_COUNT + 1];
     size_t n_pass, cap_pass;
     unsigned n_samples;
+    bool written;               /* its row is in the CSV */
     double *latency;            /* [reps] */
     double *metrics[M_COUNT];   /* [reps] each */
 };
@@ -526,6 +527,20 @@ static double counter_of(const struct zc_gb_result *r, const char *name)
     return 0;
 }
 
+/* The repetitions a case finished before it failed are kept: its row says
+ * how many (reps) and why no more (note). */
+static void keep_finished_repetitions(struct current *cur, const struct zc_gb_result *r)
+{
+    const struct zcb_case *c = cur->c;
+    if (!c || cur->written || !cur->n_samples || !run_of(r, c))
+        return;
+    size_t used = strlen(cur->note);
+    snprintf(cur->note + used, sizeof cur->note - used, "%s%u of %u repetitions, then: %s", used ? "; " : "",
+             cur->n_samples, c->reps, r->error_message);
+    write_case(cur);
+    cur->written = true;
+}
+
 /* Repetitions arrive while their case is current: the harness measures one
  * case at a time, and Google Benchmark reports a case's runs before it starts
  * the next. */
@@ -545,6 +560,7 @@ static void on_report(const struct zc_gb_result *r, void *ctx)
             const struct zcb_workload_ops *ops = cur->bench.ops;
             run.stop = !(ops && ops->failure_is_local);
         }
+        keep_finished_repetitions(cur, r);
         return;
     }
     const struct zcb_case *c = cur->c;
@@ -556,6 +572,7 @@ static void on_report(const struct zc_gb_result *r, void *ctx)
         cur->metrics[m][i] = counter_of(r, metric_names[m]);
     if (cur->n_samples == c->reps) {
         write_case(cur);
+        cur->written = true;
         case_finished(c);
     }
 }

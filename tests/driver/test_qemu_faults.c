@@ -78,9 +78,18 @@ static void a_qemu_dying_mid_case_ends_only_that_case(void **state)
 {
     (void)state;
     struct csv *c = run_fake("die-at=3", "4", 1, "failed: QMP: QEMU closed the connection");
-    assert_int_equal(c->n_rows, 1 + 1);
+    assert_int_equal(c->n_rows, 1 + 2);
     assert_int_equal(csv_count(c, "backend", "cpu:u64"), 1);
+    /* the two repetitions it finished, kept and said to be two */
+    assert_int_equal(csv_count(c, "device", "qemu"), 1);
+    assert_int_equal(csv_count(c, "reps", "2"), 1);
+    size_t row = strcmp(c->cell[1][csv_col(c, "device")], "qemu") == 0 ? 1 : 2;
+    assert_non_null(strstr(c->cell[row][csv_col(c, "note")], "2 of 4 repetitions, then: QMP: QEMU closed"));
     csv_free(c);
+    struct csv *s = csv_read("qf.samples.csv");
+    assert_non_null(s);
+    assert_int_equal(s->n_rows, 1 + 2 + 4);
+    csv_free(s);
 }
 
 static void a_qemu_failing_at_startup_is_named(void **state)
