@@ -354,7 +354,7 @@ static void bench_fn(zc_gb_state *st, void *ctx)
             return;
         }
         if (prepare(c) != 0) {
-            skip(st, c, zc_last_error());
+            skip(st, c, zcb_interrupted() ? MSG_INTERRUPTED : zc_last_error());
             return;
         }
     }
@@ -366,7 +366,8 @@ static void bench_fn(zc_gb_state *st, void *ctx)
         double v[M_COUNT + 1];
         if (run_sample(b, cur->passes, &s) != 0 || b->ops->verify(b) != 0) {
             cur->prepared = false; /* the case's later repetitions are skipped */
-            skip(st, c, zc_last_error());
+            /* a pass that gave up at a Ctrl-C (QEMU's) is not a failure */
+            skip(st, c, zcb_interrupted() ? MSG_INTERRUPTED : zc_last_error());
             return;
         }
         sample_values(&s, (double)b->pages, cur->passes, v);

@@ -1,4 +1,5 @@
-/* Ctrl-C: the first SIGINT/SIGTERM lets the current case finish, then the run
+/* Ctrl-C: the first SIGINT/SIGTERM lets the current case finish (a QEMU
+ * case gives up its pass in progress, which may take minutes), then the run
  * stops with every finished row kept and its image files removed; a second
  * one removes them and kills as usual. A SIGINT ignored at start (a
  * background job of a script) stays ignored. */

@@ -311,7 +311,7 @@ static int prepare(struct zcb_bench *b, bool migrate)
     struct zcq_vm_config cfg = {.qemu = g->qemu, .ram_bytes = c->mem_bytes, .ram_path = g->ram,
                                 .image = migrate ? NULL : g->image, .qmp_path = g->qmp,
                                 .trace_log = migrate ? NULL : g->trace_log,
-                                .accel = accel_choices[g->cfg.accel],
+                                .accel = accel_choices[g->cfg.accel], .cancelled = zcb_interrupted,
                                 .timeout_ms = (int)(60000 + 10000 * gib)};
     g->timeout_ms = (int)(120000 + 60000 * gib);
     rc = zcq_vm_start(&g->vm, &cfg);
@@ -536,8 +536,6 @@ static void release(struct zcb_bench *b)
     struct guest *g = b->priv;
     if (!g)
         return;
-    zcb_interrupt_on_kill(NULL);
-    live = NULL;
     zcq_vm_stop(&g->vm);
     zcq_drain_close(g->drain);
     if (g->ram_on_disk)
@@ -549,6 +547,9 @@ static void release(struct zcb_bench *b)
         unlink(g->trace_log);
         rmdir(g->dir);
     }
+    /* only now: a second Ctrl-C while QEMU stops still finds the directory */
+    zcb_interrupt_on_kill(NULL);
+    live = NULL;
     zcq_trace_close(&g->trace);
     free(g);
     b->priv = NULL;

@@ -16,6 +16,7 @@
 /* QEMU's replies here are a few KiB at most: a longer line is not QMP, and
  * waiting for its end would hold the whole stream in memory. */
 #define LINE_MAX_BYTES (1u << 20)
+#define CANCEL_POLL_MS 100 /* how soon a wait sees it was cancelled */
 
 int zcq_qmp_connect(struct zcq_qmp *q, const char *path)
 {
@@ -69,11 +70,15 @@ static int next_message(struct zcq_qmp *q, uint64_t deadline, json_object **msg)
         int rc = take_line(q, msg);
         if (rc || *msg)
             return rc;
+        if (q->cancelled && q->cancelled())
+            return zc_fail(ECANCELED, "QMP: interrupted while waiting for QEMU");
         int left = remaining_ms(deadline);
         if (!left)
             return zc_fail(ETIMEDOUT, "QMP: no answer from QEMU in time");
         if (q->tick && left > q->tick_ms)
             left = q->tick_ms;
+        if (q->cancelled && left > CANCEL_POLL_MS)
+            left = CANCEL_POLL_MS;
         struct pollfd p = {.fd = q->fd, .events = POLLIN};
         int n = poll(&p, 1, left);
         if (n < 0 && errno != EINTR)

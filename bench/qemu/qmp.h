@@ -1,10 +1,12 @@
 /* A QMP client (QEMU Machine Protocol: JSON messages, one per line) on a
  * unix socket: commands, their replies, and the events that arrive in
  * between, kept until asked for. While it waits it calls `tick` every
- * tick_ms, so the caller can sample QEMU's threads during a long command. */
+ * tick_ms, so the caller can sample QEMU's threads during a long command,
+ * and gives up when `cancelled` says so (a Ctrl-C). */
 #ifndef ZCQ_QMP_H
 #define ZCQ_QMP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <json-c/json.h>
@@ -20,9 +22,10 @@ struct zcq_qmp {
     void (*tick)(void *ctx);
     void *tick_ctx;
     int tick_ms;
+    bool (*cancelled)(void);   /* NULL: never */
 };
 
-/* Connects to the socket at path: 0, -ENOENT/-ECONNREFUSED while nobody
+/* Connects to the socket at path (cancelled is NULL then): 0, -ENOENT/-ECONNREFUSED while nobody
  * listens yet (the caller retries), other -errno on failure. */
 int zcq_qmp_connect(struct zcq_qmp *q, const char *path);
 /* Reads the greeting and leaves negotiation mode (qmp_capabilities); the

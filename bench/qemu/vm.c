@@ -230,6 +230,8 @@ static int connect_qmp(struct zcq_vm *vm, const struct zcq_vm_config *c)
     for (;;) {
         if (exited(vm, c->qemu, &rc))
             return rc;
+        if (c->cancelled && c->cancelled())
+            return zc_fail(ECANCELED, "interrupted while %s started", c->qemu);
         rc = zcq_qmp_connect(&vm->qmp, c->qmp_path);
         if (!rc)
             break;
@@ -237,6 +239,7 @@ static int connect_qmp(struct zcq_vm *vm, const struct zcq_vm_config *c)
             return zc_fail(-rc, "%s (QEMU did not open its QMP socket)", zc_last_error());
         nanosleep(&(struct timespec){0, 10000000}, NULL);
     }
+    vm->qmp.cancelled = c->cancelled;
     int left = (int)((deadline - zc_now_ns()) / 1000000);
     rc = zcq_qmp_handshake(&vm->qmp, left > 1000 ? left : 1000, NULL);
     if (rc && exited(vm, c->qemu, &rc))
@@ -284,6 +287,7 @@ void zcq_vm_stop(struct zcq_vm *vm)
 {
     if (vm->pid > 0) {
         /* A QEMU that does not answer quit is not waited for. */
+        vm->qmp.cancelled = NULL;
         bool quit = vm->qmp.fd >= 0 && zcq_qmp_call(&vm->qmp, "quit", NULL, NULL, 2000) == 0;
         int st;
         uint64_t deadline = zc_now_ns() + (quit ? 10000000000ull : 0);

@@ -35,6 +35,7 @@ struct zcq_vm_config {
     const char *trace_log; /* where QEMU logs its savevm trace events (trace.h); NULL: none */
     const char *accel;     /* "auto" (KVM, else TCG), "kvm" or "tcg" */
     int timeout_ms;        /* for startup (guest RAM is preallocated then) */
+    bool (*cancelled)(void); /* true: the startup and every QMP wait give up; NULL: never */
 };
 
 struct zcq_vm {
@@ -43,7 +44,8 @@ struct zcq_vm {
     bool kvm;              /* the accelerator QEMU runs on: KVM, else TCG */
 };
 
-/* Starts QEMU and connects QMP. On failure nothing is left running. */
+/* Starts QEMU and connects QMP (-ECANCELED when cancelled). On failure
+ * nothing is left running. */
 int zcq_vm_start(struct zcq_vm *vm, const struct zcq_vm_config *cfg);
 /* quit through QMP, then SIGKILL if QEMU has not exited within 10 s, or at
  * once when it did not answer quit. */

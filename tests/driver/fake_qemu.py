@@ -12,7 +12,7 @@ fails:
   garbage         sends a line that is not JSON instead of the greeting
   endless         sends a line that never ends instead of the greeting
   die-at=N        exits (status 1) on the Nth migrate command
-  migrate-hang    accepts migrate and never completes it
+  hang-at=N       accepts the Nth migrate and never completes it
 FAKE_QEMU_DIRS names a file where it adds the directory of its guest RAM
 (zcbench's working directory), for the test to see it gone.
 """
@@ -63,6 +63,7 @@ def main():
         print("fake qemu: failing at startup", file=sys.stderr)
         return 3
     die_at = int(mode[len("die-at="):]) if mode.startswith("die-at=") else 0
+    hang_at = int(mode[len("hang-at="):]) if mode.startswith("hang-at=") else 0
     qmp_path = option("-qmp").split(",")[0][len("unix:"):]
     server = socket.socket(socket.AF_UNIX)
     server.bind(qmp_path)
@@ -104,7 +105,7 @@ def main():
             if migrations == die_at:
                 return 1
             send({"return": {}})
-            if mode == "migrate-hang":
+            if migrations == hang_at:
                 continue
             uri = json.loads(line)["arguments"]["uri"]
             with socket.socket(socket.AF_UNIX) as s:

@@ -148,22 +148,54 @@ static bool migration_socket_up(void)
     return path[0] && access(path, F_OK) == 0;
 }
 
-/* The second signal kills zcbench at once: the working directory and the
- * migration socket in it were left on /dev/shm. */
-static void a_second_signal_in_a_stuck_migration_leaves_nothing(void **state)
+/* zcbench migrating through the fake, stuck in the pass `hang` says; once
+ * it is (well) into it. */
+static pid_t spawn_stuck(const char *hang, const char *reps)
 {
-    (void)state;
+    unlink("qf-stuck.csv");
+    unlink("qf-stuck.samples.csv");
     start_dirs_log();
-    setenv("FAKE_QEMU", "migrate-hang", 1);
+    setenv("FAKE_QEMU", hang, 1);
     pid_t pid = spawn_zcbench(bin, ARGS("--workload", "migrate", "--backend", "qemu", "--mem", "4M", "--reps",
-                                        "1", "--min-time", "0", "--qemu", arg2, "--output", "qf-kill.csv"));
+                                        reps, "--min-time", "0", "--qemu", arg2, "--output", "qf-stuck.csv"));
     unsetenv("FAKE_QEMU");
     assert_true(pid > 0);
     struct timespec pause = {0, 10 * 1000 * 1000};
     for (int i = 0; i < 3000 && !migration_socket_up(); i++)
         nanosleep(&pause, NULL);
     assert_true(migration_socket_up());
-    nanosleep(&(struct timespec){0, 300 * 1000 * 1000}, NULL); /* into the pass */
+    nanosleep(&(struct timespec){0, 500 * 1000 * 1000}, NULL); /* into the pass */
+    return pid;
+}
+
+/* The first signal waited for the stuck pass's timeout (two minutes and
+ * more); now the pass gives up, the finished repetitions are kept. */
+static void a_signal_in_a_stuck_migration_ends_it_keeping_what_finished(void **state)
+{
+    (void)state;
+    pid_t pid = spawn_stuck("hang-at=3", "4");
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(kill(pid, SIGTERM), 0);
+    assert_int_equal(wait_status(pid, NULL), 130);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_true(t1.tv_sec - t0.tv_sec < 8);
+    assert_dirs_gone();
+    struct csv *c = csv_read("qf-stuck.csv");
+    assert_non_null(c);
+    assert_int_equal(c->n_rows, 1 + 1);
+    assert_string_equal(c->cell[1][csv_col(c, "reps")], "2");
+    assert_non_null(strstr(c->cell[1][csv_col(c, "note")], "2 of 4 repetitions, then: interrupted"));
+    csv_free(c);
+}
+
+/* The second signal kills zcbench at once: the working directory and the
+ * migration socket in it were left on /dev/shm. */
+static void a_second_signal_in_a_stuck_migration_leaves_nothing(void **state)
+{
+    (void)state;
+    pid_t pid = spawn_stuck("hang-at=1", "1");
+    struct timespec pause = {0, 10 * 1000 * 1000};
     assert_int_equal(kill(pid, SIGTERM), 0);
     nanosleep(&pause, NULL);
     assert_int_equal(kill(pid, SIGTERM), 0);
@@ -191,6 +223,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(a_qemu_not_answering_version_is_given_up),
         cmocka_unit_test(a_qemu_sending_an_endless_line_is_cut_off),
         cmocka_unit_test(a_second_signal_in_a_stuck_migration_leaves_nothing),
+        cmocka_unit_test(a_signal_in_a_stuck_migration_ends_it_keeping_what_finished),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
