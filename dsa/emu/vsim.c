@@ -12,6 +12,7 @@
 struct zc_vsim_job {
     struct zc_vsim_job *next; /* the WQ's queue */
     struct zc_vsim_wq *wq;
+    uint64_t seq;             /* its arrival's rank in its WQ */
     bool ready, batch, drain;
     unsigned n;
     struct zc_vsim_work *m;   /* [n] */
@@ -37,8 +38,8 @@ struct zc_vsim_wq {
     struct zc_vsim_dev *dev;
     struct zc_vsim_wq *next;  /* the device's */
     unsigned size, queued;
+    uint64_t arrived;
     struct zc_vsim_job *head, *tail;
-    unsigned on_engines;      /* its jobs that engines hold */
     double last_visible;      /* the latest record time of its finished jobs */
 };
 
@@ -163,6 +164,7 @@ struct zc_vsim_job *zc_vsim_arrive(struct zc_vsim_wq *w)
     if (!j)
         return NULL;
     j->wq = w;
+    j->seq = w->arrived++;
     if (w->tail)
         w->tail->next = j;
     else
@@ -287,7 +289,6 @@ static void job_done(struct zc_vsim *s, struct engine *e)
     if (j->batch)
         set_visible(s, j->batch_rec, j->last_visible);
     j->wq->last_visible = fmax(j->wq->last_visible, j->last_visible);
-    j->wq->on_engines--;
     e->job = NULL;
     e->free_at = s->now;
     free_job(j);
@@ -338,12 +339,24 @@ static void phase_done(struct zc_vsim *s, struct engine *e)
     }
 }
 
+/* Whether an engine still holds a descriptor of the DRAIN's WQ that came
+ * before it (the WQ's queue holds only later ones). */
+static bool earlier_work_running(const struct zc_vsim_job *drain)
+{
+    const struct zc_vsim_dev *d = drain->wq->dev;
+    for (unsigned i = 0; i < d->n_engines; i++) {
+        const struct zc_vsim_job *j = d->eng[i].job;
+        if (j && j->wq == drain->wq && j->seq < drain->seq)
+            return true;
+    }
+    return false;
+}
+
 static bool phase_over(const struct zc_vsim *s, const struct engine *e)
 {
     switch (e->phase) {
     case TRANSFER: return e->left <= 0;
-    /* Every earlier descriptor of the WQ is done: only the DRAIN is left. */
-    case DRAINING: return e->job->wq->on_engines == 1;
+    case DRAINING: return !earlier_work_running(e->job);
     default: return e->until <= s->now + EPS_NS;
     }
 }
@@ -364,7 +377,6 @@ static struct zc_vsim_job *take(struct zc_vsim_dev *d)
             if (!w->head)
                 w->tail = NULL;
             w->queued--;
-            w->on_engines++;
             d->rr = after;
             return j;
         }

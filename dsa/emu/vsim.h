@@ -21,7 +21,8 @@
  *   transfer, + what partial_lat_ns adds beside the write-back when it
  *   wrote lines in part) after its engine is done; that latency does not
  *   occupy the engine. A BATCH's record follows its last member's.
- * - A DRAIN completes once every earlier descriptor of its WQ has. */
+ * - A DRAIN completes once every earlier descriptor of its WQ has, not
+ *   waiting for later ones other engines took beside it. */
 #ifndef ZC_DSA_EMU_VSIM_H
 #define ZC_DSA_EMU_VSIM_H
 

@@ -278,6 +278,42 @@ static void transfers_end_late_in_a_long_run(void **state)
     zc_vsim_free(s);
 }
 
+/* Two DRAINs of one WQ taken by two engines at once: each waits only for
+ * the descriptors before it, so neither waits for the other (they once
+ * held their engines forever). */
+static void drains_taken_together_both_complete(void **state)
+{
+    (void)state;
+    struct zc_vsim *s = zc_vsim_new(nothing, NULL);
+    struct zc_vsim_dev *d = zc_vsim_dev_new(s, &prof, 3);
+    struct zc_vsim_wq *w = zc_vsim_wq_new(d, 8);
+    struct zc_vsim_rec *r = rec(), *dr[2] = {rec(), rec()}, *after = rec();
+    struct zc_vsim_work m = compval(4000, r);
+    arrive(w, &m, 1, false, NULL);
+    for (int i = 0; i < 2; i++) {
+        struct zc_vsim_job *j = zc_vsim_arrive(w);
+        struct zc_vsim_work none = {.rec = dr[i]};
+        assert_int_equal(zc_vsim_job_ready(j, &none, 1, false, true, NULL), 0);
+    }
+    zc_vsim_advance(s, ZC_VSIM_NEVER, NULL);
+    assert_true(r->visible_ns == 25 + 4000 + 400);
+    for (int i = 0; i < 2; i++)
+        assert_true(dr[i]->visible_ns == r->visible_ns);
+    /* Their engines are free again: a later descriptor runs on one. */
+    zc_vsim_advance(s, 1e5, NULL);
+    m = compval(1000, after);
+    arrive(w, &m, 1, false, NULL);
+    zc_vsim_advance(s, ZC_VSIM_NEVER, NULL);
+    assert_true(fabs(after->visible_ns - (1e5 + 25 + 1000 + 400)) < 1e-6);
+    zc_vsim_wq_free(w);
+    zc_vsim_dev_put(d);
+    zc_vsim_free(s);
+    free(r);
+    free(dr[0]);
+    free(dr[1]);
+    free(after);
+}
+
 /* Through the projected WQ, on simulated time with the test's own work not
  * counted: ENQCMD stalls the submitting core per descriptor; a DRAIN
  * completes after everything before it; a compare that finds a difference
@@ -457,6 +493,7 @@ int main(void)
         cmocka_unit_test(partly_written_lines_are_a_destinations_ends),
         cmocka_unit_test(partly_written_lines_merge_one_at_a_time),
         cmocka_unit_test(transfers_end_late_in_a_long_run),
+        cmocka_unit_test(drains_taken_together_both_complete),
         cmocka_unit_test(the_projected_wq_on_simulated_time),
         cmocka_unit_test(own_work_counts_only_with_a_projected_wq_open),
         cmocka_unit_test(threads_share_a_device_in_simulated_time),
