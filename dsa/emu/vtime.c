@@ -63,30 +63,49 @@ void vt_moved(void) { pthread_cond_broadcast(&world.moved); }
 double vt_now(const struct vthread *t) { return now_of(t); }
 void vt_spend(struct vthread *t, double ns) { set_now(t, now_of(t) + ns); }
 
-static void record_done(struct zc_vsim_rec *r, void *ctx)
+static void unlink_record(struct vthread *t, struct zc_vsim_rec *r, struct zc_vsim_rec *prev)
 {
-    (void)ctx;
-    const struct vthread *t = r->owner;
-    if (t->waiting == r)
-        world.floor_known = true;
+    if (prev)
+        prev->next = r->next;
+    else
+        t->pending = r->next;
+    if (t->last == r)
+        t->last = prev;
+    free(r);
 }
 
-/* With the lock: the thread's records go, and so does the thread once it
- * ended and closed its last WQ. */
+/* With the lock: once the thread ended and closed its last WQ, its records
+ * go (nobody publishes them), and then the thread. The simulation still
+ * holds those whose time it has not told: they, and the thread, go when it
+ * tells it (record_done). */
 static void release_thread(struct vthread *t)
 {
     if (!t->exited || t->open_wqs)
+        return;
+    for (struct zc_vsim_rec *r = t->pending, *prev = NULL, *next; r; r = next) {
+        next = r->next;
+        if (r->visible_ns < ZC_VSIM_NEVER)
+            unlink_record(t, r, prev);
+        else
+            prev = r;
+    }
+    if (t->pending)
         return;
     struct vthread **link = &world.threads;
     while (*link != t)
         link = &(*link)->next;
     *link = t->next;
-    while (t->pending) {
-        struct zc_vsim_rec *r = t->pending;
-        t->pending = r->next;
-        free(r);
-    }
     free(t);
+}
+
+/* The simulation's last word on r: it may go now. */
+static void record_done(struct zc_vsim_rec *r, void *ctx)
+{
+    (void)ctx;
+    struct vthread *t = r->owner;
+    if (t->waiting == r)
+        world.floor_known = true;
+    release_thread(t);
 }
 
 static void forget_thread(void *arg)
@@ -260,26 +279,24 @@ struct zc_vsim_rec *vt_record(struct vthread *t, const void *wq, struct dsa_comp
     return r;
 }
 
-static void unlink_record(struct vthread *t, struct zc_vsim_rec *r, struct zc_vsim_rec *prev)
-{
-    if (prev)
-        prev->next = r->next;
-    else
-        t->pending = r->next;
-    if (t->last == r)
-        t->last = prev;
-    free(r);
-}
-
+/* A record its thread waits for is left to the waiter, as one that never
+ * comes (the wait ends at its deadline, and frees it). */
 void vt_forget(const void *wq)
 {
     for (struct vthread *t = world.threads; t; t = t->next) {
         for (struct zc_vsim_rec *r = t->pending, *prev = NULL, *next; r; r = next) {
             next = r->next;
-            if (r->wq == wq)
-                unlink_record(t, r, prev);
-            else
+            if (r->wq != wq) {
                 prev = r;
+            } else if (t->waiting == r) {
+                r->wq = NULL;
+                r->visible_ns = ZC_VSIM_NEVER;
+                r->next = NULL;
+                t->last = t->last == r ? prev : t->last;
+                *(prev ? &prev->next : &t->pending) = next;
+            } else {
+                unlink_record(t, r, prev);
+            }
         }
     }
 }
@@ -353,6 +370,7 @@ static int sim_wait(const volatile struct dsa_completion_record *cr, uint64_t ti
     double deadline = now_of(t) + (double)timeout_ns;
     if (r)
         await(t, r, deadline);
+    bool forgotten = r && !r->wq; /* its WQ closed while it waited (vt_forget) */
     if (!status && (!r || r->visible_ns > deadline)) {
         set_now(t, deadline); /* never, or not within the timeout */
         status = -ETIMEDOUT;
@@ -361,6 +379,8 @@ static int sim_wait(const volatile struct dsa_completion_record *cr, uint64_t ti
         publish_due(t);
         status = __atomic_load_n(&cr->status, __ATOMIC_ACQUIRE);
     }
+    if (forgotten)
+        free(r);
     vt_unlock();
     vt_mark(t);
     return status < 0 ? status : status & DSA_COMP_STATUS_MASK;

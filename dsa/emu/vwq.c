@@ -164,9 +164,9 @@ static int vwq_submit(struct zc_dsa_wq *wq, const struct dsa_hw_desc *desc)
     return rc;
 }
 
-static void vwq_free(struct vwq *v)
+/* With the lock: the WQ leaves the simulation, and its device with its last. */
+static void leave_device(struct vwq *v)
 {
-    vt_lock();
     zc_vsim_wq_free(v->sim);
     if (v->shared && --v->shared->wqs == 0) {
         struct named_dev **link = &named;
@@ -178,18 +178,19 @@ static void vwq_free(struct vwq *v)
     } else if (!v->shared && v->dev) {
         zc_vsim_dev_put(v->dev);
     }
-    vt_unlock();
-    free(v);
 }
 
 static void vwq_close(struct zc_dsa_wq *wq)
 {
     struct vwq *v = wq->impl;
+    struct vthread *opener = v->opener;
+    /* Its records and the jobs that point at them go in one step: another
+     * thread advancing the simulation in between would tell a freed one. */
     vt_lock();
     vt_forget(v);
+    leave_device(v);
     vt_unlock();
-    struct vthread *opener = v->opener;
-    vwq_free(v);
+    free(v);
     vt_wq_closed(opener);
 }
 
@@ -249,9 +250,11 @@ int zc_emu_virtual_open(struct zc_dsa_wq *wq, const struct zc_emu_cfg *cfg)
     int rc = find_device(v);
     if (!rc && !(v->sim = zc_vsim_wq_new(v->dev, cfg->wq_size)))
         rc = zc_fail(ENOMEM, "emu: out of memory for a WQ");
+    if (rc)
+        leave_device(v);
     vt_unlock();
     if (rc) {
-        vwq_free(v);
+        free(v);
         return rc;
     }
     wq->ops = &vwq_ops;

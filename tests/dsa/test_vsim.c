@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -29,6 +30,11 @@ static const struct zc_emu_profile prof = {
     .write_lat_ns = 40, .ramp_ns = 0, .ramp_bytes = 0, .fault_ns = 500,
     .partial_ns = 500, .partial_lat_ns = 60,
 };
+
+/* The same, through a projected WQ's spec (a ramp too short to count). */
+#define ROUND_WQ                                                                                  \
+    "emu:clock=virtual,engines=1,enqcmd_ns=100,movdir_ns=10,desc_ns=20,buffer_ns=5,"              \
+    "engine_gbps=1,device_gbps=2,lat_ns=300,read_lat_ns=100,ramp_ns=0.001,ramp_bytes=1e-9"
 
 static void nothing(struct zc_vsim_rec *r, void *ctx) { (void)r, (void)ctx; }
 
@@ -323,11 +329,7 @@ static void the_projected_wq_on_simulated_time(void **state)
     (void)state;
     zc_dsa_sim_measure_own_work(false);
     struct zc_dsa_wq *wq;
-    assert_int_equal(zc_dsa_wq_open("emu:clock=virtual,mode=shared,engines=1,wq_size=64,"
-                                    "enqcmd_ns=100,desc_ns=20,buffer_ns=5,engine_gbps=1,"
-                                    "device_gbps=2,lat_ns=300,read_lat_ns=100,ramp_ns=0.001,"
-                                    "ramp_bytes=1e-9",
-                                    &wq),
+    assert_int_equal(zc_dsa_wq_open(ROUND_WQ ",mode=shared,wq_size=64", &wq),
                      0);
     struct zc_dsa_waiter wt = {.policy = ZC_WAIT_SPIN, .timeout_ns = 1000000000};
     zc_dsa_waiter_use(&wt, wq);
@@ -481,6 +483,121 @@ static void threads_share_a_device_in_simulated_time(void **state)
     pthread_barrier_destroy(&joined);
 }
 
+static struct dsa_hw_desc compval_desc(const void *src, uint32_t bytes,
+                                       struct dsa_completion_record *cr)
+{
+    struct dsa_hw_desc d;
+    memset(&d, 0, sizeof d);
+    d.opcode = DSA_OPCODE_COMPVAL;
+    d.flags = IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR;
+    d.src_addr = (uintptr_t)src;
+    d.xfer_size = bytes;
+    d.completion_addr = (uintptr_t)cr;
+    return d;
+}
+
+/* One thread submits to a WQ another opened and ends before its
+ * descriptor is done: the device still runs it (the other thread's
+ * descriptor queues behind it) and nothing of the ended thread is touched
+ * afterwards (its records were once freed under the simulation). */
+struct submitter {
+    struct zc_dsa_wq *wq;
+    const uint8_t *src;
+    uint32_t bytes;
+    struct dsa_completion_record *cr;
+    uint64_t at; /* simulated time it submits at */
+    int rc;
+};
+
+static void *submit_then_leave(void *arg)
+{
+    struct submitter *sb = arg;
+    zc_dsa_sim_measure_own_work(false);
+    zc_dsa_sim_resume(sb->at);
+    struct dsa_hw_desc d = compval_desc(sb->src, sb->bytes, sb->cr);
+    sb->rc = zc_dsa_wq_submit(sb->wq, &d);
+    return NULL;
+}
+
+static void a_thread_may_end_before_its_descriptors(void **state)
+{
+    (void)state;
+    zc_dsa_sim_measure_own_work(false);
+    static const uint8_t zeros[4000];
+    static struct dsa_completion_record theirs, mine __attribute__((aligned(32)));
+    memset(&mine, 0, sizeof mine);
+    struct zc_dsa_wq *wq;
+    assert_int_equal(zc_dsa_wq_open(ROUND_WQ ",mode=shared", &wq), 0);
+    uint64_t t0 = zc_dsa_sim_now_ns();
+    struct submitter sb = {.wq = wq, .src = zeros, .bytes = sizeof zeros, .cr = &theirs, .at = t0};
+    zc_dsa_sim_pause(); /* it waits for the other thread, which must not wait for it */
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, submit_then_leave, &sb), 0);
+    pthread_join(th, NULL);
+    assert_int_equal(sb.rc, 0);
+    struct zc_dsa_waiter wt = {.policy = ZC_WAIT_SPIN, .timeout_ns = 1000000000};
+    zc_dsa_waiter_use(&wt, wq);
+    struct dsa_hw_desc d = compval_desc(zeros, sizeof zeros, &mine);
+    assert_int_equal(zc_dsa_wq_submit(wq, &d), 0);
+    assert_int_equal(zc_dsa_wait(&wt, &mine), DSA_COMP_SUCCESS);
+    assert_true(zc_dsa_sim_now_ns() - t0 >= 2 * 4000 + 400); /* after theirs */
+    zc_dsa_wq_close(wq);
+    zc_dsa_sim_measure_own_work(true);
+}
+
+/* A thread waits for a record whose WQ another thread closes: the record
+ * will never come, so the wait ends at its simulated deadline with
+ * -ETIMEDOUT (the record was once freed under the waiter). The closing
+ * thread holds simulated time where the record is not known yet (a 1 MB
+ * compare takes 1 ms), so the waiter is blocked when it closes. */
+struct waiter_arg {
+    struct zc_dsa_wq *wq;
+    const uint8_t *src;
+    pthread_barrier_t *submitted;
+    int rc;
+};
+
+static void *submit_and_wait(void *arg)
+{
+    struct waiter_arg *wa = arg;
+    zc_dsa_sim_measure_own_work(false);
+    static struct dsa_completion_record cr __attribute__((aligned(32)));
+    struct dsa_hw_desc d = compval_desc(wa->src, 1 << 20, &cr);
+    struct zc_dsa_waiter wt = {.policy = ZC_WAIT_SPIN, .timeout_ns = 10000000};
+    zc_dsa_waiter_use(&wt, wa->wq);
+    int rc = zc_dsa_wq_submit(wa->wq, &d);
+    pthread_barrier_wait(wa->submitted);
+    wa->rc = rc ? rc : zc_dsa_wait(&wt, &cr);
+    return NULL;
+}
+
+static void a_wait_on_a_wq_closed_meanwhile_times_out(void **state)
+{
+    (void)state;
+    zc_dsa_sim_measure_own_work(false);
+    uint8_t *src = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(src != MAP_FAILED);
+    memset(src, 0, 1 << 20);
+    struct zc_dsa_wq *wq;
+    assert_int_equal(zc_dsa_wq_open(ROUND_WQ ",mode=shared", &wq), 0);
+    zc_dsa_sim_now_ns(); /* in simulated time from here ... */
+    zc_dsa_sim_spend(100000); /* ... and 100 us on */
+    pthread_barrier_t submitted;
+    pthread_barrier_init(&submitted, NULL, 2);
+    struct waiter_arg wa = {.wq = wq, .src = src, .submitted = &submitted};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, submit_and_wait, &wa), 0);
+    pthread_barrier_wait(&submitted);
+    struct timespec nap = {0, 50000000}; /* the waiter most likely waits by now */
+    nanosleep(&nap, NULL);
+    zc_dsa_wq_close(wq);
+    pthread_join(th, NULL);
+    assert_int_equal(wa.rc, -ETIMEDOUT);
+    pthread_barrier_destroy(&submitted);
+    munmap(src, 1 << 20);
+    zc_dsa_sim_measure_own_work(true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -497,6 +614,8 @@ int main(void)
         cmocka_unit_test(the_projected_wq_on_simulated_time),
         cmocka_unit_test(own_work_counts_only_with_a_projected_wq_open),
         cmocka_unit_test(threads_share_a_device_in_simulated_time),
+        cmocka_unit_test(a_thread_may_end_before_its_descriptors),
+        cmocka_unit_test(a_wait_on_a_wq_closed_meanwhile_times_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
