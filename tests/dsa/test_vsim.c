@@ -496,6 +496,59 @@ static struct dsa_hw_desc compval_desc(const void *src, uint32_t bytes,
     return d;
 }
 
+/* A full WQ in simulated time (one entry, its engine busy 4 us): a
+ * dedicated one loses the descriptor, whose record then never comes and
+ * the wait ends at its simulated deadline; a shared one refuses it
+ * (ENQCMD's retry), each try costing the core its round trip, until the
+ * engine takes the one before. */
+static void a_full_wq_drops_or_refuses_in_simulated_time(void **state)
+{
+    (void)state;
+    zc_dsa_sim_measure_own_work(false);
+    static const uint8_t zeros[4000];
+    static struct dsa_completion_record cr[3] __attribute__((aligned(32)));
+    struct zc_dsa_wq *wq;
+    assert_int_equal(zc_dsa_wq_open(ROUND_WQ ",mode=dedicated,wq_size=1", &wq), 0);
+    struct zc_dsa_waiter wt = {.policy = ZC_WAIT_SPIN, .timeout_ns = 1000000};
+    zc_dsa_waiter_use(&wt, wq);
+    for (int i = 0; i < 3; i++) { /* the engine takes the first, the WQ holds the second */
+        struct dsa_hw_desc d = compval_desc(zeros, sizeof zeros, &cr[i]);
+        assert_int_equal(zc_dsa_wq_submit(wq, &d), 0);
+    }
+    struct zc_dsa_wq_stats st;
+    zc_dsa_wq_stats(wq, &st);
+    assert_int_equal(st.dropped, 1);
+    assert_int_equal(zc_dsa_wait(&wt, &cr[1]), DSA_COMP_SUCCESS);
+    assert_int_equal(cr[0].status, DSA_COMP_SUCCESS);
+    uint64_t before = zc_dsa_sim_now_ns();
+    assert_int_equal(zc_dsa_wait(&wt, &cr[2]), -ETIMEDOUT);
+    assert_int_equal(zc_dsa_sim_now_ns() - before, 1000000);
+    assert_int_equal(cr[2].status, 0);
+    zc_dsa_wq_close(wq);
+
+    memset(cr, 0, sizeof cr);
+    assert_int_equal(zc_dsa_wq_open(ROUND_WQ ",mode=shared,wq_size=1", &wq), 0);
+    zc_dsa_waiter_use(&wt, wq);
+    uint64_t t0 = zc_dsa_sim_now_ns();
+    unsigned refused = 0;
+    for (int i = 0; i < 3; i++) {
+        struct dsa_hw_desc d = compval_desc(zeros, sizeof zeros, &cr[i]);
+        int rc;
+        while ((rc = zc_dsa_wq_submit(wq, &d)) == -EAGAIN)
+            refused++;
+        assert_int_equal(rc, 0);
+    }
+    /* The third goes in once the engine takes the second, 4025 ns after
+     * the first: about 40 tries of 100 ns. */
+    uint64_t submitted = zc_dsa_sim_now_ns() - t0;
+    assert_true(submitted >= 4025 && submitted <= 4025 + 2 * 100);
+    assert_int_equal(refused, submitted / 100 - 3);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(zc_dsa_wait(&wt, &cr[i]), DSA_COMP_SUCCESS);
+    zc_dsa_wq_close(wq);
+    zc_dsa_sim_measure_own_work(true);
+}
+
 /* One thread submits to a WQ another opened and ends before its
  * descriptor is done: the device still runs it (the other thread's
  * descriptor queues behind it) and nothing of the ended thread is touched
@@ -614,6 +667,7 @@ int main(void)
         cmocka_unit_test(the_projected_wq_on_simulated_time),
         cmocka_unit_test(own_work_counts_only_with_a_projected_wq_open),
         cmocka_unit_test(threads_share_a_device_in_simulated_time),
+        cmocka_unit_test(a_full_wq_drops_or_refuses_in_simulated_time),
         cmocka_unit_test(a_thread_may_end_before_its_descriptors),
         cmocka_unit_test(a_wait_on_a_wq_closed_meanwhile_times_out),
     };
