@@ -21,6 +21,7 @@
 
 #include <zc/dsa.h>
 
+#include "dsa/clock.h"
 #include "dsa/emu/vsim.h"
 
 /* Round numbers: 1 byte per ns per engine (1 GB/s), 2 per device. */
@@ -549,6 +550,43 @@ static void a_full_wq_drops_or_refuses_in_simulated_time(void **state)
     zc_dsa_sim_measure_own_work(true);
 }
 
+/* A record read before its modeled time is not complete, however long the
+ * host took; at its time it is, and a wait returns exactly then. One
+ * COMPVAL on an idle engine: visible 25 + 4000 + 400 ns after it arrives
+ * (the ramp adds a thousandth of a ns). */
+static void a_record_is_complete_at_its_time_not_before(void **state)
+{
+    (void)state;
+    zc_dsa_sim_measure_own_work(false);
+    static const uint8_t zeros[4000];
+    static struct dsa_completion_record cr[2] __attribute__((aligned(32)));
+    struct zc_dsa_wq *wq;
+    assert_int_equal(zc_dsa_wq_open(ROUND_WQ ",mode=shared", &wq), 0);
+    const struct zc_dsa_clock *clock = zc_dsa_wq_clock(wq);
+    uint64_t t0 = zc_dsa_sim_now_ns();
+    struct dsa_hw_desc d = compval_desc(zeros, sizeof zeros, &cr[0]);
+    assert_int_equal(zc_dsa_wq_submit(wq, &d), 0);
+    struct timespec nap = {0, 2000000}; /* host time is not simulated time */
+    nanosleep(&nap, NULL);
+    zc_dsa_clock_poll(clock);
+    assert_int_equal(cr[0].status, 0);
+    zc_dsa_sim_spend(4424 - (zc_dsa_sim_now_ns() - t0));
+    zc_dsa_clock_poll(clock);
+    assert_int_equal(cr[0].status, 0);
+    zc_dsa_sim_spend(2);
+    zc_dsa_clock_poll(clock);
+    assert_int_equal(cr[0].status, DSA_COMP_SUCCESS);
+    struct zc_dsa_waiter wt = {.policy = ZC_WAIT_SPIN, .timeout_ns = 1000000};
+    zc_dsa_waiter_use(&wt, wq);
+    uint64_t t1 = zc_dsa_sim_now_ns();
+    d.completion_addr = (uintptr_t)&cr[1];
+    assert_int_equal(zc_dsa_wq_submit(wq, &d), 0);
+    assert_int_equal(zc_dsa_wait(&wt, &cr[1]), DSA_COMP_SUCCESS);
+    assert_int_equal(zc_dsa_sim_now_ns() - t1, 4425);
+    zc_dsa_wq_close(wq);
+    zc_dsa_sim_measure_own_work(true);
+}
+
 /* One thread submits to a WQ another opened and ends before its
  * descriptor is done: the device still runs it (the other thread's
  * descriptor queues behind it) and nothing of the ended thread is touched
@@ -668,6 +706,7 @@ int main(void)
         cmocka_unit_test(own_work_counts_only_with_a_projected_wq_open),
         cmocka_unit_test(threads_share_a_device_in_simulated_time),
         cmocka_unit_test(a_full_wq_drops_or_refuses_in_simulated_time),
+        cmocka_unit_test(a_record_is_complete_at_its_time_not_before),
         cmocka_unit_test(a_thread_may_end_before_its_descriptors),
         cmocka_unit_test(a_wait_on_a_wq_closed_meanwhile_times_out),
     };
