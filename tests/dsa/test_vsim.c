@@ -321,6 +321,40 @@ static void drains_taken_together_both_complete(void **state)
     free(after);
 }
 
+/* A BATCH whose middle member faults half way: that member ends at the
+ * fault and costs fault_ns, the next one starts afresh (nothing streamed
+ * to overlap its control with), the BATCH's record follows the last
+ * member's, and a DRAIN another engine took meanwhile completes with it. */
+static void a_drain_follows_a_batch_whose_member_faults(void **state)
+{
+    (void)state;
+    struct zc_vsim *s = zc_vsim_new(nothing, NULL);
+    struct zc_vsim_dev *d = zc_vsim_dev_new(s, &prof, 2);
+    struct zc_vsim_wq *w = zc_vsim_wq_new(d, 8);
+    struct zc_vsim_rec *mr[3] = {rec(), rec(), rec()}, *br = rec(), *dr = rec();
+    struct zc_vsim_work m[3] = {compval(1000, mr[0]), compval(500, mr[1]), compval(1000, mr[2])};
+    m[1].work.fault = true;
+    arrive(w, m, 3, true, br);
+    struct zc_vsim_job *j = zc_vsim_arrive(w);
+    struct zc_vsim_work none = {.rec = dr};
+    assert_int_equal(zc_vsim_job_ready(j, &none, 1, false, true, NULL), 0);
+    zc_vsim_advance(s, ZC_VSIM_NEVER, NULL);
+    double hidden = hypot(25, 1000) - 1000; /* the faulting member's control */
+    assert_true(fabs(mr[0]->visible_ns - (50 + 25 + 1000 + 400)) < 1e-6);
+    assert_true(fabs(mr[1]->visible_ns - (50 + 25 + 1000 + hidden + 500 + 500 + 400)) < 1e-6);
+    double last = 50 + 25 + 1000 + hidden + 500 + 500 + 25 + 1000 + 400;
+    assert_true(fabs(mr[2]->visible_ns - last) < 1e-6);
+    assert_true(br->visible_ns == mr[2]->visible_ns);
+    assert_true(dr->visible_ns == br->visible_ns);
+    zc_vsim_wq_free(w);
+    zc_vsim_dev_put(d);
+    zc_vsim_free(s);
+    for (int i = 0; i < 3; i++)
+        free(mr[i]);
+    free(br);
+    free(dr);
+}
+
 /* Through the projected WQ, on simulated time with the test's own work not
  * counted: ENQCMD stalls the submitting core per descriptor; a DRAIN
  * completes after everything before it; a compare that finds a difference
@@ -702,6 +736,7 @@ int main(void)
         cmocka_unit_test(partly_written_lines_merge_one_at_a_time),
         cmocka_unit_test(transfers_end_late_in_a_long_run),
         cmocka_unit_test(drains_taken_together_both_complete),
+        cmocka_unit_test(a_drain_follows_a_batch_whose_member_faults),
         cmocka_unit_test(the_projected_wq_on_simulated_time),
         cmocka_unit_test(own_work_counts_only_with_a_projected_wq_open),
         cmocka_unit_test(threads_share_a_device_in_simulated_time),
