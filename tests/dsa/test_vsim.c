@@ -61,6 +61,39 @@ static void arrive(struct zc_vsim_wq *w, const struct zc_vsim_work *m, unsigned 
     assert_int_equal(zc_vsim_job_ready(j, m, n, batch, false, batch_rec), 0);
 }
 
+static void arrive_drain(struct zc_vsim_wq *w, struct zc_vsim_rec *rec)
+{
+    struct zc_vsim_job *j = zc_vsim_arrive(w);
+    assert_non_null(j);
+    struct zc_vsim_work none = {.rec = rec};
+    assert_int_equal(zc_vsim_job_ready(j, &none, 1, false, true, NULL), 0);
+}
+
+/* A simulation of one device with one WQ of 8 entries, and the records
+ * its test frees with it. */
+struct one_wq {
+    struct zc_vsim *s;
+    struct zc_vsim_dev *d;
+    struct zc_vsim_wq *w;
+};
+
+static struct one_wq one_wq_new(unsigned engines)
+{
+    struct one_wq o = {zc_vsim_new(nothing, NULL), NULL, NULL};
+    o.d = zc_vsim_dev_new(o.s, &prof, engines);
+    o.w = zc_vsim_wq_new(o.d, 8);
+    return o;
+}
+
+static void one_wq_free(struct one_wq *o, struct zc_vsim_rec **recs, unsigned n)
+{
+    zc_vsim_wq_free(o->w);
+    zc_vsim_dev_put(o->d);
+    zc_vsim_free(o->s);
+    for (unsigned i = 0; i < n; i++)
+        free(recs[i]);
+}
+
 /* One descriptor: its control (decode + one buffer), its transfer, then
  * the record's latency (base + a reading descriptor's). */
 static void a_lone_descriptor_is_control_transfer_latency(void **state)
@@ -291,34 +324,23 @@ static void transfers_end_late_in_a_long_run(void **state)
 static void drains_taken_together_both_complete(void **state)
 {
     (void)state;
-    struct zc_vsim *s = zc_vsim_new(nothing, NULL);
-    struct zc_vsim_dev *d = zc_vsim_dev_new(s, &prof, 3);
-    struct zc_vsim_wq *w = zc_vsim_wq_new(d, 8);
+    struct one_wq o = one_wq_new(3);
     struct zc_vsim_rec *r = rec(), *dr[2] = {rec(), rec()}, *after = rec();
     struct zc_vsim_work m = compval(4000, r);
-    arrive(w, &m, 1, false, NULL);
-    for (int i = 0; i < 2; i++) {
-        struct zc_vsim_job *j = zc_vsim_arrive(w);
-        struct zc_vsim_work none = {.rec = dr[i]};
-        assert_int_equal(zc_vsim_job_ready(j, &none, 1, false, true, NULL), 0);
-    }
-    zc_vsim_advance(s, ZC_VSIM_NEVER, NULL);
+    arrive(o.w, &m, 1, false, NULL);
+    arrive_drain(o.w, dr[0]);
+    arrive_drain(o.w, dr[1]);
+    zc_vsim_advance(o.s, ZC_VSIM_NEVER, NULL);
     assert_true(r->visible_ns == 25 + 4000 + 400);
     for (int i = 0; i < 2; i++)
         assert_true(dr[i]->visible_ns == r->visible_ns);
     /* Their engines are free again: a later descriptor runs on one. */
-    zc_vsim_advance(s, 1e5, NULL);
+    zc_vsim_advance(o.s, 1e5, NULL);
     m = compval(1000, after);
-    arrive(w, &m, 1, false, NULL);
-    zc_vsim_advance(s, ZC_VSIM_NEVER, NULL);
+    arrive(o.w, &m, 1, false, NULL);
+    zc_vsim_advance(o.s, ZC_VSIM_NEVER, NULL);
     assert_true(fabs(after->visible_ns - (1e5 + 25 + 1000 + 400)) < 1e-6);
-    zc_vsim_wq_free(w);
-    zc_vsim_dev_put(d);
-    zc_vsim_free(s);
-    free(r);
-    free(dr[0]);
-    free(dr[1]);
-    free(after);
+    one_wq_free(&o, (struct zc_vsim_rec *[]){r, dr[0], dr[1], after}, 4);
 }
 
 /* A BATCH whose middle member faults half way: that member ends at the
@@ -328,17 +350,13 @@ static void drains_taken_together_both_complete(void **state)
 static void a_drain_follows_a_batch_whose_member_faults(void **state)
 {
     (void)state;
-    struct zc_vsim *s = zc_vsim_new(nothing, NULL);
-    struct zc_vsim_dev *d = zc_vsim_dev_new(s, &prof, 2);
-    struct zc_vsim_wq *w = zc_vsim_wq_new(d, 8);
+    struct one_wq o = one_wq_new(2);
     struct zc_vsim_rec *mr[3] = {rec(), rec(), rec()}, *br = rec(), *dr = rec();
     struct zc_vsim_work m[3] = {compval(1000, mr[0]), compval(500, mr[1]), compval(1000, mr[2])};
     m[1].work.fault = true;
-    arrive(w, m, 3, true, br);
-    struct zc_vsim_job *j = zc_vsim_arrive(w);
-    struct zc_vsim_work none = {.rec = dr};
-    assert_int_equal(zc_vsim_job_ready(j, &none, 1, false, true, NULL), 0);
-    zc_vsim_advance(s, ZC_VSIM_NEVER, NULL);
+    arrive(o.w, m, 3, true, br);
+    arrive_drain(o.w, dr);
+    zc_vsim_advance(o.s, ZC_VSIM_NEVER, NULL);
     double hidden = hypot(25, 1000) - 1000; /* the faulting member's control */
     assert_true(fabs(mr[0]->visible_ns - (50 + 25 + 1000 + 400)) < 1e-6);
     assert_true(fabs(mr[1]->visible_ns - (50 + 25 + 1000 + hidden + 500 + 500 + 400)) < 1e-6);
@@ -346,13 +364,7 @@ static void a_drain_follows_a_batch_whose_member_faults(void **state)
     assert_true(fabs(mr[2]->visible_ns - last) < 1e-6);
     assert_true(br->visible_ns == mr[2]->visible_ns);
     assert_true(dr->visible_ns == br->visible_ns);
-    zc_vsim_wq_free(w);
-    zc_vsim_dev_put(d);
-    zc_vsim_free(s);
-    for (int i = 0; i < 3; i++)
-        free(mr[i]);
-    free(br);
-    free(dr);
+    one_wq_free(&o, (struct zc_vsim_rec *[]){mr[0], mr[1], mr[2], br, dr}, 5);
 }
 
 /* Through the projected WQ, on simulated time with the test's own work not
