@@ -12,6 +12,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -543,6 +544,21 @@ static struct dsa_hw_desc compval_desc(const void *src, uint32_t bytes,
     return d;
 }
 
+/* What the descriptors of the tests below compare against zero. */
+static const uint8_t zeros[4000];
+
+/* A projected WQ of the round profile; the test's own work is not counted
+ * (it measures simulated time alone). */
+static struct zc_dsa_wq *open_round(const char *keys)
+{
+    zc_dsa_sim_measure_own_work(false);
+    char spec[512];
+    snprintf(spec, sizeof spec, ROUND_WQ ",%s", keys);
+    struct zc_dsa_wq *wq = NULL;
+    assert_int_equal(zc_dsa_wq_open(spec, &wq), 0);
+    return wq;
+}
+
 /* A full WQ in simulated time (one entry, its engine busy 4 us): a
  * dedicated one loses the descriptor, whose record then never comes and
  * the wait ends at its simulated deadline; a shared one refuses it
@@ -551,11 +567,8 @@ static struct dsa_hw_desc compval_desc(const void *src, uint32_t bytes,
 static void a_full_wq_drops_or_refuses_in_simulated_time(void **state)
 {
     (void)state;
-    zc_dsa_sim_measure_own_work(false);
-    static const uint8_t zeros[4000];
     static struct dsa_completion_record cr[3] __attribute__((aligned(32)));
-    struct zc_dsa_wq *wq;
-    assert_int_equal(zc_dsa_wq_open(ROUND_WQ ",mode=dedicated,wq_size=1", &wq), 0);
+    struct zc_dsa_wq *wq = open_round("mode=dedicated,wq_size=1");
     struct zc_dsa_waiter wt = {.policy = ZC_WAIT_SPIN, .timeout_ns = 1000000};
     zc_dsa_waiter_use(&wt, wq);
     for (int i = 0; i < 3; i++) { /* the engine takes the first, the WQ holds the second */
@@ -574,7 +587,7 @@ static void a_full_wq_drops_or_refuses_in_simulated_time(void **state)
     zc_dsa_wq_close(wq);
 
     memset(cr, 0, sizeof cr);
-    assert_int_equal(zc_dsa_wq_open(ROUND_WQ ",mode=shared,wq_size=1", &wq), 0);
+    wq = open_round("mode=shared,wq_size=1");
     zc_dsa_waiter_use(&wt, wq);
     uint64_t t0 = zc_dsa_sim_now_ns();
     unsigned refused = 0;
@@ -603,11 +616,8 @@ static void a_full_wq_drops_or_refuses_in_simulated_time(void **state)
 static void a_record_is_complete_at_its_time_not_before(void **state)
 {
     (void)state;
-    zc_dsa_sim_measure_own_work(false);
-    static const uint8_t zeros[4000];
     static struct dsa_completion_record cr[2] __attribute__((aligned(32)));
-    struct zc_dsa_wq *wq;
-    assert_int_equal(zc_dsa_wq_open(ROUND_WQ ",mode=shared", &wq), 0);
+    struct zc_dsa_wq *wq = open_round("mode=shared");
     const struct zc_dsa_clock *clock = zc_dsa_wq_clock(wq);
     uint64_t t0 = zc_dsa_sim_now_ns();
     struct dsa_hw_desc d = compval_desc(zeros, sizeof zeros, &cr[0]);
@@ -659,12 +669,9 @@ static void *submit_then_leave(void *arg)
 static void a_thread_may_end_before_its_descriptors(void **state)
 {
     (void)state;
-    zc_dsa_sim_measure_own_work(false);
-    static const uint8_t zeros[4000];
     static struct dsa_completion_record theirs, mine __attribute__((aligned(32)));
     memset(&mine, 0, sizeof mine);
-    struct zc_dsa_wq *wq;
-    assert_int_equal(zc_dsa_wq_open(ROUND_WQ ",mode=shared", &wq), 0);
+    struct zc_dsa_wq *wq = open_round("mode=shared");
     uint64_t t0 = zc_dsa_sim_now_ns();
     struct submitter sb = {.wq = wq, .src = zeros, .bytes = sizeof zeros, .cr = &theirs, .at = t0};
     zc_dsa_sim_pause(); /* it waits for the other thread, which must not wait for it */
@@ -711,12 +718,10 @@ static void *submit_and_wait(void *arg)
 static void a_wait_on_a_wq_closed_meanwhile_times_out(void **state)
 {
     (void)state;
-    zc_dsa_sim_measure_own_work(false);
     uint8_t *src = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     assert_true(src != MAP_FAILED);
     memset(src, 0, 1 << 20);
-    struct zc_dsa_wq *wq;
-    assert_int_equal(zc_dsa_wq_open(ROUND_WQ ",mode=shared", &wq), 0);
+    struct zc_dsa_wq *wq = open_round("mode=shared");
     zc_dsa_sim_now_ns(); /* in simulated time from here ... */
     zc_dsa_sim_spend(100000); /* ... and 100 us on */
     pthread_barrier_t submitted;
