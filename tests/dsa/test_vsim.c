@@ -698,6 +698,7 @@ struct waiter_arg {
     struct zc_dsa_wq *wq;
     const uint8_t *src;
     pthread_barrier_t *submitted;
+    uint64_t at; /* simulated time it submits at */
     int rc;
 };
 
@@ -705,6 +706,7 @@ static void *submit_and_wait(void *arg)
 {
     struct waiter_arg *wa = arg;
     zc_dsa_sim_measure_own_work(false);
+    zc_dsa_sim_resume(wa->at);
     static struct dsa_completion_record cr __attribute__((aligned(32)));
     struct dsa_hw_desc d = compval_desc(wa->src, 1 << 20, &cr);
     struct zc_dsa_waiter wt = {.policy = ZC_WAIT_SPIN, .timeout_ns = 10000000};
@@ -722,11 +724,11 @@ static void a_wait_on_a_wq_closed_meanwhile_times_out(void **state)
     assert_true(src != MAP_FAILED);
     memset(src, 0, 1 << 20);
     struct zc_dsa_wq *wq = open_round("mode=shared");
-    zc_dsa_sim_now_ns(); /* in simulated time from here ... */
+    uint64_t t0 = zc_dsa_sim_now_ns(); /* in simulated time from here ... */
     zc_dsa_sim_spend(100000); /* ... and 100 us on */
     pthread_barrier_t submitted;
     pthread_barrier_init(&submitted, NULL, 2);
-    struct waiter_arg wa = {.wq = wq, .src = src, .submitted = &submitted};
+    struct waiter_arg wa = {.wq = wq, .src = src, .submitted = &submitted, .at = t0};
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, submit_and_wait, &wa), 0);
     pthread_barrier_wait(&submitted);
