@@ -280,10 +280,12 @@ struct zc_vsim_rec *vt_record(struct vthread *t, const void *wq, struct dsa_comp
 }
 
 /* A record its thread waits for is left to the waiter, as one that never
- * comes (the wait ends at its deadline, and frees it). */
+ * comes (the wait ends at its deadline, and frees it). A thread that ended
+ * and was kept only for these records goes with them. */
 void vt_forget(const void *wq)
 {
-    for (struct vthread *t = world.threads; t; t = t->next) {
+    for (struct vthread *t = world.threads, *next_t; t; t = next_t) {
+        next_t = t->next;
         for (struct zc_vsim_rec *r = t->pending, *prev = NULL, *next; r; r = next) {
             next = r->next;
             if (r->wq != wq) {
@@ -298,6 +300,7 @@ void vt_forget(const void *wq)
                 unlink_record(t, r, prev);
             }
         }
+        release_thread(t);
     }
 }
 
