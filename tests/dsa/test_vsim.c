@@ -652,17 +652,27 @@ struct submitter {
     const uint8_t *src;
     uint32_t bytes;
     struct dsa_completion_record *cr;
-    uint64_t at; /* simulated time it submits at */
+    uint64_t at;                  /* simulated time it submits at */
+    pthread_barrier_t *submitted; /* NULL: it ends once it submitted */
     int rc;
 };
 
-static void *submit_then_leave(void *arg)
+/* A thread's COMPVAL; given a barrier, it meets the test there after
+ * submitting, then waits for its record (10 ms of simulated time). */
+static void *submit_at(void *arg)
 {
     struct submitter *sb = arg;
     zc_dsa_sim_measure_own_work(false);
     zc_dsa_sim_resume(sb->at);
     struct dsa_hw_desc d = compval_desc(sb->src, sb->bytes, sb->cr);
     sb->rc = zc_dsa_wq_submit(sb->wq, &d);
+    if (!sb->submitted)
+        return NULL;
+    pthread_barrier_wait(sb->submitted);
+    struct zc_dsa_waiter wt = {.policy = ZC_WAIT_SPIN, .timeout_ns = 10000000};
+    zc_dsa_waiter_use(&wt, sb->wq);
+    if (!sb->rc)
+        sb->rc = zc_dsa_wait(&wt, sb->cr);
     return NULL;
 }
 
@@ -676,7 +686,7 @@ static void a_thread_may_end_before_its_descriptors(void **state)
     struct submitter sb = {.wq = wq, .src = zeros, .bytes = sizeof zeros, .cr = &theirs, .at = t0};
     zc_dsa_sim_pause(); /* it waits for the other thread, which must not wait for it */
     pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, submit_then_leave, &sb), 0);
+    assert_int_equal(pthread_create(&th, NULL, submit_at, &sb), 0);
     pthread_join(th, NULL);
     assert_int_equal(sb.rc, 0);
     struct zc_dsa_waiter wt = {.policy = ZC_WAIT_SPIN, .timeout_ns = 1000000000};
@@ -694,32 +704,10 @@ static void a_thread_may_end_before_its_descriptors(void **state)
  * -ETIMEDOUT (the record was once freed under the waiter). The closing
  * thread holds simulated time where the record is not known yet (a 1 MB
  * compare takes 1 ms), so the waiter is blocked when it closes. */
-struct waiter_arg {
-    struct zc_dsa_wq *wq;
-    const uint8_t *src;
-    pthread_barrier_t *submitted;
-    uint64_t at; /* simulated time it submits at */
-    int rc;
-};
-
-static void *submit_and_wait(void *arg)
-{
-    struct waiter_arg *wa = arg;
-    zc_dsa_sim_measure_own_work(false);
-    zc_dsa_sim_resume(wa->at);
-    static struct dsa_completion_record cr __attribute__((aligned(32)));
-    struct dsa_hw_desc d = compval_desc(wa->src, 1 << 20, &cr);
-    struct zc_dsa_waiter wt = {.policy = ZC_WAIT_SPIN, .timeout_ns = 10000000};
-    zc_dsa_waiter_use(&wt, wa->wq);
-    int rc = zc_dsa_wq_submit(wa->wq, &d);
-    pthread_barrier_wait(wa->submitted);
-    wa->rc = rc ? rc : zc_dsa_wait(&wt, &cr);
-    return NULL;
-}
-
 static void a_wait_on_a_wq_closed_meanwhile_times_out(void **state)
 {
     (void)state;
+    static struct dsa_completion_record cr __attribute__((aligned(32)));
     uint8_t *src = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     assert_true(src != MAP_FAILED);
     memset(src, 0, 1 << 20);
@@ -728,9 +716,10 @@ static void a_wait_on_a_wq_closed_meanwhile_times_out(void **state)
     zc_dsa_sim_spend(100000); /* ... and 100 us on */
     pthread_barrier_t submitted;
     pthread_barrier_init(&submitted, NULL, 2);
-    struct waiter_arg wa = {.wq = wq, .src = src, .submitted = &submitted, .at = t0};
+    struct submitter wa = {.wq = wq, .src = src, .bytes = 1 << 20, .cr = &cr, .at = t0,
+                           .submitted = &submitted};
     pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, submit_and_wait, &wa), 0);
+    assert_int_equal(pthread_create(&th, NULL, submit_at, &wa), 0);
     pthread_barrier_wait(&submitted);
     struct timespec nap = {0, 50000000}; /* the waiter most likely waits by now */
     nanosleep(&nap, NULL);
