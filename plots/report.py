@@ -52,32 +52,106 @@ def human_bytes(n):
     return str(n)
 
 
+# Columns the report reads from every row (docs/csv-schema.md, all versions).
+REQUIRED = ("schema_version", "run_id", "workload", "op", "backend", "device", "buf_bytes", "gran_bytes",
+            "batch", "queue_depth", "threads", "zero_ratio", "cache", "reps", "latency_ns",
+            "throughput_gbps", "tsc_hz", "sweep")
+# The int and float columns of docs/csv-schema.md: empty or "-" where not
+# measured, otherwise a finite number.
+NUMERIC = set("""schema_version buf_bytes gran_bytes batch queue_depth n_wq threads zero_ratio reps
+    latency_ns latency_ns_p99 throughput_gbps cpu_ns_per_page submit_cycles_per_page wait_cycles_per_page
+    pages pages_zero verified mem_bytes save_cycles zerocheck_cycles zerocheck_share tsc_hz cpu packet_pages
+    sender_cpu_ns sender_cpu_ns_max descriptors_per_page batches_per_pass retries_per_pass cpu_pages_per_pass
+    faults_per_pass passes_per_sample clock_ns wall_ns qemu_channels qemu_pages_zero qemu_pages_normal
+    qemu_bytes qemu_total_ms qemu_mbps qemu_cpu_user_ns qemu_cpu_sys_ns qemu_save_thread_cpu_ns
+    qemu_multifd_cpu_ns qemu_multifd_cpu_ns_max qemu_io_cpu_ns""".split())
+# Divisors and the case's size: a row giving zero there has no meaning.
+POSITIVE = ("buf_bytes", "gran_bytes", "latency_ns", "tsc_hz")
+# A row without these measured nothing the report can place; it is listed as missing.
+MEASURED = ("buf_bytes", "gran_bytes", "zero_ratio", "latency_ns", "throughput_gbps")
+PARTIAL_NOTE = re.compile(r"\d+ of \d+ repetitions, then: .*")
+
+
+def case_name(row):
+    return f"{row['sweep'] or 'cli'}: {row['workload']} {row['op']} {row['backend']} {row['buf_bytes'] or '?'} B"
+
+
+def checked_row(where, row):
+    """Fails on a value no run writes; returns (case, what is missing) for
+    a partial row (an empty measurement, repetitions cut short), or None."""
+    if row.get("schema_version") not in ("1", "2", "3"):
+        fail(f"{where}: schema_version {row.get('schema_version')!r} (this report reads 1 to 3)")
+    for col, v in row.items():
+        if col not in NUMERIC or v in ("", "-"):
+            continue
+        try:
+            x = float(v)
+        except ValueError:
+            x = float("nan")
+        if x != x or x in (float("inf"), float("-inf")):
+            fail(f"{where}: {col} {v!r} is not a finite number")
+        if col in POSITIVE and x <= 0:
+            fail(f"{where}: {col} {v!r} must be greater than 0")
+    empty = [c for c in MEASURED if row[c] in ("", "-")]
+    if empty:
+        return case_name(row), f"no {', '.join(empty)} (left out)"
+    partial = PARTIAL_NOTE.search(row.get("note", ""))
+    return (case_name(row), partial.group(0)) if partial else None
+
+
 def load_rows(results_dir):
-    rows = []
+    """The rows of every results CSV, and one line for each case that is
+    missing or partial (torn last line, empty measurement, reps cut short)."""
+    rows, missing = [], []
     files = [p for p in sorted(glob.glob(os.path.join(results_dir, "*.csv")))
              if not p.endswith(".samples.csv")]
     for path in files:
-        with open(path, newline="") as f:
-            reader = csv.DictReader(f)
-            if not reader.fieldnames or reader.fieldnames[0] != "schema_version":
-                continue
-            for row in reader:
-                if row.get("schema_version") not in ("1", "2", "3"):
-                    fail(f"{path}: schema_version {row.get('schema_version')!r} (this report reads 1 to 3)")
-                row["_file"] = os.path.basename(path)
-                rows.append(row)
+        try:
+            with open(path, newline="") as f:
+                reader = csv.DictReader(f)
+                if not reader.fieldnames or reader.fieldnames[0] != "schema_version":
+                    continue
+                absent = [c for c in REQUIRED if c not in reader.fieldnames]
+                if absent:
+                    fail(f"{path}: no column {', '.join(absent)} (docs/csv-schema.md)")
+                for row in reader:
+                    where = f"{path} line {reader.line_num}"
+                    if None in row:
+                        fail(f"{where}: {len(reader.fieldnames) + len(row[None])} fields, the header has "
+                             f"{len(reader.fieldnames)}")
+                    if None in row.values():
+                        missing.append((f"{os.path.basename(path)} line {reader.line_num}",
+                                        f"a torn row ({sum(v is not None for v in row.values())} of "
+                                        f"{len(reader.fieldnames)} fields, left out)"))
+                        continue
+                    lack = checked_row(where, row)
+                    if lack:
+                        missing.append(lack)
+                        if lack[1].endswith("(left out)"):
+                            continue
+                    row["_file"] = os.path.basename(path)
+                    rows.append(row)
+        except (OSError, UnicodeDecodeError, csv.Error) as e:
+            fail(f"{path}: {e}")
     if not rows:
-        fail(f"no zcbench results CSV in {results_dir}")
-    return rows
+        fail(f"no zcbench results CSV with a complete row in {results_dir}")
+    return rows, missing
 
 
 def load_meta(results_dir):
     for path in sorted(glob.glob(os.path.join(results_dir, "*.meta.json"))):
         try:
             with open(path) as f:
-                return json.load(f)
-        except (OSError, json.JSONDecodeError) as e:
+                meta = json.load(f)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
             fail(f"{path}: {e}")
+        if not isinstance(meta, dict):
+            fail(f"{path}: a JSON {type(meta).__name__}, not an object (docs/csv-schema.md)")
+        try:
+            float(meta.get("tsc_hz", 0) or 0)
+        except (TypeError, ValueError):
+            fail(f"{path}: tsc_hz {meta['tsc_hz']!r} is not a number")
+        return meta
     return {}
 
 
@@ -179,7 +253,10 @@ class Plotter:
         for k, v in params.items():
             args += ["-e", f"{k}={gnuplot_string(v) if isinstance(v, str) else v}"]
         cmd = ["gnuplot"] + args + [os.path.join(HERE, template)]
-        r = subprocess.run(cmd, capture_output=True, text=True)
+        try:
+            r = subprocess.run(cmd, capture_output=True, text=True)
+        except FileNotFoundError:
+            fail("gnuplot not found in PATH: the plots need it (apt-get install gnuplot)")
         if r.returncode != 0:
             fail(f"gnuplot failed for {params.get('out')}: {r.stderr.strip()}")
 
@@ -654,7 +731,7 @@ def main():
     a = ap.parse_args()
     if not os.path.isdir(a.results_dir):
         fail(f"results directory '{a.results_dir}' does not exist")
-    rows = load_rows(a.results_dir)
+    rows, missing = load_rows(a.results_dir)
     meta = load_meta(a.results_dir)
     try:
         with open(a.seed, newline="") as f:
@@ -742,7 +819,7 @@ def main():
             "host's own QEMU and zcbench's model of the same guest.", logx=0, xbytes=0)
 
     crossovers, saved = crossover_and_savings(sizes, tsc_hz)
-    write_reports(a.results_dir, meta, host, cpu_model, a.profile, p, sv_table, og_table,
+    write_reports(a.results_dir, meta, host, cpu_model, a.profile, p, sv_table, og_table, missing,
                   crossovers, saved, migrate_table(rows), other_sweeps_table(rows), rows,
                   scaling_table(sweep_rows("scaling")), hardware_beside_projection(rows),
                   q_savevm, q_migrate)
@@ -834,7 +911,7 @@ def html_table(header, rows):
     return f"<table>{head}{trs}</table>"
 
 
-def write_reports(results_dir, meta, host, cpu_model, profile, p, sv_table, og_table, crossovers,
+def write_reports(results_dir, meta, host, cpu_model, profile, p, sv_table, og_table, missing, crossovers,
                   saved, migrate, others, rows, scaling, beside, q_savevm, q_migrate):
     def note_for(cells):
         """One short line per kind of model row the table or plot holds."""
@@ -891,6 +968,11 @@ def write_reports(results_dir, meta, host, cpu_model, profile, p, sv_table, og_t
                           "model / QEMU time", "QEMU total-time ms", "QEMU Mbps", "model CPU ms",
                           "QEMU CPU ms", "QEMU migration thread ms", "QEMU multifd threads ms",
                           "model / QEMU CPU", "QEMU pages zero / normal"], q_migrate))
+    if missing:
+        sections.insert(1, ("Missing or partial results",
+                            "Cases a run did not finish (repetitions cut short: their numbers stand on "
+                            "fewer samples) or whose rows lack a measurement or were torn (left out of "
+                            "every table and plot).", ["case", "what is missing"], missing))
     if beside:
         sections.insert(1, ("DSA hardware beside its projection",
                             "Each hardware row (target hw) beside the projection of the same spec on "
@@ -948,6 +1030,8 @@ def write_reports(results_dir, meta, host, cpu_model, profile, p, sv_table, og_t
     with open(report, "w") as f:
         f.write("\n".join(parts) + "\n")
     print_summary(report, host, sv_table, og_table, crossovers, qemu_summary(q_savevm, q_migrate))
+    if missing:
+        print(f"  missing: {len(missing)} cases partial or left out (report: Missing or partial results)")
 
 
 def share_range(shares):
@@ -981,4 +1065,7 @@ def print_summary(report, host, sv_table, og_table, crossovers, qemu_line):
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except OSError as e:  # a results directory not writable, a full disk
+        fail(f"{e.filename}: {e.strerror}" if e.filename else str(e))

@@ -143,6 +143,8 @@ def main():
         check(r.returncode == 2 and "nope" in r.stderr, f"missing dir: exit {r.returncode} {r.stderr}")
     targets_run()
     crossover_rule()
+    bad_input()
+    partial_run()
     for f in failures:
         print("FAIL:", f)
     return 1 if failures else 0
@@ -201,6 +203,92 @@ def targets_run():
         # The hardware row beside the projection of the same spec and case.
         check(re.search(r"## DSA hardware beside its projection[^#]*wait=pause \(DSA hw wq0\.0\) \| [0-9.]+[KM]? \| hot \| [0-9.]+ \| [0-9.]+ \| \+0\.0% \|", md),
               "hardware beside its projection")
+
+
+def edited_run(tmp, edit):
+    """tmp holds sample.csv with edit(header, rows) applied and the run's sidecar."""
+    with open(os.path.join(HERE, "data", "sample.csv"), newline="") as f:
+        table = list(csv.reader(f))
+    header, rows = table[0], table[1:]
+    text = edit(header, rows)
+    if text is None:
+        with open(os.path.join(tmp, "sample.csv"), "w", newline="") as f:
+            csv.writer(f, lineterminator="\n").writerows([header] + rows)
+    else:
+        with open(os.path.join(tmp, "sample.csv"), "w") as f:
+            f.write(text)
+    shutil.copy(os.path.join(HERE, "data", "20261126T220000Z-sample-host-4242.meta.json"), tmp)
+
+
+def report_on(tmp, env=None):
+    return subprocess.run([sys.executable, os.path.join(ROOT, "plots", "report.py"), tmp],
+                          capture_output=True, text=True, env=env)
+
+
+def set_cell(col, value, row_index=2):
+    def edit(header, rows):
+        rows[row_index][header.index(col)] = value
+    return edit
+
+
+def bad_input():
+    """A value no run writes is exit 2 with one line naming file, line,
+    column and value; never a traceback or a silently wrong number."""
+    def drop(col):
+        def edit(header, rows):
+            i = header.index(col)
+            for r in [header] + rows:
+                del r[i]
+        return edit
+    cases = [
+        (drop("cache"), "no column cache"),
+        (drop("latency_ns"), "no column latency_ns"),
+        (set_cell("schema_version", "99"), "schema_version '99'"),
+        (set_cell("latency_ns", "abc"), "line 4: latency_ns 'abc' is not a finite number"),
+        (set_cell("zero_ratio", "half"), "zero_ratio 'half' is not a finite number"),
+        (set_cell("buf_bytes", "nan"), "buf_bytes 'nan' is not a finite number"),
+        (set_cell("throughput_gbps", "inf"), "throughput_gbps 'inf' is not a finite number"),
+        (set_cell("latency_ns", "0"), "latency_ns '0' must be greater than 0"),
+        (lambda h, rows: rows[2].append("extra"), "45 fields, the header has 44"),
+    ]
+    for edit, want in cases:
+        with tempfile.TemporaryDirectory() as tmp:
+            edited_run(tmp, edit)
+            r = report_on(tmp)
+            check(r.returncode == 2 and len(r.stderr.splitlines()) == 1 and want in r.stderr,
+                  f"bad input '{want}': exit {r.returncode}, stderr {r.stderr[-300:]!r}")
+    with tempfile.TemporaryDirectory() as tmp:
+        edited_run(tmp, lambda h, rows: None)
+        with open(os.path.join(tmp, "other.meta.json"), "w") as f:
+            f.write("[1]")
+        os.remove(os.path.join(tmp, "20261126T220000Z-sample-host-4242.meta.json"))
+        r = report_on(tmp)
+        check(r.returncode == 2 and "other.meta.json: a JSON list, not an object" in r.stderr,
+              f"meta.json not an object: exit {r.returncode} {r.stderr[-300:]!r}")
+        os.remove(os.path.join(tmp, "other.meta.json"))
+        r = report_on(tmp, env=dict(os.environ, PATH="/nonexistent"))
+        check(r.returncode == 2 and r.stderr.startswith("report:") and "gnuplot not found" in r.stderr,
+              f"gnuplot missing: exit {r.returncode} {r.stderr[-300:]!r}")
+
+
+def partial_run():
+    """A torn last row, a row with empty measurements and a case cut short
+    still give a report, which lists each of them."""
+    def edit(header, rows):
+        rows[2][header.index("latency_ns")] = ""
+        rows[3][header.index("reps")] = "2"
+        rows[3][header.index("note")] = "2 of 5 repetitions, then: dsa: timed out"
+        lines = ["".join(",".join(f'"{c}"' if "," in c else c for c in r)) for r in [header] + rows]
+        return "\n".join(lines)[:-40]  # the last row torn, as a killed writer would leave it
+    with tempfile.TemporaryDirectory() as tmp:
+        edited_run(tmp, edit)
+        r = report_on(tmp)
+        check(r.returncode == 0 and "missing: 3 cases partial or left out" in r.stdout,
+              f"partial run: exit {r.returncode} {r.stdout[-200:]!r} {r.stderr[-300:]!r}")
+        md = open(os.path.join(tmp, "report.md")).read() if r.returncode == 0 else ""
+        for needle in ("## Missing or partial results", "no latency_ns (left out)",
+                       "| 2 of 5 repetitions, then: dsa: timed out |", "sample.csv line 65 | a torn row"):
+            check(needle in md, f"partial run report lacks '{needle}'")
 
 
 if __name__ == "__main__":
