@@ -32,11 +32,18 @@ static int add_result(const struct zc_csv_row *row, const int *cols, void *ctx, 
     struct zc_run *run = ctx;
     char key[1024];
     case_key(key, sizeof key, row, cols, false);
-    const char *lat_text = row->fields[cols[C_LAT]];
-    char *end;
-    double lat = strtod(lat_text, &end);
-    if (end == lat_text || *end || !(lat > 0)) {
-        snprintf(err, errlen, "%s: case %s: bad latency_ns '%s'", run->path, key, lat_text);
+    const char *version = row->fields[0];
+    if (strcmp(version, "1") != 0 && strcmp(version, "2") != 0 && strcmp(version, "3") != 0) {
+        snprintf(err, errlen, "%s: case %s: schema_version '%s' (this gate reads 1 to 3)", run->path, key,
+                 version);
+        return -1;
+    }
+    const char *lat_text = row->fields[cols[C_LAT]], *tput_text = row->fields[cols[C_TPUT]];
+    double lat, tput;
+    bool lat_ok = zc_csv_positive(lat_text, &lat), tput_ok = zc_csv_positive(tput_text, &tput);
+    if (!lat_ok || !tput_ok) {
+        snprintf(err, errlen, "%s: case %s: bad %s '%s' (allowed: a finite number > 0)", run->path, key,
+                 lat_ok ? "throughput_gbps" : "latency_ns", lat_ok ? tput_text : lat_text);
         return -1;
     }
     if (run->n == 0)
@@ -50,7 +57,7 @@ static int add_result(const struct zc_csv_row *row, const int *cols, void *ctx, 
         return -1;
     }
     c->latency_ns = lat;
-    c->throughput = strtod(row->fields[cols[C_TPUT]], NULL);
+    c->throughput = tput;
     const char *workload = row->fields[cols[C_WORKLOAD]];
     bool has_reference = strcmp(workload, "zerocheck") == 0 || strcmp(workload, "onegig") == 0;
     if (has_reference && strcmp(row->fields[cols[C_OP]], "read") != 0) {
@@ -76,10 +83,10 @@ static int add_sample(const struct zc_csv_row *row, const int *cols, void *ctx, 
         return 0;
     }
     const char *text = row->fields[cols[2]];
-    char *end;
-    double lat = strtod(text, &end);
-    if (end == text || *end || !(lat > 0)) {
-        snprintf(err, errlen, "%s: case %s: bad latency_ns '%s'", run->path, c->key, text);
+    double lat;
+    if (!zc_csv_positive(text, &lat)) {
+        snprintf(err, errlen, "%s: case %s: bad sample latency_ns '%s' (allowed: a finite number > 0)",
+                 run->path, c->key, text);
         return -1;
     }
     if (zc_case_add_sample(c, lat) != 0) {

@@ -2,6 +2,7 @@
  * zcbench --gbench-json): the benchmarks[] entries (flat objects); anything
  * else is skipped structurally. */
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,9 +53,11 @@ static bool read_entry(struct zc_json *s, struct entry *e)
     return zc_json_eat(s, '}');
 }
 
+/* Google Benchmark's time units; 0 for any other. */
 static double unit_to_ns(const char *unit)
 {
-    return !strcmp(unit, "us") ? 1e3 : !strcmp(unit, "ms") ? 1e6 : !strcmp(unit, "s") ? 1e9 : 1.0;
+    return !strcmp(unit, "ns") ? 1.0 : !strcmp(unit, "us") ? 1e3 : !strcmp(unit, "ms") ? 1e6
+           : !strcmp(unit, "s") ? 1e9 : 0;
 }
 
 int zc_run_load_gbench_json(const char *path, const char *text, struct zc_run *run, char *err,
@@ -84,6 +87,11 @@ int zc_run_load_gbench_json(const char *path, const char *text, struct zc_run *r
             if (!e.has_time || !name[0])
                 continue;
             double ns = e.real_time * unit_to_ns(e.unit);
+            if (!(ns > 0) || !isfinite(ns)) {
+                snprintf(err, errlen, "'%s': benchmark %s: bad real_time %g %s (allowed: a finite time > 0 "
+                         "in ns, us, ms or s)", path, name, e.real_time, e.unit);
+                return -1;
+            }
             bool aggregate = strcmp(e.run_type, "aggregate") == 0;
             if (aggregate && strcmp(e.aggregate, "median") != 0)
                 continue;

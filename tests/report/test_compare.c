@@ -330,6 +330,53 @@ static void bad_input_exits_2(void **state)
     free(a);
 }
 
+/* What no run writes: an infinite, overflowing or non-numeric measurement,
+ * a schema this gate does not know, a JSON time of no known unit. Each is
+ * exit 2, never a REGRESSION of +inf% or a case silently skipped. */
+static void non_finite_and_unknown_values_exit_2(void **state)
+{
+    (void)state;
+    char *a = write_run("a", -1, 1, 0.02, false);
+    char out[4096], bad[128];
+    snprintf(bad, sizeof bad, "%s/values.csv", dir);
+    static const char *const rows[] = {
+        "1,r,zerocheck,compval,cpu:avx512,cpu,65536,4096,1,hot,inf,1,1\n",
+        "1,r,zerocheck,compval,cpu:avx512,cpu,65536,4096,1,hot,1e400,1,1\n",
+        "1,r,zerocheck,compval,cpu:avx512,cpu,65536,4096,1,hot,1050,abc,1\n",
+        "1,r,zerocheck,compval,cpu:avx512,cpu,65536,4096,1,hot,1050,inf,1\n",
+        "99,r,zerocheck,compval,cpu:avx512,cpu,65536,4096,1,hot,1050,62,1\n",
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        FILE *f = fopen(bad, "w");
+        fprintf(f, "%s%s", header, rows[i]);
+        fclose(f);
+        assert_int_equal(run_compare(a, bad, NULL, out, sizeof out), 2);
+        assert_int_equal(run_compare(a, bad, "--ratios", out, sizeof out), 2);
+    }
+    /* an infinite repetition in the samples beside a good results row */
+    char *b = write_run("inf_sample", -1, 1, 0.02, false), spath[160];
+    snprintf(spath, sizeof spath, "%s/inf_sample.samples.csv", dir);
+    FILE *s = fopen(spath, "w");
+    fputs("schema_version,run_id,case,rep,latency_ns,cpu_ns\n"
+          "1,r,\"zerocheck/compval/cpu:avx512/65536/4096/1/hot\",0,inf,1\n", s);
+    fclose(s);
+    assert_int_equal(run_compare(a, b, NULL, out, sizeof out), 2);
+    static const char *const json[] = {
+        "{\"benchmarks\": [{\"name\": \"x\", \"real_time\": 1e999, \"time_unit\": \"ns\"}]}",
+        "{\"benchmarks\": [{\"name\": \"x\", \"real_time\": 0, \"time_unit\": \"ns\"}]}",
+        "{\"benchmarks\": [{\"name\": \"x\", \"real_time\": 5, \"time_unit\": \"parsec\"}]}",
+    };
+    snprintf(bad, sizeof bad, "%s/values.json", dir);
+    for (size_t i = 0; i < sizeof json / sizeof json[0]; i++) {
+        FILE *f = fopen(bad, "w");
+        fputs(json[i], f);
+        fclose(f);
+        assert_int_equal(run_compare(bad, bad, NULL, out, sizeof out), 2);
+    }
+    free(b);
+    free(a);
+}
+
 /* A pairs file: `rounds` rounds of two cases, the second `factor` slower
  * in NEW; each round's noise (+-jitter, the same for both sides of a round
  * as host drift would be, plus a little of its own) is deterministic. */
@@ -609,6 +656,7 @@ int main(void)
         cmocka_unit_test(second_series_of_a_key_is_ignored),
         cmocka_unit_test(gbench_json_is_read),
         cmocka_unit_test(bad_input_exits_2),
+        cmocka_unit_test(non_finite_and_unknown_values_exit_2),
         cmocka_unit_test(paired_rounds_gate_on_the_interval),
         cmocka_unit_test(paired_bad_input_exits_2),
         cmocka_unit_test(counts_gate_on_the_toolchain_that_made_them),
