@@ -21,6 +21,17 @@ static char *trim(char *s)
     return s;
 }
 
+/* '#' starts a comment at the start of a line or after a blank; elsewhere it
+ * is part of the value (a path like file:/tmp/a#b is kept whole). */
+static void strip_comment(char *line)
+{
+    for (char *p = line; (p = strchr(p, '#')) != NULL; p++)
+        if (p == line || isspace((unsigned char)p[-1])) {
+            *p = '\0';
+            return;
+        }
+}
+
 static size_t count_lines(const char *text)
 {
     size_t n = 1;
@@ -112,9 +123,7 @@ int zcb_sweep_parse(const char *text, size_t len, const char *filename, struct z
             *next++ = '\0';
         char *where = s->wheres + (no - 1) * WHERE_MAX;
         snprintf(where, WHERE_MAX, "%s:%zu", filename, no);
-        char *hash = strchr(line, '#');
-        if (hash)
-            *hash = '\0';
+        strip_comment(line);
         char *body = trim(line);
         int rc = 0;
         if (*body == '[')

@@ -1,7 +1,8 @@
-/* Sweep files: `key = value` lines ('#' comments), keys are the long option
- * names; `[sweep NAME]` starts a section, each section is one sweep, keys
- * before the first section are defaults for every section. A file without
- * sections is one sweep named "default". */
+/* Sweep files: `key = value` lines (a '#' at the start of a line or after a
+ * blank starts a comment), keys are the long option names; `[sweep NAME]`
+ * starts a section, each section is one sweep, keys before the first
+ * section are defaults for every section. A file without sections is one
+ * sweep named "default". */
 #ifndef ZCB_SWEEP_H
 #define ZCB_SWEEP_H
 

@@ -66,6 +66,20 @@ static void a_file_without_sections_is_one_sweep(void **state)
     zcb_sweep_free(&s);
 }
 
+/* A path or spec may hold '#': only one at the start of the line or after
+ * a blank starts a comment, so nothing after it is dropped unseen. */
+static void a_hash_inside_a_value_belongs_to_it(void **state)
+{
+    (void)state;
+    struct zcb_sweep s;
+    assert_int_equal(parse("sink = file:/tmp/a#b # the image\n#x = 1\nreps = 3\t# three\n", &s), 0);
+    struct zcb_options o;
+    assert_int_equal(zcb_sweep_options(&s, 0, NULL, 0, &o), 0);
+    assert_string_equal(o.sink, "file:/tmp/a#b");
+    assert_int_equal(o.reps, 3);
+    zcb_sweep_free(&s);
+}
+
 struct bad {
     const char *text, *expect;
 };
@@ -120,6 +134,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sections_inherit_defaults_and_the_command_line_wins),
         cmocka_unit_test(a_file_without_sections_is_one_sweep),
+        cmocka_unit_test(a_hash_inside_a_value_belongs_to_it),
         cmocka_unit_test(malformed_files_name_file_line_and_what_is_allowed),
         cmocka_unit_test(bad_values_are_found_with_their_line),
         cmocka_unit_test(a_missing_file_is_named),
