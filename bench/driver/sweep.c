@@ -32,11 +32,11 @@ static void strip_comment(char *line)
         }
 }
 
-static size_t count_lines(const char *text)
+static size_t count_char(const char *text, char c)
 {
-    size_t n = 1;
+    size_t n = 0;
     for (const char *p = text; *p; p++)
-        n += *p == '\n';
+        n += *p == c;
     return n;
 }
 
@@ -74,7 +74,7 @@ static int parse_section(char *line, const char *where, struct zcb_sweep *s)
     return 0;
 }
 
-static int parse_assign(char *line, const char *where, struct zcb_sweep *s)
+static int parse_assign(char *line, const char *where, size_t no, struct zcb_sweep *s)
 {
     char *eq = strchr(line, '=');
     if (!eq)
@@ -88,7 +88,8 @@ static int parse_assign(char *line, const char *where, struct zcb_sweep *s)
     }
     if (!*value)
         return zc_fail(EINVAL, "%s: key '%s' has no value", where, key);
-    s->assigns[s->n_assigns++] = (struct zcb_assign){key, value, where};
+    s->lines[s->n_assigns] = no;
+    s->assigns[s->n_assigns++] = (struct zcb_assign){key, value, NULL};
     if (s->n_sections)
         s->sections[s->n_sections - 1].n++;
     else
@@ -108,11 +109,14 @@ int zcb_sweep_parse(const char *text, size_t len, const char *filename, struct z
         zcb_sweep_free(s);
         return zc_fail(EINVAL, "%s: contains a NUL byte (allowed: text lines)", filename);
     }
-    size_t lines = count_lines(s->text);
-    s->wheres = malloc(lines * WHERE_MAX);
-    s->assigns = calloc(lines, sizeof *s->assigns);
-    s->sections = calloc(lines, sizeof *s->sections);
-    if (!s->wheres || !s->assigns || !s->sections) {
+    /* Sized by what the text can hold (an assignment has a '=', a section
+     * a '['), not by its lines: a file of blank lines costs nothing. */
+    size_t max_assigns = count_char(s->text, '=') + 1, max_sections = count_char(s->text, '[') + 1;
+    s->filename = strdup(filename);
+    s->lines = calloc(max_assigns, sizeof *s->lines);
+    s->assigns = calloc(max_assigns, sizeof *s->assigns);
+    s->sections = calloc(max_sections, sizeof *s->sections);
+    if (!s->filename || !s->lines || !s->assigns || !s->sections) {
         zcb_sweep_free(s);
         return zc_fail(ENOMEM, "%s: out of memory", filename);
     }
@@ -121,15 +125,15 @@ int zcb_sweep_parse(const char *text, size_t len, const char *filename, struct z
         char *next = strchr(line, '\n');
         if (next)
             *next++ = '\0';
-        char *where = s->wheres + (no - 1) * WHERE_MAX;
-        snprintf(where, WHERE_MAX, "%s:%zu", filename, no);
+        char where[WHERE_MAX];
+        snprintf(where, sizeof where, "%s:%zu", filename, no);
         strip_comment(line);
         char *body = trim(line);
         int rc = 0;
         if (*body == '[')
             rc = parse_section(body, where, s);
         else if (*body)
-            rc = parse_assign(body, where, s);
+            rc = parse_assign(body, where, no, s);
         if (rc) {
             zcb_sweep_free(s);
             return rc;
@@ -170,11 +174,15 @@ int zcb_sweep_load(const char *path, struct zcb_sweep *out)
     return rc;
 }
 
-static int apply_all(struct zcb_options *o, const struct zcb_assign *a, size_t n, unsigned scope,
-                     bool from_file)
+/* The file's assignments [first, first+n), each named FILE:LINE. */
+static int apply_file(const struct zcb_sweep *s, size_t first, size_t n, unsigned scope,
+                      struct zcb_options *o)
 {
-    for (size_t i = 0; i < n; i++) {
-        int rc = zcb_options_set(o, &a[i], scope, from_file);
+    for (size_t i = first; i < first + n; i++) {
+        char where[WHERE_MAX];
+        snprintf(where, sizeof where, "%s:%zu", s->filename, s->lines[i]);
+        struct zcb_assign a = {s->assigns[i].name, s->assigns[i].value, where};
+        int rc = zcb_options_set(o, &a, scope, true);
         if (rc)
             return rc;
     }
@@ -186,18 +194,19 @@ int zcb_sweep_options(const struct zcb_sweep *s, size_t i, const struct zcb_assi
 {
     const struct zcb_sweep_section *sec = &s->sections[i];
     zcb_options_defaults(out);
-    int rc = apply_all(out, s->assigns, s->n_defaults, ZCB_SCOPE_FILE, true);
+    int rc = apply_file(s, 0, s->n_defaults, ZCB_SCOPE_FILE, out);
     if (!rc)
-        rc = apply_all(out, s->assigns + sec->first, sec->n, ZCB_SCOPE_SECTION, true);
-    if (!rc)
-        rc = apply_all(out, cli, n_cli, ZCB_SCOPE_CLI, false);
+        rc = apply_file(s, sec->first, sec->n, ZCB_SCOPE_SECTION, out);
+    for (size_t k = 0; !rc && k < n_cli; k++)
+        rc = zcb_options_set(out, &cli[k], ZCB_SCOPE_CLI, false);
     return rc;
 }
 
 void zcb_sweep_free(struct zcb_sweep *s)
 {
     free(s->text);
-    free(s->wheres);
+    free(s->filename);
+    free(s->lines);
     free(s->assigns);
     free(s->sections);
     memset(s, 0, sizeof *s);

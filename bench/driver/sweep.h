@@ -19,8 +19,9 @@ struct zcb_sweep_section {
 
 struct zcb_sweep {
     char *text;                  /* owned, split into names/values in place */
-    char *wheres;                /* owned "FILE:LINE" strings */
-    struct zcb_assign *assigns;  /* owned */
+    char *filename;              /* owned; errors name FILE:LINE */
+    struct zcb_assign *assigns;  /* owned; where is NULL, lines[i] is the line */
+    size_t *lines;               /* owned */
     size_t n_assigns;
     size_t n_defaults;           /* the first n_defaults assignments precede any section */
     struct zcb_sweep_section *sections;

@@ -86,6 +86,24 @@ static void malformed_sweep_file_exits_2_with_file_line(void **state)
     unlink("cli-bad.sweep");
 }
 
+/* The largest sweep file allowed (1 MiB), all blank lines but one sweep:
+ * what it costs to read stays small (each line once cost 1 KiB of memory). */
+static void a_long_sweep_file_costs_little_memory(void **state)
+{
+    (void)state;
+    static const char head[] = "[sweep a]\nbackend = cpu:best\nsize = 4K\n";
+    static char text[(1 << 20) + 1];
+    memset(text, '\n', sizeof text - 1);
+    memcpy(text, head, sizeof head - 1);
+    write_file("cli-long.sweep", text);
+    run_zcbench(bin, ARGS("--config", "cli-long.sweep", "--dry-run"), &r);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "# 2 cases"));
+    if (r.usage.ru_maxrss > 256 * 1024)
+        fail_msg("reading a 1 MiB sweep file took %ld KiB of memory", r.usage.ru_maxrss);
+    unlink("cli-long.sweep");
+}
+
 static void help_lists_every_option(void **state)
 {
     (void)state;
@@ -199,6 +217,7 @@ static void a_missing_qemu_ends_only_its_case(void **state)
 ZCB_TEST_MAIN(cmocka_unit_test(bad_input_exits_2_naming_the_value),
               cmocka_unit_test(bad_input_writes_no_file),
               cmocka_unit_test(malformed_sweep_file_exits_2_with_file_line),
+              cmocka_unit_test(a_long_sweep_file_costs_little_memory),
               cmocka_unit_test(help_lists_every_option),
               cmocka_unit_test(dry_run_prints_the_cases),
               cmocka_unit_test(backend_all_is_every_usable_kind),
