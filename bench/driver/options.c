@@ -118,6 +118,8 @@ static const struct opt table[] = {
     {0},
 };
 
+_Static_assert(sizeof table / sizeof table[0] <= 64, "zcb_options.given has a bit per option");
+
 static const struct opt *find(const char *name)
 {
     for (const struct opt *o = table; o->name; o++)
@@ -354,6 +356,31 @@ static int unknown_option(const char *where, const char *name, bool from_file)
     return zc_fail(EINVAL, "%s: unknown option '%s' (allowed: %s)", where, name, names);
 }
 
+/* A second value in the same scope would replace the first unseen: refused.
+ * Lists add up and flags repeat harmlessly; an alias shares its option's bit. */
+static int check_given_once(struct zcb_options *opts, const struct opt *o, const struct zcb_assign *a,
+                            unsigned scope)
+{
+    bool single = o->kind != K_FLAG && o->kind != K_SIZES && o->kind != K_RATIOS &&
+                  o->kind != K_ENUMS && o->kind != K_UINTS && o->kind != K_SPECS;
+    if (!single)
+        return 0;
+    const struct opt *first = table;
+    while (first->offset != o->offset)
+        first++;
+    uint64_t bit = 1ull << (first - table);
+    if (opts->given_scope != scope) {
+        opts->given_scope = scope;
+        opts->given = 0;
+    }
+    if (opts->given & bit)
+        return zc_fail(EINVAL, "%s: %s given twice (allowed: once per sweep section, file defaults "
+                               "or command line; the command line overrides the file)",
+                       a->where, o->name);
+    opts->given |= bit;
+    return 0;
+}
+
 int zcb_options_set(struct zcb_options *opts, const struct zcb_assign *a, unsigned scope,
                     bool from_file)
 {
@@ -369,7 +396,8 @@ int zcb_options_set(struct zcb_options *opts, const struct zcb_assign *a, unsign
         allowed(o, what, sizeof what);
         return zc_fail(EINVAL, "%s: option %s needs a value (%s)", a->where, o->name, what);
     }
-    return apply(o, a, opts, scope);
+    int rc = check_given_once(opts, o, a, scope);
+    return rc ? rc : apply(o, a, opts, scope);
 }
 
 void zcb_options_defaults(struct zcb_options *opts)

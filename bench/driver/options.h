@@ -78,6 +78,10 @@ struct zcb_options {
     char samples[ZCB_PATH_MAX];
     char gbench_json[ZCB_PATH_MAX];
     bool list_backends, dry_run, help, quiet;
+    /* The single-value options given in given_scope (a bit per option), so
+     * that one given twice there is refused rather than silently replaced. */
+    unsigned given_scope;
+    uint64_t given;
 };
 
 /* One `name = value` (or --name value) assignment, kept so that the command

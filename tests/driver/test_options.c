@@ -110,6 +110,31 @@ static void sweep_files_refuse_command_line_options(void **state)
     assert_true(zcb_option_in_sweep("backend"));
 }
 
+/* A value given twice where one replaces the other (same scope) would drop
+ * the first unseen; across scopes (file, section, command line) the later
+ * one wins by design, and lists and flags may repeat. */
+static void a_single_value_given_twice_in_one_scope_is_refused(void **state)
+{
+    (void)state;
+    struct zcb_options o;
+    zcb_options_defaults(&o);
+    assert_int_equal(set(&o, "reps", "3", ZCB_SCOPE_FILE), 0);
+    assert_int_equal(set(&o, "reps", "4", ZCB_SCOPE_SECTION), 0);
+    assert_int_not_equal(set(&o, "reps", "7", ZCB_SCOPE_SECTION), 0);
+    assert_non_null(strstr(zc_last_error(), "--test: reps given twice"));
+    assert_int_equal(set(&o, "reps", "9", ZCB_SCOPE_CLI), 0);
+    assert_int_equal(o.reps, 9);
+    assert_int_equal(set(&o, "senders", "2", ZCB_SCOPE_CLI), 0);
+    assert_int_not_equal(set(&o, "threads", "3", ZCB_SCOPE_CLI), 0); /* its alias */
+    assert_int_equal(set(&o, "config", "b.conf", ZCB_SCOPE_CLI), 0);
+    assert_int_not_equal(set(&o, "config", "c.conf", ZCB_SCOPE_CLI), 0);
+    assert_int_equal(set(&o, "size", "4K", ZCB_SCOPE_CLI), 0);
+    assert_int_equal(set(&o, "size", "8K", ZCB_SCOPE_CLI), 0);
+    assert_int_equal(o.sizes.n, 2);
+    assert_int_equal(set(&o, "dry-run", NULL, ZCB_SCOPE_CLI), 0);
+    assert_int_equal(set(&o, "dry-run", NULL, ZCB_SCOPE_CLI), 0);
+}
+
 static void argv_forms(void **state)
 {
     (void)state;
@@ -175,6 +200,7 @@ int main(void)
         cmocka_unit_test(lists_parse_and_scopes_replace),
         cmocka_unit_test(bad_values_name_the_value_and_what_is_allowed),
         cmocka_unit_test(sweep_files_refuse_command_line_options),
+        cmocka_unit_test(a_single_value_given_twice_in_one_scope_is_refused),
         cmocka_unit_test(argv_forms),
         cmocka_unit_test(spec_keys_are_replaced_or_appended_at_the_top_level),
         cmocka_unit_test(backend_axes_multiply_only_the_kinds_that_take_them),
