@@ -179,11 +179,17 @@ static void allowed(const struct opt *o, char *buf, size_t len)
     }
 }
 
+const char *zcb_quote_tail(const char *text)
+{
+    return strnlen(text, ZCB_QUOTE_MAX + 1) > ZCB_QUOTE_MAX ? "..." : "";
+}
+
 static int bad(const struct opt *o, const struct zcb_assign *a, const char *value)
 {
     char what[256];
     allowed(o, what, sizeof what);
-    return zc_fail(EINVAL, "%s: bad value '%s' for %s (allowed: %s)", a->where, value, o->name, what);
+    return zc_fail(EINVAL, "%s: bad value '%.*s%s' for %s (allowed: %s)", a->where,
+                   ZCB_QUOTE(value), o->name, what);
 }
 
 static bool parse_double(const char *text, double lo, double hi, double *out)
@@ -242,8 +248,8 @@ static int set_list(const struct opt *o, const struct zcb_assign *a, void *field
         return bad(o, a, a->value);
     strcpy(copy, a->value);
     if (!split_commas(copy, items, ZCB_LIST_MAX, &n))
-        return zc_fail(EINVAL, "%s: bad list '%s' for %s (empty item or more than %d items)",
-                       a->where, a->value, o->name, ZCB_LIST_MAX);
+        return zc_fail(EINVAL, "%s: bad list '%.*s%s' for %s (empty item or more than %d items)",
+                       a->where, ZCB_QUOTE(a->value), o->name, ZCB_LIST_MAX);
     if (o->kind == K_RATIOS) {
         struct zcb_dbl_list *l = field;
         if (l->scope != scope)
@@ -326,8 +332,8 @@ static int apply(const struct opt *o, const struct zcb_assign *a, struct zcb_opt
         if (l->scope != scope)
             *l = (struct zcb_str_list){.scope = scope};
         if (!*v || strlen(v) >= ZCB_SPEC_MAX || l->n == ZCB_BACKENDS_MAX)
-            return zc_fail(EINVAL, "%s: bad backend '%s' (a spec of at most %d characters, at most %d backends)",
-                           a->where, v, ZCB_SPEC_MAX - 1, ZCB_BACKENDS_MAX);
+            return zc_fail(EINVAL, "%s: bad backend '%.*s%s' (a spec of at most %d characters, at most %d backends)",
+                           a->where, ZCB_QUOTE(v), ZCB_SPEC_MAX - 1, ZCB_BACKENDS_MAX);
         strcpy(l->v[l->n++], v);
         return 0;
     }
@@ -353,7 +359,8 @@ static int unknown_option(const char *where, const char *name, bool from_file)
 {
     char names[1024];
     names_of_table(names, sizeof names, from_file);
-    return zc_fail(EINVAL, "%s: unknown option '%s' (allowed: %s)", where, name, names);
+    return zc_fail(EINVAL, "%.*s%s: unknown option '%.*s%s' (allowed: %s)", ZCB_QUOTE(where),
+                   ZCB_QUOTE(name), names);
 }
 
 /* A second value in the same scope would replace the first unseen: refused.
@@ -389,8 +396,8 @@ int zcb_options_set(struct zcb_options *opts, const struct zcb_assign *a, unsign
         return unknown_option(a->where, a->name, from_file);
     if (o->kind == K_FLAG) {
         if (a->value)
-            return zc_fail(EINVAL, "%s: option %s takes no value (got '%s')", a->where, o->name,
-                           a->value);
+            return zc_fail(EINVAL, "%s: option %s takes no value (got '%.*s%s')", a->where, o->name,
+                           ZCB_QUOTE(a->value));
     } else if (!a->value) {
         char what[256];
         allowed(o, what, sizeof what);
@@ -418,7 +425,8 @@ int zcb_options_scan_argv(int argc, char **argv, struct zcb_assign *out, size_t 
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
         if (strncmp(arg, "--", 2) != 0 || !arg[2])
-            return zc_fail(EINVAL, "unexpected argument '%s' (options start with --; see --help)", arg);
+            return zc_fail(EINVAL, "unexpected argument '%.*s%s' (options start with --; see --help)",
+                           ZCB_QUOTE(arg));
         if (*n == max)
             return zc_fail(EINVAL, "too many options (at most %zu)", max);
         struct zcb_assign *a = &out[(*n)++];

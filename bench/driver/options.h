@@ -92,6 +92,13 @@ struct zcb_assign {
     const char *where; /* "--name" or "FILE:LINE" for messages */
 };
 
+/* Text quoted in a message is cut after ZCB_QUOTE_MAX characters and "..."
+ * follows, so that what is allowed still fits in the message: "'%.*s%s'"
+ * with ZCB_QUOTE(text). */
+#define ZCB_QUOTE_MAX 80
+#define ZCB_QUOTE(text) ZCB_QUOTE_MAX, (text), zcb_quote_tail(text)
+const char *zcb_quote_tail(const char *text);
+
 void zcb_options_defaults(struct zcb_options *o);
 /* Applies one assignment in `scope`. from_file refuses command-line-only
  * options. -EINVAL with zc_last_error() set ("WHERE: ..."). */

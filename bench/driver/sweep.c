@@ -55,15 +55,17 @@ static int parse_section(char *line, const char *where, struct zcb_sweep *s)
 {
     size_t len = strlen(line);
     if (line[len - 1] != ']')
-        return zc_fail(EINVAL, "%s: unterminated section header '%s' (allowed: [sweep NAME])", where, line);
+        return zc_fail(EINVAL, "%s: unterminated section header '%.*s%s' (allowed: [sweep NAME])", where,
+                       ZCB_QUOTE(line));
     line[len - 1] = '\0';
     char *body = trim(line + 1);
     if (strncmp(body, "sweep", 5) != 0 || !isspace((unsigned char)body[5]))
-        return zc_fail(EINVAL, "%s: bad section header '[%s]' (allowed: [sweep NAME])", where, body);
+        return zc_fail(EINVAL, "%s: bad section header '[%.*s%s]' (allowed: [sweep NAME])", where,
+                       ZCB_QUOTE(body));
     char *name = trim(body + 5);
     if (!valid_name(name))
-        return zc_fail(EINVAL, "%s: bad sweep name '%s' (allowed: letters, digits, - _ ., at most %d)",
-                       where, name, ZCB_SWEEP_NAME_MAX - 1);
+        return zc_fail(EINVAL, "%s: bad sweep name '%.*s%s' (allowed: letters, digits, - _ ., at most %d)",
+                       where, ZCB_QUOTE(name), ZCB_SWEEP_NAME_MAX - 1);
     for (size_t i = 0; i < s->n_sections; i++)
         if (strcmp(s->sections[i].name, name) == 0)
             return zc_fail(EINVAL, "%s: sweep '%s' defined twice", where, name);
@@ -78,7 +80,7 @@ static int parse_assign(char *line, const char *where, size_t no, struct zcb_swe
 {
     char *eq = strchr(line, '=');
     if (!eq)
-        return zc_fail(EINVAL, "%s: '%s' is not `key = value` or `[sweep NAME]`", where, line);
+        return zc_fail(EINVAL, "%s: '%.*s%s' is not `key = value` or `[sweep NAME]`", where, ZCB_QUOTE(line));
     *eq = '\0';
     char *key = trim(line), *value = trim(eq + 1);
     if (!zcb_option_in_sweep(key)) {

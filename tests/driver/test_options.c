@@ -98,6 +98,32 @@ static void bad_values_name_the_value_and_what_is_allowed(void **state)
     }
 }
 
+/* A value of kilobytes is quoted cut short, so what is allowed still fits. */
+static void a_long_bad_value_leaves_room_for_what_is_allowed(void **state)
+{
+    (void)state;
+    static const struct bad cases[] = {
+        {"reps", NULL, "' for reps (allowed: an integer 1..1000)"},
+        {"size", NULL, "' for size (allowed: comma-separated sizes"},
+        {"sink", NULL, "' for sink (allowed: text of at most"},
+        {"backend", NULL, "' (a spec of at most 255 characters"},
+        {NULL, "1", "' (allowed: workload, backend"},
+        {"dry-run", NULL, "')"},
+    };
+    static char long_text[5000];
+    memset(long_text, '7', sizeof long_text - 1);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct zcb_options o;
+        zcb_options_defaults(&o);
+        const char *name = cases[i].name ? cases[i].name : long_text;
+        const char *value = cases[i].value ? cases[i].value : long_text;
+        assert_int_not_equal(set(&o, name, value, 3), 0);
+        const char *msg = zc_last_error();
+        if (!strstr(msg, cases[i].expect) || !strstr(msg, "7..."))
+            fail_msg("%.20s: message '%s' lacks '...' and '%s'", name, msg, cases[i].expect);
+    }
+}
+
 static void sweep_files_refuse_command_line_options(void **state)
 {
     (void)state;
@@ -199,6 +225,7 @@ int main(void)
         cmocka_unit_test(defaults_are_the_documented_ones),
         cmocka_unit_test(lists_parse_and_scopes_replace),
         cmocka_unit_test(bad_values_name_the_value_and_what_is_allowed),
+        cmocka_unit_test(a_long_bad_value_leaves_room_for_what_is_allowed),
         cmocka_unit_test(sweep_files_refuse_command_line_options),
         cmocka_unit_test(a_single_value_given_twice_in_one_scope_is_refused),
         cmocka_unit_test(argv_forms),

@@ -104,7 +104,14 @@ static void malformed_files_name_file_line_and_what_is_allowed(void **state)
         if (!strstr(zc_last_error(), cases[i].expect))
             fail_msg("case %zu: message '%s' lacks '%s'", i, zc_last_error(), cases[i].expect);
     }
+    static char long_line[5000] = "[sweep a]\n";
+    memset(long_line + 10, 'x', sizeof long_line - 11);
     struct zcb_sweep s;
+    assert_int_not_equal(parse(long_line, &s), 0);
+    assert_non_null(strstr(zc_last_error(), "x...' is not `key = value` or `[sweep NAME]`"));
+    long_line[10] = '[';
+    assert_int_not_equal(parse(long_line, &s), 0);
+    assert_non_null(strstr(zc_last_error(), "x...' (allowed: [sweep NAME])"));
     assert_int_not_equal(zcb_sweep_parse("a\0b", 3, "t.sweep", &s), 0);
     assert_non_null(strstr(zc_last_error(), "NUL"));
 }
