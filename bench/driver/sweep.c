@@ -150,26 +150,34 @@ int zcb_sweep_parse(const char *text, size_t len, const char *filename, struct z
     return 0;
 }
 
+static int unreadable(const char *path, int err)
+{
+    return zc_fail(err ? err : EIO, "--config %s: %s (allowed: a readable sweep file, e.g. configs/sweep-quick.conf)",
+                   path, err ? strerror(err) : "read error");
+}
+
 int zcb_sweep_load(const char *path, struct zcb_sweep *out)
 {
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "r");
     if (!f)
-        return zc_fail(errno ? errno : EIO, "--config %s: %s (allowed: a readable sweep file, e.g. configs/sweep-quick.conf)",
-                       path, strerror(errno));
+        return unreadable(path, errno);
     char *buf = malloc(SWEEP_FILE_MAX + 1);
     if (!buf) {
         fclose(f);
         return zc_fail(ENOMEM, "--config %s: out of memory", path);
     }
+    errno = 0;
     size_t len = fread(buf, 1, SWEEP_FILE_MAX + 1, f);
     bool failed = ferror(f);
+    int read_errno = errno;
     fclose(f);
     int rc;
     if (failed)
-        rc = zc_fail(EIO, "--config %s: read error", path);
+        rc = unreadable(path, read_errno); /* e.g. a directory, which fopen opens */
     else if (len > SWEEP_FILE_MAX)
-        rc = zc_fail(EFBIG, "--config %s: larger than %u bytes", path, SWEEP_FILE_MAX);
+        rc = zc_fail(EFBIG, "--config %s: larger than %u bytes (allowed: a sweep file of at most that)",
+                     path, SWEEP_FILE_MAX);
     else
         rc = zcb_sweep_parse(buf, len, path, out);
     free(buf);

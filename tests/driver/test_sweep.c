@@ -134,6 +134,8 @@ static void a_missing_file_is_named(void **state)
     struct zcb_sweep s;
     assert_int_not_equal(zcb_sweep_load("/nonexistent/quick.sweep", &s), 0);
     assert_non_null(strstr(zc_last_error(), "--config /nonexistent/quick.sweep"));
+    assert_int_not_equal(zcb_sweep_load("/", &s), 0); /* a directory */
+    assert_non_null(strstr(zc_last_error(), "--config /: Is a directory (allowed: a readable sweep file"));
 }
 
 int main(void)
