@@ -54,6 +54,10 @@ void zcb_case_key(const struct zcb_case *c, const char *backend, char *buf, size
 
 static int push(struct zcb_case_list *l, const struct zcb_case *c)
 {
+    if (l->n == ZCB_CASES_MAX)
+        return zc_fail(E2BIG, "sweep %s: more than %d cases (allowed: at most %d in one run, "
+                              "all sweeps together; shorten the lists)",
+                       c->sweep, ZCB_CASES_MAX, ZCB_CASES_MAX);
     struct zcb_case *v = zc_grow(l->v, &l->cap, l->n, sizeof *l->v, 64);
     if (!v)
         return zc_fail(ENOMEM, "out of memory expanding cases");

@@ -41,6 +41,10 @@ struct zcb_case {
     unsigned seed;
 };
 
+/* Cases one run may hold: each costs its struct before anything runs, and
+ * a mistyped sweep of millions would take all memory. */
+#define ZCB_CASES_MAX 65536
+
 struct zcb_case_list {
     struct zcb_case *v;
     size_t n, cap;
@@ -48,7 +52,7 @@ struct zcb_case_list {
 
 /* Appends the cases of one sweep. -EINVAL (message names the value and what
  * is allowed) on an inconsistent combination, a bad backend spec or a size
- * that does not fit in available memory. */
+ * that does not fit in available memory; -E2BIG past ZCB_CASES_MAX cases. */
 int zcb_cases_expand(const struct zcb_options *o, const char *sweep_name, struct zcb_case_list *out);
 void zcb_cases_free(struct zcb_case_list *l);
 /* Bytes of buffers a case allocates (checked against available memory). */

@@ -104,6 +104,30 @@ static void a_long_sweep_file_costs_little_memory(void **state)
     unlink("cli-long.sweep");
 }
 
+/* 32 sizes x 32 zero ratios x 2 caches x (ref + 32 cpu-mt thread counts)
+ * = 67584 cases, past the 65536 a run may hold (each costs 3.5 KiB before
+ * anything runs; a few million took all memory). */
+static void a_sweep_of_too_many_cases_is_refused(void **state)
+{
+    (void)state;
+    char text[1024], *p = text;
+    p += sprintf(p, "[sweep huge]\nbackend = cpu-mt\ncache = hot,cold\ncpu-threads = 1");
+    for (int i = 2; i <= 32; i++)
+        p += sprintf(p, ",%d", i);
+    p += sprintf(p, "\nsize = 64K");
+    for (int i = 2; i <= 32; i++)
+        p += sprintf(p, ",%dK", 64 * i);
+    p += sprintf(p, "\nzero-ratio = 0");
+    for (int i = 1; i < 32; i++)
+        p += sprintf(p, ",0.%02d", 3 * i);
+    sprintf(p, "\n");
+    write_file("cli-huge.sweep", text);
+    run_zcbench(bin, ARGS("--config", "cli-huge.sweep", "--dry-run"), &r);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "sweep huge: more than 65536 cases (allowed: at most 65536 in one run"));
+    unlink("cli-huge.sweep");
+}
+
 static void help_lists_every_option(void **state)
 {
     (void)state;
@@ -218,6 +242,7 @@ ZCB_TEST_MAIN(cmocka_unit_test(bad_input_exits_2_naming_the_value),
               cmocka_unit_test(bad_input_writes_no_file),
               cmocka_unit_test(malformed_sweep_file_exits_2_with_file_line),
               cmocka_unit_test(a_long_sweep_file_costs_little_memory),
+              cmocka_unit_test(a_sweep_of_too_many_cases_is_refused),
               cmocka_unit_test(help_lists_every_option),
               cmocka_unit_test(dry_run_prints_the_cases),
               cmocka_unit_test(backend_all_is_every_usable_kind),
