@@ -15,6 +15,17 @@ static int parse(const char *text, struct zcb_sweep *s)
     return zcb_sweep_parse(text, strlen(text), "t.sweep", s);
 }
 
+/* The options of section i of a sweep file given as text. */
+static int options_of(const char *text, size_t i, struct zcb_options *o)
+{
+    struct zcb_sweep s;
+    int rc = parse(text, &s);
+    if (!rc)
+        rc = zcb_sweep_options(&s, i, NULL, 0, o);
+    zcb_sweep_free(&s);
+    return rc;
+}
+
 static void sections_inherit_defaults_and_the_command_line_wins(void **state)
 {
     (void)state;
@@ -71,13 +82,10 @@ static void a_file_without_sections_is_one_sweep(void **state)
 static void a_hash_inside_a_value_belongs_to_it(void **state)
 {
     (void)state;
-    struct zcb_sweep s;
-    assert_int_equal(parse("sink = file:/tmp/a#b # the image\n#x = 1\nreps = 3\t# three\n", &s), 0);
     struct zcb_options o;
-    assert_int_equal(zcb_sweep_options(&s, 0, NULL, 0, &o), 0);
+    assert_int_equal(options_of("sink = file:/tmp/a#b # the image\n#x = 1\nreps = 3\t# three\n", 0, &o), 0);
     assert_string_equal(o.sink, "file:/tmp/a#b");
     assert_int_equal(o.reps, 3);
-    zcb_sweep_free(&s);
 }
 
 struct bad {
@@ -119,13 +127,11 @@ static void malformed_files_name_file_line_and_what_is_allowed(void **state)
 static void bad_values_are_found_with_their_line(void **state)
 {
     (void)state;
-    struct zcb_sweep s;
-    assert_int_equal(parse("[sweep a]\nreps = 1\n[sweep b]\n\nzero-ratio = 1.5\n", &s), 0);
+    static const char text[] = "[sweep a]\nreps = 1\n[sweep b]\n\nzero-ratio = 1.5\n";
     struct zcb_options o;
-    assert_int_equal(zcb_sweep_options(&s, 0, NULL, 0, &o), 0);
-    assert_int_not_equal(zcb_sweep_options(&s, 1, NULL, 0, &o), 0);
+    assert_int_equal(options_of(text, 0, &o), 0);
+    assert_int_not_equal(options_of(text, 1, &o), 0);
     assert_non_null(strstr(zc_last_error(), "t.sweep:5: bad value '1.5' for zero-ratio"));
-    zcb_sweep_free(&s);
 }
 
 static void a_missing_file_is_named(void **state)
