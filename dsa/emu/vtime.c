@@ -63,7 +63,8 @@ void vt_moved(void) { pthread_cond_broadcast(&world.moved); }
 double vt_now(const struct vthread *t) { return now_of(t); }
 void vt_spend(struct vthread *t, double ns) { set_now(t, now_of(t) + ns); }
 
-static void unlink_record(struct vthread *t, struct zc_vsim_rec *r, struct zc_vsim_rec *prev)
+/* r leaves t's pending list (prev: the record before it). */
+static void detach_record(struct vthread *t, struct zc_vsim_rec *r, struct zc_vsim_rec *prev)
 {
     if (prev)
         prev->next = r->next;
@@ -71,6 +72,11 @@ static void unlink_record(struct vthread *t, struct zc_vsim_rec *r, struct zc_vs
         t->pending = r->next;
     if (t->last == r)
         t->last = prev;
+}
+
+static void unlink_record(struct vthread *t, struct zc_vsim_rec *r, struct zc_vsim_rec *prev)
+{
+    detach_record(t, r, prev);
     free(r);
 }
 
@@ -291,11 +297,10 @@ void vt_forget(const void *wq)
             if (r->wq != wq) {
                 prev = r;
             } else if (t->waiting == r) {
+                detach_record(t, r, prev);
                 r->wq = NULL;
                 r->visible_ns = ZC_VSIM_NEVER;
                 r->next = NULL;
-                t->last = t->last == r ? prev : t->last;
-                *(prev ? &prev->next : &t->pending) = next;
             } else {
                 unlink_record(t, r, prev);
             }
