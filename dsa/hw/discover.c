@@ -272,18 +272,6 @@ int zc_dsa_auto_choose(int node, const char *const *exclude, size_t n_exclude,
 
 /* --- capabilities ------------------------------------------------------ */
 
-int zc_dsa_bitmap_parse(const char *text, uint32_t words[8])
-{
-    unsigned w[8];
-    int end = 0;
-    if (sscanf(text, "%8x,%8x,%8x,%8x,%8x,%8x,%8x,%8x%n", &w[7], &w[6], &w[5], &w[4], &w[3],
-               &w[2], &w[1], &w[0], &end) != 8 || text[end] != '\0')
-        return -EINVAL;
-    for (int i = 0; i < 8; i++)
-        words[i] = w[i];
-    return 0;
-}
-
 /* Bits 0..31 of a 256-bit sysfs attribute; -ENOENT when the kernel has none. */
 static int read_ops(const char *obj, const char *attr, uint32_t *ops)
 {
