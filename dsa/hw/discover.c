@@ -281,7 +281,8 @@ static int read_ops(const char *obj, const char *attr, uint32_t *ops)
     if (rc)
         return rc;
     if (zc_dsa_bitmap_parse(text, words) != 0)
-        return zc_fail(EIO, "%s/%s: unexpected '%s' (expected 8 comma-separated hex words)", obj,
+        return zc_fail(EIO, "%s/%s: unexpected '%s' (expected 8 comma-separated 32-bit hex words, or "
+                               "up to 4 space-separated 64-bit ones as kernels before 6.1 print)", obj,
                        attr, text);
     *ops = words[0];
     return 0;

@@ -3,6 +3,7 @@
 #define ZC_DSA_HW_INTERNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <zc/dsa.h>
@@ -41,9 +42,12 @@ struct zc_dsa_hw_caps {
 };
 /* -errno naming the WQ when the device is of a version this code does not know. */
 int zc_dsa_hw_read_caps(const struct zc_dsa_kwq *wq, struct zc_dsa_hw_caps *out);
-/* "XXXXXXXX,...,XXXXXXXX" (256 bits, most significant word first, as the
- * kernel prints op_cap and errors): words[0] holds bits 0..31. */
+/* A 256-bit sysfs field (op_cap, op_config, errors) in the format of any
+ * kernel (sysfs_bits.c): words[0] holds bits 0..31. 0, or -EINVAL. */
 int zc_dsa_bitmap_parse(const char *text, uint32_t words[8]);
+/* What device's errors attribute (text) says, in buf: 1 an error is
+ * recorded, 0 none, -EINVAL the text is not in a known format. */
+int zc_dsa_swerr_describe(const char *device, const char *text, char *buf, size_t len);
 
 /* The CPU instruction the WQ's mode needs on the portal path, and for
  * shared WQs the kernel's enqcmd support, or -ENOTSUP naming what is missing. */

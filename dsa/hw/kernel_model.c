@@ -33,7 +33,11 @@
  *   that errors name the WQ that failed;
  * - a slow device (`lat_us=N`: each record appears N us after its
  *   descriptor ran), whose records outlive a short wait's timeout.
- * The error code in dsaN/errors is not modeled (only its valid bit). */
+ * - dsaN/errors and op_cap in the format of the kernel modeled: a bitmap
+ *   from 6.3 (errors) and 6.1 (op_cap), 64-bit words before; the error
+ *   recorded is the first one (a record write that failed translation:
+ *   0x1a, DSA_COMP_CRA_XLAT, its WQ and opcode; a descriptor a disabled WQ dropped: its WQ
+ *   and opcode, code 0, as the code hardware reports there is not known here). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -111,12 +115,13 @@ static const struct zc_opt kopts[] = {
 struct kdev {
     struct zc_dsa_kdev d;
     unsigned id;
-    atomic_bool sw_err;
+    atomic_uint_least64_t swerr; /* word 0 of the software error register */
 };
 
 struct kwq {
     struct zc_dsa_kwq d;       /* as enumerated while enabled */
     struct kdev *dev;
+    unsigned idx;              /* Q of wqD.Q: the WQ index the device reports */
     atomic_bool disabled;
     atomic_uint_least64_t stores;
     unsigned opens;            /* under the model's lock */
@@ -139,6 +144,7 @@ struct kmodel {
     char name[256];
     struct kcfg cfg;
     bool fixed, has_op_config;
+    bool u64_op_cap, u64_errors; /* the format of kernels before 6.1 / 6.3 */
     pthread_mutex_t lock;
     unsigned n_devs, n_wqs;
     struct kdev devs[MAX_DEVS];
@@ -201,6 +207,30 @@ static void bitmap_text(const uint32_t words[8], char *buf, size_t len)
         used += (size_t)snprintf(buf + used, len - used, "%08x%s", words[i], i ? "," : "");
 }
 
+/* Four 64-bit words, least significant first, as kernels before the
+ * bitmap format print op_cap ("%#llx") and errors ("%#018llx"). */
+static void u64_text(const uint32_t words[8], bool padded, char *buf, size_t len)
+{
+    size_t used = 0;
+    for (int i = 0; i < 4 && used < len; i++) {
+        unsigned long long v = (unsigned long long)words[2 * i + 1] << 32 | words[2 * i];
+        used += (size_t)snprintf(buf + used, len - used, padded ? "%#018llx%s" : "%#llx%s", v,
+                                 i < 3 ? " " : "");
+    }
+}
+
+/* The device records a software error: the first one stays, later ones
+ * set the overflow bit (idxd's union sw_err_reg: valid, overflow, WQ
+ * index valid, error code, WQ index, opcode). */
+static void record_swerr(struct kwq *w, unsigned code, unsigned opcode)
+{
+    uint64_t first = 1u | 1u << 3 | (uint64_t)code << 8 | (uint64_t)w->idx << 16 |
+                     (uint64_t)opcode << 32;
+    uint_least64_t none = 0;
+    if (!atomic_compare_exchange_strong(&w->dev->swerr, &none, first))
+        atomic_fetch_or(&w->dev->swerr, 2u);
+}
+
 /* The opcodes of DSA 1.0: NOOP..DUALCAST, CRCGEN, COPY_CRC, the DIF ops, CFLUSH. */
 static void op_cap_words(uint32_t words[8])
 {
@@ -218,14 +248,22 @@ static int kmodel_read_attr(const char *obj, const char *attr, char *buf, size_t
     uint32_t words[8] = {0};
     if (dev && strcmp(attr, "op_cap") == 0) {
         op_cap_words(words);
-        bitmap_text(words, buf, len);
+        if (model->u64_op_cap)
+            u64_text(words, false, buf, len);
+        else
+            bitmap_text(words, buf, len);
     } else if (dev && strcmp(attr, "gen_cap") == 0) {
         snprintf(buf, len, "%#llx", 0x40915f0106ull | model->cfg.dev_bof);
     } else if (dev && strcmp(attr, "version") == 0) {
         snprintf(buf, len, "%#x", model->cfg.version << 8);
     } else if (dev && strcmp(attr, "errors") == 0) {
-        words[0] = atomic_load(&dev->sw_err) ? 1u : 0u;
-        bitmap_text(words, buf, len);
+        uint64_t swerr = atomic_load(&dev->swerr);
+        words[0] = (uint32_t)swerr;
+        words[1] = (uint32_t)(swerr >> 32);
+        if (model->u64_errors)
+            u64_text(words, true, buf, len);
+        else
+            bitmap_text(words, buf, len);
     } else if (dev && strcmp(attr, "state") == 0) {
         snprintf(buf, len, "%s", dev->d.enabled ? "enabled" : "disabled");
     } else if (wq && strcmp(attr, "state") == 0) {
@@ -383,7 +421,7 @@ static const struct dsa_hw_desc *losing_records(struct kwq *w, const struct dsa_
         list[m].completion_addr = (uintptr_t)&lost[m];
     *redirected = *d;
     redirected->desc_list_addr = (uintptr_t)list;
-    atomic_store(&w->dev->sw_err, true);
+    record_swerr(w, DSA_COMP_CRA_XLAT, list[0].opcode);
     return redirected;
 }
 
@@ -394,7 +432,7 @@ static int device_receives(struct kwq *w, const struct dsa_hw_desc *d)
     if (atomic_load(&w->disabled)) {
         if (w->d.info.mode == ZC_DSA_SHARED)
             return 1;
-        atomic_store(&w->dev->sw_err, true);
+        record_swerr(w, 0, d->opcode); /* the code a disabled WQ's drop reports is not modeled */
         return 0;
     }
     struct dsa_hw_desc redirected;
@@ -452,7 +490,7 @@ static int kmodel_write_desc(int fd, const struct dsa_hw_desc *d)
 static int kmodel_poll_error(int fd)
 {
     struct kfile *f = file_of(fd);
-    return f ? atomic_load(&f->wq->dev->sw_err) : -EBADF;
+    return f ? (int)(atomic_load(&f->wq->dev->swerr) & 1) : -EBADF;
 }
 
 /* --- building a model ------------------------------------------------- */
@@ -476,6 +514,7 @@ static void add_wqs(struct kmodel *m, struct kdev *dev, unsigned size)
         struct kwq *w = &m->wqs[m->n_wqs++];
         struct zc_dsa_wq_info *i = &w->d.info;
         w->dev = dev;
+        w->idx = q;
         _Static_assert(sizeof i->device == sizeof dev->d.name, "device names");
         memcpy(i->device, dev->d.name, sizeof i->device);
         snprintf(i->name, sizeof i->name, "wq%u.%u", dev->id, q);
@@ -505,6 +544,8 @@ static int build(struct kmodel *m)
     unsigned long version = v[0] * 10000ul + v[1] * 100ul + v[2];
     m->fixed = c->fixed == 0 ? version >= 60901 : c->fixed == 2;
     m->has_op_config = version >= 60300;
+    m->u64_op_cap = version < 60100;  /* a8563a33a5e2: op_cap as a bitmap */
+    m->u64_errors = version < 60300;  /* "reformat swerror output to standard Linux bitmap" */
     unsigned per_dev = c->dwq + c->swq + c->kwq;
     unsigned size = c->wq_size ? c->wq_size : per_dev ? DEV_ENTRIES / per_dev : 0;
     if ((unsigned long)size * per_dev > DEV_ENTRIES)

@@ -332,16 +332,15 @@ static int hw_check(struct zc_dsa_wq *wq, char *buf, size_t len)
 {
     struct hw_file *f = wq->impl;
     const struct zc_dsa_kernel *k = zc_dsa_kernel();
-    char state[32] = "unknown", errors[160] = "unreadable";
+    char state[32] = "unknown", errors[160] = "unreadable", swerr[200];
     k->read_attr(f->info.name, "state", state, sizeof state);
-    k->read_attr(f->info.device, "errors", errors, sizeof errors);
+    /* Decoded when its format is known; else as the kernel printed it. */
+    bool decoded = k->read_attr(f->info.device, "errors", errors, sizeof errors) == 0 &&
+                   zc_dsa_swerr_describe(f->info.device, errors, swerr, sizeof swerr) >= 0;
     int polled = k->poll_error(f->fd);
-    uint32_t words[8];
-    bool swerr = zc_dsa_bitmap_parse(errors, words) == 0 && (words[0] & 1);
-    snprintf(buf, len, "%s state %s; poll() on its file: %s; %s/errors: %s%s", f->info.name, state,
+    snprintf(buf, len, "%s state %s; poll() on its file: %s; %s/errors: %s", f->info.name, state,
              polled > 0 ? "software error reported (POLLIN)" : polled == 0 ? "no error" : "failed",
-             f->info.device, errors,
-             swerr ? " (SWERR valid: the device refused a descriptor; see dmesg)" : "");
+             f->info.device, decoded ? swerr : errors);
     if (strcmp(state, "enabled") != 0)
         return -ENODEV;
     return 0;

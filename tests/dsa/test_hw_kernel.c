@@ -464,6 +464,66 @@ static void submission_instructions_are_needed_on_the_portal_only(void **state)
     unpages(p, N_PAGES);
 }
 
+/* The sysfs fields in the format of every kernel: op_cap as 64-bit words
+ * before 6.1 (a WQ on 5.19 or 6.0 opens and runs), errors before 6.3; the
+ * software error register decoded in both (its WQ, code and opcode). */
+static void sysfs_fields_in_the_format_of_every_kernel(void **state)
+{
+    (void)state;
+    uint32_t w[8];
+    assert_int_equal(zc_dsa_bitmap_parse("00000000,00000000,00000000,00000000,00000000,00000000,"
+                                         "00000001,001f03ff", w), 0);
+    assert_int_equal(w[0], 0x001f03ff);
+    assert_int_equal(w[1], 1);
+    memset(w, 0xff, sizeof w);
+    assert_int_equal(zc_dsa_bitmap_parse("0x1001f03ff 0 0 0x8", w), 0); /* op_cap "%#llx" x4 */
+    assert_int_equal(w[0], 0x001f03ff);
+    assert_int_equal(w[1], 1);
+    assert_int_equal(w[2], 0);
+    assert_int_equal(w[6], 8);
+    assert_int_equal(zc_dsa_bitmap_parse("0x1001f03ff", w), 0); /* the first kernels: one word */
+    assert_int_equal(w[0], 0x001f03ff);
+    assert_int_equal(w[7], 0);
+    const char *bad[] = {"", "zz", "0x", "0x1 0x2 0x3 0x4 0x5", "0x10000000000000000", "1,2"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (zc_dsa_bitmap_parse(bad[i], w) != -EINVAL)
+            fail_msg("'%s' was accepted", bad[i]);
+
+    char d[200];
+    const char *zero18 = "000000000000000000";
+    char old[128];
+    snprintf(old, sizeof old, "%s %s %s %s", zero18, zero18, zero18, zero18); /* "%#018llx" of 0 */
+    assert_int_equal(zc_dsa_swerr_describe("dsa2", old, d, sizeof d), 0);
+    snprintf(old, sizeof old, "0x0000000600011309 %s %s %s", zero18, zero18, zero18);
+    assert_int_equal(zc_dsa_swerr_describe("dsa2", old, d, sizeof d), 1);
+    assert_non_null(strstr(d, "SWERR valid: error 0x13 on wq2.1, opcode 0x06"));
+    assert_int_equal(zc_dsa_swerr_describe("dsa2", "00000000,00000000,00000000,00000000,00000000,"
+                                           "00000000,00000006,00011309", d, sizeof d), 1);
+    assert_non_null(strstr(d, "SWERR valid: error 0x13 on wq2.1, opcode 0x06"));
+    assert_int_equal(zc_dsa_swerr_describe("dsa2", "garbage", d, sizeof d), -EINVAL);
+
+    uint8_t *p = pattern();
+    const char *kernels[] = {"5.19", "6.1", "6.6"};
+    const char *op_caps[] = {"0x1001f03ff 0 0 0", NULL, NULL};
+    for (size_t k = 0; k < 3; k++) {
+        char spec[96], text[160];
+        snprintf(spec, sizeof spec, "model:kernel=%s,dwq=1,lose_records=1", kernels[k]);
+        use(spec);
+        assert_int_equal(zc_dsa_kernel()->read_attr("dsa0", "op_cap", text, sizeof text), 0);
+        if (op_caps[k])
+            assert_string_equal(text, op_caps[k]);
+        struct zc_backend *be = open_ok("dsa-batch:wq=wq0.0,batch=32,timeout_ms=200,wait=yield");
+        check_answers(be, p); /* the second batch's member records are lost: SWERR */
+        assert_int_equal(zc_dsa_kmodel_disable_wq("wq0.0"), 0);
+        bool zero[N_PAGES];
+        says(zc_backend_check(be, p, N_PAGES * PAGE, PAGE, zero), ENODEV, "wq0.0 was disabled",
+             "dsa0/errors: SWERR valid: error 0x1a on wq0.0, opcode 0x06, more errors since "
+             "(overflow)");
+        zc_backend_close(be);
+    }
+    unpages(p, N_PAGES);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -480,6 +540,7 @@ int main(void)
         cmocka_unit_test_teardown(capabilities_are_checked_at_open, teardown),
         cmocka_unit_test_teardown(op_config_is_checked_at_open, teardown),
         cmocka_unit_test_teardown(submission_instructions_are_needed_on_the_portal_only, teardown),
+        cmocka_unit_test_teardown(sysfs_fields_in_the_format_of_every_kernel, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
