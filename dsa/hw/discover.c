@@ -15,15 +15,28 @@ struct wq_list {
     struct zc_dsa_kwq *v;
     size_t n, cap;
     int devices;
+    char no_pasid[32]; /* the first device without PASID support for user space */
     bool oom;
 };
 
+/* pasid_enabled reads 0: the device does not translate user addresses
+ * (no IOMMU, passthrough, or not scalable mode). Absent: not known. */
+static bool lacks_pasid(const char *device)
+{
+    char text[16];
+    return zc_dsa_kernel()->read_attr(device, "pasid_enabled", text, sizeof text) == 0 &&
+           strcmp(text, "0") == 0;
+}
+
+#define PASID_FIX "turn VT-d on in the BIOS and boot with intel_iommu=on,sm_on"
+
 static void collect(const struct zc_dsa_kdev *dev, const struct zc_dsa_kwq *wq, void *ctx)
 {
-    (void)dev;
     struct wq_list *l = ctx;
     if (!wq) {
         l->devices++;
+        if (!l->no_pasid[0] && lacks_pasid(dev->name))
+            snprintf(l->no_pasid, sizeof l->no_pasid, "%s", dev->name);
         return;
     }
     struct zc_dsa_kwq *v = zc_grow(l->v, &l->cap, l->n, sizeof *v, 16);
@@ -82,6 +95,11 @@ int zc_dsa_discover(zc_dsa_wq_visit_fn fn, void *ctx)
 
 int zc_dsa_hw_explain(const char *want, const struct zc_dsa_hw_scan *s)
 {
+    /* Linux 6.1 and later enable no user WQ on a device without PASID. */
+    char pasid[160] = "";
+    if (s->no_pasid[0])
+        snprintf(pasid, sizeof pasid, " (%s has pasid_enabled=0: user WQs need shared virtual "
+                 "addressing; " PASID_FIX ")", s->no_pasid);
     if (!s->driver)
         return zc_fail(ENODEV, "idxd module not loaded (no /sys/bus/dsa): run 'modprobe idxd' "
                                "(needs a Xeon with DSA, VT-d on and intel_iommu=on,sm_on)%s",
@@ -95,19 +113,21 @@ int zc_dsa_hw_explain(const char *want, const struct zc_dsa_hw_scan *s)
         return zc_fail(ENODEV, "no WQ named %s on this host: list them with 'accel-config list', "
                                "or configure one: %s", want, ZC_DSA_LOAD_CONFIG_HINT);
     if (want && !s->named_enabled)
-        return zc_fail(ENODEV, "%s is not enabled: enable it with %s", want, ZC_DSA_LOAD_CONFIG_HINT);
+        return zc_fail(ENODEV, "%s is not enabled%s: enable it with %s", want, pasid,
+                       ZC_DSA_LOAD_CONFIG_HINT);
     if (want && !s->named_user)
         return zc_fail(EINVAL, "%s is a kernel-type WQ (owned by the kernel's dmaengine driver), "
                                "not a user WQ: reconfigure its device with %s", want,
                        ZC_DSA_LOAD_CONFIG_HINT);
-    return zc_fail(ENODEV, "no enabled user WQ on %d DSA device(s)%s: configure one with %s",
-                   s->devices, s->kernel_wqs ? " (only kernel-type WQs are enabled)" : "",
+    return zc_fail(ENODEV, "no enabled user WQ on %d DSA device(s)%s%s: configure one with %s",
+                   s->devices, s->kernel_wqs ? " (only kernel-type WQs are enabled)" : "", pasid,
                    ZC_DSA_LOAD_CONFIG_HINT);
 }
 
 static struct zc_dsa_hw_scan scan_of(const struct wq_list *l, const char *want)
 {
     struct zc_dsa_hw_scan s = {.driver = true, .devices = l->devices};
+    memcpy(s.no_pasid, l->no_pasid, sizeof s.no_pasid);
     for (size_t i = 0; i < l->n; i++) {
         const struct zc_dsa_kwq *w = &l->v[i];
         bool named = want && strcmp(w->info.name, want) == 0;
@@ -299,6 +319,12 @@ int zc_dsa_hw_read_caps(const struct zc_dsa_kwq *wq, struct zc_dsa_hw_caps *out)
     if (out->version >> 8 > 2) /* as DML: the layout of later versions is not known here */
         return zc_fail(ENOTSUP, "%s: device %s is DSA version %#x; zcbench knows DSA 1.x and 2.x "
                                 "descriptors only", wq->info.name, dev, out->version);
+    /* Kernels before 6.1 enable user WQs even then: the device would take
+     * this process's addresses as physical or I/O addresses. */
+    if (lacks_pasid(dev))
+        return zc_fail(ENOTSUP, "%s: device %s has pasid_enabled=0: it does not translate this "
+                                "process's addresses (no shared virtual addressing): " PASID_FIX,
+                       wq->info.name, dev);
     if (k->read_attr(dev, "gen_cap", text, sizeof text) == 0)
         out->device_bof = strtoull(text, NULL, 0) & 1;
     int rc = read_ops(dev, "op_cap", &out->ops);

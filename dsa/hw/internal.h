@@ -30,6 +30,7 @@ struct zc_dsa_hw_scan {
     int devices;              /* DSA devices, enabled or not */
     int kernel_wqs;           /* enabled WQs of kernel type */
     bool named_seen, named_enabled, named_user; /* the WQ asked for by name */
+    char no_pasid[32];        /* a device whose pasid_enabled reads 0 */
 };
 /* The -errno and message for a failed search (want NULL: "auto"). */
 int zc_dsa_hw_explain(const char *want, const struct zc_dsa_hw_scan *s);

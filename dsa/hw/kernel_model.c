@@ -13,6 +13,8 @@
  *   and op_cap / op_config hide BATCH on DSA 1.0 (op_cap_show_common).
  *   Earlier kernels have no write() (the VFS answers -EINVAL); a security
  *   policy may refuse the mmap with EPERM on any kernel (`mmap_eperm=1`);
+ * - pasid_enabled (`pasid=0`: no shared virtual addressing): from 6.1 on
+ *   the kernel enables no user WQ (idxd_user_drv_probe), before it does;
  * - op_config of a WQ exists from 6.3 on (`drop_op=N` leaves opcode N out
  *   of it); gen_cap bit 0 says whether the device supports block on fault
  *   (`dev_bof=0`: it does not); CPUID may lack MOVDIR64B and ENQCMD
@@ -65,7 +67,7 @@ struct kcfg {
     unsigned rawio;
     unsigned devices, nodes, dwq, swq, kwq, wq_size, engines, emu_engines, max_batch;
     uint64_t max_xfer;
-    unsigned bof, dev_bof, version, enqcmd, disable_after, lose_records, lat_us, drop_op,
+    unsigned bof, dev_bof, version, enqcmd, pasid, disable_after, lose_records, lat_us, drop_op,
         cpu_submit, mmap_eperm;
 };
 
@@ -94,6 +96,9 @@ static const struct zc_opt kopts[] = {
     KOPT("dev_bof", dev_bof, 0, 1, "1", "the device supports block on fault (gen_cap bit 0)"),
     KOPT("version", version, 1, 3, "1", "DSA version (1: Sapphire Rapids; 3: unknown to zcbench)"),
     KOPT("enqcmd", enqcmd, 0, 1, "1", "the kernel lists enqcmd in /proc/cpuinfo"),
+    KOPT("pasid", pasid, 0, 1, "1",
+         "the devices' pasid_enabled (0: no shared virtual addressing; from 6.1 on no user WQ is "
+         "enabled then)"),
     KOPT("cpu_submit", cpu_submit, 0, 1, "1",
          "the CPU has MOVDIR64B and ENQCMD (0: it lacks both, as hosts without DSA do)"),
     KOPT("mmap_eperm", mmap_eperm, 0, 1, "0",
@@ -145,6 +150,7 @@ struct kmodel {
     struct kcfg cfg;
     bool fixed, has_op_config;
     bool u64_op_cap, u64_errors; /* the format of kernels before 6.1 / 6.3 */
+    bool user_wq_needs_pasid;    /* 0ec8ce073944, 6.1 */
     pthread_mutex_t lock;
     unsigned n_devs, n_wqs;
     struct kdev devs[MAX_DEVS];
@@ -264,6 +270,8 @@ static int kmodel_read_attr(const char *obj, const char *attr, char *buf, size_t
             u64_text(words, true, buf, len);
         else
             bitmap_text(words, buf, len);
+    } else if (dev && strcmp(attr, "pasid_enabled") == 0) {
+        snprintf(buf, len, "%u", model->cfg.pasid);
     } else if (dev && strcmp(attr, "state") == 0) {
         snprintf(buf, len, "%s", dev->d.enabled ? "enabled" : "disabled");
     } else if (wq && strcmp(attr, "state") == 0) {
@@ -525,11 +533,11 @@ static void add_wqs(struct kmodel *m, struct kdev *dev, unsigned size)
         i->numa_node = dev->d.numa_node;
         i->engines = c->engines;
         i->is_model = i->kernel_model = true;
-        w->d.enabled = true;
         w->d.user = q < c->dwq + c->swq;
+        w->d.enabled = !(w->d.user && m->user_wq_needs_pasid && !c->pasid);
         w->d.block_on_fault = c->bof;
         snprintf(w->d.type, sizeof w->d.type, "%s", w->d.user ? "user" : "kernel");
-        snprintf(w->d.state, sizeof w->d.state, "enabled");
+        snprintf(w->d.state, sizeof w->d.state, "%s", w->d.enabled ? "enabled" : "disabled");
         snprintf(w->d.path, sizeof w->d.path, "/dev/dsa/wq%u.%u", dev->id, q);
     }
 }
@@ -544,6 +552,7 @@ static int build(struct kmodel *m)
     unsigned long version = v[0] * 10000ul + v[1] * 100ul + v[2];
     m->fixed = c->fixed == 0 ? version >= 60901 : c->fixed == 2;
     m->has_op_config = version >= 60300;
+    m->user_wq_needs_pasid = version >= 60100;
     m->u64_op_cap = version < 60100;  /* a8563a33a5e2: op_cap as a bitmap */
     m->u64_errors = version < 60300;  /* "reformat swerror output to standard Linux bitmap" */
     unsigned per_dev = c->dwq + c->swq + c->kwq;

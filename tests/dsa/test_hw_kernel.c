@@ -524,6 +524,28 @@ static void sysfs_fields_in_the_format_of_every_kernel(void **state)
     unpages(p, N_PAGES);
 }
 
+/* pasid_enabled: a device that does not translate user addresses is
+ * refused at open naming the fix (before 6.1 the kernel enables its user
+ * WQs anyway); from 6.1 it enables none, and discovery says why. */
+static void a_device_without_pasid_is_refused_naming_the_fix(void **state)
+{
+    (void)state;
+    struct zc_dsa_wq *wq;
+    struct zc_backend *be;
+    use("model:kernel=5.19,dwq=1,pasid=0");
+    says(zc_dsa_wq_open("wq0.0", &wq), ENOTSUP, "device dsa0 has pasid_enabled=0",
+         "intel_iommu=on,sm_on");
+    says(zc_backend_open("dsa-single:wq=auto", &be), ENOTSUP, "pasid_enabled=0", "VT-d");
+    use("model:kernel=6.6,dwq=1,pasid=0");
+    says(zc_dsa_wq_open("auto", &wq), ENODEV, "no enabled user WQ",
+         "dsa0 has pasid_enabled=0: user WQs need shared virtual addressing");
+    says(zc_dsa_wq_open("wq0.0", &wq), ENODEV, "wq0.0 is not enabled (dsa0 has pasid_enabled=0",
+         "intel_iommu=on,sm_on");
+    use("model:kernel=5.19,dwq=1");
+    assert_int_equal(zc_dsa_wq_open("wq0.0", &wq), 0);
+    zc_dsa_wq_close(wq);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -541,6 +563,7 @@ int main(void)
         cmocka_unit_test_teardown(op_config_is_checked_at_open, teardown),
         cmocka_unit_test_teardown(submission_instructions_are_needed_on_the_portal_only, teardown),
         cmocka_unit_test_teardown(sysfs_fields_in_the_format_of_every_kernel, teardown),
+        cmocka_unit_test_teardown(a_device_without_pasid_is_refused_naming_the_fix, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
