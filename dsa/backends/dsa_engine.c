@@ -645,6 +645,54 @@ static int submit_more(struct zc_dsa_engine *e)
     return 0;
 }
 
+/* The device faulted reading a batch's list (0x06) after running its
+ * first members (descriptors completed, in bytes_completed); the members
+ * it did not read go again as one batch, as accel-config's
+ * dsa_reprep_batch does, once the list's pages are faulted in. Members
+ * are cleared before each submission, so whatever did not run reads
+ * "not run" afterwards and finish_segment answers it. */
+static int resubmit_tail(struct zc_dsa_engine *e, struct slot *sl, unsigned n)
+{
+    unsigned first = 0;
+    for (unsigned attempt = 0; attempt < MAX_RESUBMITS; attempt++) {
+        uint32_t completed = sl->batch_cr->cr.bytes_completed;
+        if (completed > n - first)
+            return zc_fail(EIO, "%s: batch record on %s claims %u of %u descriptors completed",
+                           e->who, zc_dsa_wq_info(e->wq[sl->wq])->name, completed, n - first);
+        first += completed;
+        if (n - first < 2 || !touch_readable((uintptr_t)(sl->list + first), (n - first) * 64ull))
+            return 0; /* a lone member goes alone */
+        sl->batch->desc_list_addr = (uintptr_t)(sl->list + first);
+        sl->batch->desc_count = n - first;
+        clear_status(&sl->batch_cr->cr);
+        /* The slot's WQ entry, still claimed, carries it; the portal copies the descriptor. */
+        int rc = submit_bounded(e, sl->wq, sl->batch);
+        sl->batch->desc_list_addr = (uintptr_t)sl->list;
+        char why[400];
+        if (rc == -EAGAIN && (rc = wq_gone(e, sl->wq, why, sizeof why)) == 0)
+            return 0; /* stays full: the members go one by one */
+        if (rc)
+            return rc;
+        e->stats->retries++;
+        e->stats->batches++;
+        e->stats->descriptors += n - first;
+        int st = zc_dsa_wait(&e->waiter, &sl->batch_cr->cr);
+        if (st < 0) {
+            e->broken = true;
+            if ((rc = wq_gone(e, sl->wq, why, sizeof why)) != 0)
+                return rc;
+            return zc_fail(ETIMEDOUT, "%s: resubmitted batch did not complete on %s within %llu ms "
+                           "(%s)", e->who, zc_dsa_wq_info(e->wq[sl->wq])->name,
+                           (unsigned long long)(e->waiter.timeout_ns / 1000000), why);
+        }
+        if (st != DSA_COMP_BATCH_PAGE_FAULT)
+            return st == DSA_COMP_SUCCESS || st == DSA_COMP_BATCH_FAIL
+                       ? 0 : failed_status(e, sl->wq, "resubmitted BATCH descriptor", (unsigned)st);
+        e->stats->faults_recovered++;
+    }
+    return 0;
+}
+
 /* Reads a completed slot's records into the job's answers. */
 static int complete(struct zc_dsa_engine *e, struct slot *sl, unsigned status)
 {
@@ -656,11 +704,15 @@ static int complete(struct zc_dsa_engine *e, struct slot *sl, unsigned status)
     if (n > 1 && status != DSA_COMP_SUCCESS && status != DSA_COMP_BATCH_FAIL &&
         status != DSA_COMP_BATCH_PAGE_FAULT)
         rc = failed_status(e, sl->wq, "BATCH descriptor", status);
+    if (n > 1 && status == DSA_COMP_BATCH_PAGE_FAULT) {
+        e->stats->faults_recovered++;
+        if (e->recover == ZC_DSA_RECOVER_RESUBMIT)
+            rc = resubmit_tail(e, sl, n);
+    }
     uint64_t t0 = zc_dsa_clock_now(e->clock);
     for (unsigned m = 0; m < n && !rc; m++) {
         const struct dsa_completion_record *cr = &sl->crs[m];
-        /* The list was not read through: no member record can be trusted. */
-        unsigned st = status == DSA_COMP_BATCH_PAGE_FAULT ? DSA_COMP_NONE : status_of(cr);
+        unsigned st = status_of(cr); /* cleared before submission: 0 is "not run" */
         if (st == DSA_COMP_SUCCESS) {
             if (cr->result)
                 job->out[sl->page[m]] = false;

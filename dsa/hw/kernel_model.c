@@ -30,6 +30,9 @@
  *   fails translation goes to SWERR instead), while the batch's own
  *   record still reports: the case the engine's clearing of member
  *   records guards against (hw-review D7);
+ * - a fault reading a batch's descriptor list (`list_fault=N`: the N-th
+ *   BATCH descriptor) after half its members (0x06, descriptors completed
+ *   in bytes_completed): the case the engine resubmits the unread tail of;
  * - a WQ whose every descriptor completes with an error status
  *   (`fail_wq=wqD.Q`: the device sees a reserved field set), to check
  *   that errors name the WQ that failed;
@@ -46,6 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "dsa/error.h"
 #include "dsa/hw/kernel.h"
@@ -67,7 +71,8 @@ struct kcfg {
     unsigned rawio;
     unsigned devices, nodes, dwq, swq, kwq, wq_size, engines, emu_engines, max_batch;
     uint64_t max_xfer;
-    unsigned bof, dev_bof, version, enqcmd, pasid, disable_after, lose_records, lat_us, drop_op,
+    unsigned bof, dev_bof, version, enqcmd, pasid, disable_after, lose_records, list_fault, lat_us,
+        drop_op,
         cpu_submit, mmap_eperm;
 };
 
@@ -111,6 +116,9 @@ static const struct zc_opt kopts[] = {
      .def = NULL, .help = "a WQ (wqD.Q) whose every descriptor completes with an error status"},
     KOPT("lose_records", lose_records, 0, 1000000000, "0",
          "batch members' completion records are lost after this many BATCH descriptors (0: never)"),
+    KOPT("list_fault", list_fault, 0, 1000000000, "0",
+         "the device faults reading the list of this BATCH descriptor (1: the first) after half "
+         "its members, at most 64 (0: never)"),
     KOPT("lat_us", lat_us, 0, 1000000, "0",
          "each record appears this long after its descriptor ran (a slow device: a short "
          "timeout_ms gives up on descriptors that still complete)"),
@@ -137,6 +145,10 @@ struct kwq {
     struct dsa_completion_record *scratch;
     atomic_uint next_list;
     atomic_uint_least64_t batches;
+    /* list_fault: a readable page, then an inaccessible one; the batches
+     * the WQ received. */
+    uint8_t *fault_pages;
+    atomic_uint_least64_t listed;
 };
 
 struct kfile {
@@ -330,6 +342,9 @@ static void *alloc_aligned(size_t align, size_t bytes)
 static void close_device(struct kwq *w)
 {
     zc_dsa_wq_close(w->emu); /* the release path drains the WQ */
+    if (w->fault_pages)
+        munmap(w->fault_pages, 2 * 4096);
+    w->fault_pages = NULL;
     free(w->lists);
     free(w->scratch);
     w->emu = NULL;
@@ -347,6 +362,16 @@ static int open_device(struct kwq *w)
             close_device(w);
             return -ENOMEM;
         }
+    }
+    if (model->cfg.list_fault) {
+        void *p = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED || mprotect((char *)p + 4096, 4096, PROT_NONE) != 0) {
+            if (p != MAP_FAILED)
+                munmap(p, 2 * 4096);
+            close_device(w);
+            return -ENOMEM;
+        }
+        w->fault_pages = p;
     }
     char spec[240];
     snprintf(spec, sizeof spec, "emu:mode=%s,wq_size=%u,max_batch=%u,max_xfer=%llu,engines=%u,bof=%u,"
@@ -433,6 +458,25 @@ static const struct dsa_hw_desc *losing_records(struct kwq *w, const struct dsa_
     return redirected;
 }
 
+/* list_fault: the batch as the device will run it, its list copied to
+ * end where the readable page does: the device runs the members before
+ * that, then faults reading the list (DSA_COMP_BATCH_PAGE_FAULT, the
+ * members it completed in bytes_completed), as when a list page was
+ * migrated or swapped out under the process. */
+static const struct dsa_hw_desc *faulting_list(struct kwq *w, const struct dsa_hw_desc *d,
+                                               struct dsa_hw_desc *redirected)
+{
+    if (d->opcode != DSA_OPCODE_BATCH || d->desc_count < 2 || d->desc_count > w->d.info.max_batch ||
+        atomic_fetch_add(&w->listed, 1) + 1 != model->cfg.list_fault)
+        return d;
+    uint32_t readable = d->desc_count / 2 < 64 ? d->desc_count / 2 : 64;
+    uint8_t *list = w->fault_pages + 4096 - (size_t)readable * sizeof *d;
+    memcpy(list, (const void *)(uintptr_t)d->desc_list_addr, (size_t)readable * sizeof *d);
+    *redirected = *d;
+    redirected->desc_list_addr = (uintptr_t)list;
+    return redirected;
+}
+
 /* The device receives a descriptor at the WQ's portal: 0 accepted (or, on
  * a dedicated WQ, silently dropped), 1 not accepted (shared WQ full or disabled). */
 static int device_receives(struct kwq *w, const struct dsa_hw_desc *d)
@@ -446,6 +490,8 @@ static int device_receives(struct kwq *w, const struct dsa_hw_desc *d)
     struct dsa_hw_desc redirected;
     if (w->lists)
         d = losing_records(w, d, &redirected);
+    if (w->fault_pages)
+        d = faulting_list(w, d, &redirected);
     if (strcmp(w->d.info.name, model->cfg.fail_wq) == 0) {
         if (d != &redirected)
             redirected = *d;
