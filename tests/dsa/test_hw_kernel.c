@@ -548,6 +548,19 @@ static void a_device_without_pasid_is_refused_naming_the_fix(void **state)
     zc_dsa_wq_close(wq);
 }
 
+/* The stats of one check of pattern p by `backend` on a device whose
+ * first BATCH faults reading its list after half its members. */
+static struct zc_backend_stats after_list_fault(const char *backend, const uint8_t *p)
+{
+    use("model:kernel=6.1,dwq=1,list_fault=1");
+    struct zc_backend *be = open_ok(backend);
+    check_answers(be, p);
+    struct zc_backend_stats s;
+    zc_backend_get_stats(be, &s);
+    zc_backend_close(be);
+    return s;
+}
+
 /* A fault reading a batch's list (0x06): the members the device ran are
  * answered from their records; only the unread tail goes again, as one
  * batch (recover=resubmit, as accel-config's dsa_reprep_batch) or on the
@@ -556,35 +569,23 @@ static void batch_list_fault_redoes_only_the_unread_tail(void **state)
 {
     (void)state;
     uint8_t *p = pattern();
-    struct zc_backend_stats s;
     /* 64 pages in two batches of 32; the first faults after 16 members. */
-    use("model:kernel=6.1,dwq=1,list_fault=1");
-    struct zc_backend *be = open_ok("dsa-batch:wq=wq0.0,batch=32,recover=resubmit,wait=yield");
-    check_answers(be, p);
-    zc_backend_get_stats(be, &s);
+    struct zc_backend_stats s =
+        after_list_fault("dsa-batch:wq=wq0.0,batch=32,recover=resubmit,wait=yield", p);
     assert_int_equal(s.faults_recovered, 1);
     assert_int_equal(s.batches, 3);           /* the tail as one batch */
     assert_int_equal(s.descriptors, 64 + 16); /* 16 members sent again, not 32 */
     assert_int_equal(s.cpu_pages, 0);
-    zc_backend_close(be);
 
-    use("model:kernel=6.1,dwq=1,list_fault=1");
-    be = open_ok("dsa-batch:wq=wq0.0,batch=32,recover=cpu,wait=yield");
-    check_answers(be, p);
-    zc_backend_get_stats(be, &s);
+    s = after_list_fault("dsa-batch:wq=wq0.0,batch=32,recover=cpu,wait=yield", p);
     assert_int_equal(s.cpu_pages, 16); /* the unread tail only */
     assert_int_equal(s.descriptors, 64);
-    zc_backend_close(be);
 
     /* A tail of one member goes alone (a batch of 2 faulted after 1). */
-    use("model:kernel=6.1,dwq=1,list_fault=1");
-    be = open_ok("dsa-batch:wq=wq0.0,batch=2,recover=resubmit,wait=yield");
-    check_answers(be, p);
-    zc_backend_get_stats(be, &s);
+    s = after_list_fault("dsa-batch:wq=wq0.0,batch=2,recover=resubmit,wait=yield", p);
     assert_int_equal(s.cpu_pages, 0);
     assert_int_equal(s.batches, 32);
     assert_int_equal(s.descriptors, 64 + 1);
-    zc_backend_close(be);
     unpages(p, N_PAGES);
 }
 
