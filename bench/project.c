@@ -9,7 +9,9 @@
  *   op=compval|compare|memmove|memfill  size=BYTES  mode=sync|qd|batch|ooo
  *   engines=N  wq=shared|dedicated  qd=N (qd: descriptors in flight)
  *   batch=N inflight=N (batch: N per BATCH, up to inflight BATCHes)
- *   align=64|8 (offset of every buffer from a cache line)  harness_ns=NS
+ *   align=N (every buffer is N-byte aligned and no more, as LightDSA's
+ *   alignment runs place them: a power of two; 64 and up is line aligned)
+ *   harness_ns=NS
  *   count=N (descriptors; 0: chosen)  emu=KEYS (emu:... keys, e.g. a profile)
  * Output per line: sync: latency in us; qd and batch: throughput in GB/s
  * (10^9 bytes); ooo (a first descriptor of `size`, then batches of 1 KiB
@@ -98,8 +100,8 @@ static int parse(char *line, struct scenario *s)
         }
     }
     if (!s->size || s->size > (1u << 30) || !s->engines || !s->qd || s->batch < 2 || !s->inflight ||
-        (s->align != 64 && s->align != 8))
-        return fail(copy, "size 1..1G, engines/qd/inflight >= 1, batch >= 2, align 64 or 8");
+        !s->align || s->align > 4096 || (s->align & (s->align - 1)))
+        return fail(copy, "size 1..1G, engines/qd/inflight >= 1, batch >= 2, align a power of two up to 4096");
     if (!s->count) { /* long enough for a steady state, short enough to run quickly */
         uint64_t n = (32u << 20) / s->size;
         s->count = s->mode == SYNC ? 16 : n < 64 ? 64 : n > 8192 ? 8192 : n;
@@ -120,7 +122,7 @@ static int alloc_bufs(const struct scenario *s, struct bufs *b)
         return -1;
     memset(b->mem, 0, total);
     uint8_t *p = b->mem;
-    size_t off = s->align == 64 ? 0 : 8;
+    size_t off = s->align % 64; /* the buffers' offset from a cache line */
     b->src = p + off, p += data + 64;
     b->src2 = p + off, p += data + 64;
     b->dst = p + off, p += data + 64;
