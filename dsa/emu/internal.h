@@ -20,7 +20,7 @@ struct zc_emu_profile {
     double enqcmd_ns;    /* the submitting core stalls this long per ENQCMD (non-posted) */
     double movdir_ns;    /* ... per MOVDIR64B (posted) */
     double desc_ns;      /* engine busy per work descriptor before its transfer ... */
-    double buffer_ns;    /* ... and per buffer it addresses (translation) */
+    double buffer_ns;    /* ... and per side it streams (read, write) */
     double batch_ns;     /* engine busy per BATCH descriptor (reading its list) */
     double engine_gbps;  /* an engine's stream rate */
     double device_gbps;  /* the device's, shared by the engines streaming */
@@ -114,7 +114,10 @@ void zc_emu_prefetch(struct zc_emu_tlb *t, const struct zc_emu_range *r, size_t 
  * (page fault, a compare's first difference) moved that much only. */
 struct zc_emu_work {
     uint8_t opcode;
-    uint8_t buffers;        /* addresses it translates (source, destination, ...) */
+    /* Its sides, reading and writing (1 or 2): an engine sets up one read
+     * and one write side per descriptor, however many buffers each serves
+     * (COMPARE's two sources cost its engine what COMPVAL's one does). */
+    uint8_t directions;
     uint64_t xfer;
     uint64_t read, write;
     uint32_t partial_lines; /* cache lines it writes only part of (its head and tail) */

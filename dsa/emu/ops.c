@@ -550,20 +550,20 @@ struct zc_emu_work zc_emu_work_of(const struct dsa_hw_desc *d, const rec_t *r)
     switch (d->opcode) {
     case DSA_OPCODE_MEMMOVE: case DSA_OPCODE_COPY_CRC: case DSA_OPCODE_AP_DELTA:
         w.read = w.write = n;
-        w.buffers = 2;
+        w.directions = 2;
         w.partial_lines = partial_lines(d->dst_addr, n);
         break;
-    case DSA_OPCODE_MEMFILL: w.write = n; w.buffers = 1; w.partial_lines = partial_lines(d->dst_addr, n); break;
-    case DSA_OPCODE_CFLUSH: w.write = n; w.buffers = 1; break;
-    case DSA_OPCODE_COMPARE: w.read = 2 * n; w.buffers = 2; break;
-    case DSA_OPCODE_CR_DELTA: w.read = 2 * n; w.write = r->delta_rec_size; w.buffers = 3; break;
+    case DSA_OPCODE_MEMFILL: w.write = n; w.directions = 1; w.partial_lines = partial_lines(d->dst_addr, n); break;
+    case DSA_OPCODE_CFLUSH: w.write = n; w.directions = 1; break;
+    case DSA_OPCODE_COMPARE: w.read = 2 * n; w.directions = 1; break;
+    case DSA_OPCODE_CR_DELTA: w.read = 2 * n; w.write = r->delta_rec_size; w.directions = 2; break;
     case DSA_OPCODE_DUALCAST:
         w.read = n;
         w.write = 2 * n;
-        w.buffers = 3;
+        w.directions = 2;
         w.partial_lines = partial_lines(d->dst_addr, n) + partial_lines(d->dest2, n);
         break;
-    case DSA_OPCODE_COMPVAL: case DSA_OPCODE_CRCGEN: w.read = n; w.buffers = 1; break;
+    case DSA_OPCODE_COMPVAL: case DSA_OPCODE_CRCGEN: w.read = n; w.directions = 1; break;
     default: break; /* NOOP, DRAIN, BATCH: no data */
     }
     return w;

@@ -250,8 +250,8 @@ static double share(const struct zc_vsim_dev *d)
 static void job_done(struct zc_vsim *s, struct engine *e);
 
 /* The engine's next member (a batch whose list held none is done). Its
- * control work (decoding, translating its buffers, and finishing the
- * merge of the partly written lines the previous member left) overlaps
+ * control work (decoding, setting up its read and write sides, finishing
+ * the merge of the partly written lines the previous member left) overlaps
  * the previous member's transfer: entirely when one is much longer than
  * the other, and less as they near each other, as two pipeline stages
  * with little buffer between them do: the exposed part is
@@ -264,7 +264,7 @@ static void start_member(struct zc_vsim *s, struct engine *e)
     }
     const struct zc_vsim_dev *d = e->job->wq->dev;
     const struct zc_emu_work *w = &e->job->m[e->member].work;
-    double control = d->p.desc_ns + d->p.buffer_ns * w->buffers + fmax(0, e->merged_at - s->now);
+    double control = d->p.desc_ns + d->p.buffer_ns * w->directions + fmax(0, e->merged_at - s->now);
     e->phase = CONTROL;
     e->until = s->now + hypot(control, e->streamed_ns) - e->streamed_ns;
     e->streamed_ns = transfer_bytes(w) / d->engine_rate;

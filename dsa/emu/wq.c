@@ -78,7 +78,7 @@ static const struct zc_opt emu_opts[] = {
     PROFILE_KEY(enqcmd_ns, 1e6, "submitting core's stall per ENQCMD (shared WQ)"),
     PROFILE_KEY(movdir_ns, 1e6, "submitting core's cost per MOVDIR64B (dedicated WQ)"),
     PROFILE_KEY(desc_ns, 1e6, "engine time per work descriptor before its transfer"),
-    PROFILE_KEY(buffer_ns, 1e6, "engine time per buffer a descriptor addresses"),
+    PROFILE_KEY(buffer_ns, 1e6, "engine time per side (read, write) a descriptor streams"),
     PROFILE_KEY(batch_ns, 1e6, "engine time per BATCH descriptor"),
     PROFILE_KEY(read_lat_ns, 1e6, "record latency added when a descriptor reads memory"),
     PROFILE_KEY(write_lat_ns, 1e6, "record latency added when a descriptor writes memory"),

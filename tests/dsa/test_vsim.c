@@ -42,7 +42,7 @@ static void nothing(struct zc_vsim_rec *r, void *ctx) { (void)r, (void)ctx; }
 
 static struct zc_vsim_work compval(uint64_t bytes, struct zc_vsim_rec *rec)
 {
-    return (struct zc_vsim_work){{.opcode = DSA_OPCODE_COMPVAL, .buffers = 1, .xfer = bytes,
+    return (struct zc_vsim_work){{.opcode = DSA_OPCODE_COMPVAL, .directions = 1, .xfer = bytes,
                                   .read = bytes}, rec};
 }
 
@@ -226,7 +226,7 @@ static void a_fault_costs_device_time(void **state)
 
 static struct zc_vsim_work fill_partly(uint64_t bytes, struct zc_vsim_rec *rec)
 {
-    return (struct zc_vsim_work){{.opcode = DSA_OPCODE_MEMFILL, .buffers = 1, .xfer = bytes,
+    return (struct zc_vsim_work){{.opcode = DSA_OPCODE_MEMFILL, .directions = 1, .xfer = bytes,
                                   .write = bytes, .partial_lines = 2}, rec};
 }
 
