@@ -193,13 +193,18 @@ def describe(row):
     return " ".join(p for p in parts if p) + (f" ({note})" if note else "")
 
 
-def print_markdown(results):
-    """The device rows as a markdown table (docs/PERFORMANCE.md)."""
+def print_markdown(results, held_out=False):
+    """The device rows as a markdown table (docs/PERFORMANCE.md); held-out
+    rows name their file and alignment."""
     print("| source | configuration | metric | published | projected | error |")
     print("|---|---|---|---|---|---|")
     for row, _, pub, val, unit in results:
+        if held_out:
+            row = dict(row, source_id=row["where"].split("/")[-1].replace(".data", ""),
+                       notes=f"align{alignment(row['notes'])}"
+                       + ("; fit-informed" if "fit-informed" in row["notes"] else ""))
         err = error(pub, val)
-        mark = "" if abs(err) <= TOLERANCE else " (known)" if known_outside(row) else " (NEW)"
+        mark = "" if abs(err) <= TOLERANCE else " (known)" if known_outside(row) else " (outside 15%)"
         print(f"| {row['source_id']} | {describe(row)} | {row['metric']} ({unit}) | {pub:.4g} | "
               f"{val:.4g} | {err:+.1%}{mark} |")
 
@@ -390,7 +395,7 @@ def main():
         args.emu = ",".join([args.emu] * bool(args.emu) + [emu_key(k, v) for k, v in fitted.items()])
     results = evaluate(args.zc_project, rows, args.emu, args.harness_ns)
     if args.markdown:
-        print_markdown(results)
+        print_markdown(results, args.held_out)
         return
     if args.groups:
         print_groups(group_errors(results))
