@@ -142,6 +142,11 @@ int zcb_sweep_parse(const char *text, size_t len, const char *filename, struct z
         }
         line = next;
     }
+    if (!s->n_assigns && !s->n_sections) {
+        zcb_sweep_free(s);
+        return zc_fail(EINVAL, "%s: defines no cases: only blank lines and comments (allowed: `key = value` "
+                               "lines and [sweep NAME] sections, e.g. configs/sweep-quick.conf)", filename);
+    }
     if (!s->n_sections) {
         snprintf(s->sections[0].name, sizeof s->sections[0].name, "default");
         s->sections[0].first = s->n_defaults;

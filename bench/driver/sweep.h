@@ -2,7 +2,8 @@
  * blank starts a comment), keys are the long option names; `[sweep NAME]`
  * starts a section, each section is one sweep, keys before the first
  * section are defaults for every section. A file without sections is one
- * sweep named "default". */
+ * sweep named "default"; a file of only blank lines and comments is refused
+ * (it would run the default sweep unasked). */
 #ifndef ZCB_SWEEP_H
 #define ZCB_SWEEP_H
 

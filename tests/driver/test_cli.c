@@ -83,6 +83,14 @@ static void malformed_sweep_file_exits_2_with_file_line(void **state)
     run_zcbench(bin, ARGS("--config", "cli-bad.sweep"), &r);
     assert_int_equal(r.status, 2);
     assert_non_null(strstr(r.err, "cli-bad.sweep:4: 'this is not a key' is not `key = value`"));
+    /* nothing in it: not the default sweep run unasked, no CSV written */
+    write_file("cli-bad.sweep", "# to do\n\n");
+    unlink("cli-bad.csv");
+    run_zcbench(bin, ARGS("--config", "cli-bad.sweep", "--output", "cli-bad.csv"), &r);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "zcbench: cli-bad.sweep: defines no cases"));
+    assert_ptr_equal(strchr(r.err, '\n'), r.err + strlen(r.err) - 1);
+    assert_int_not_equal(access("cli-bad.csv", F_OK), 0);
     unlink("cli-bad.sweep");
 }
 

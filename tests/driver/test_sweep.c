@@ -73,7 +73,23 @@ static void a_file_without_sections_is_one_sweep(void **state)
     assert_int_equal(zcb_sweep_options(&s, 0, NULL, 0, &o), 0);
     assert_int_equal(o.sizes.v[0], 1 << 20);
     zcb_sweep_free(&s);
-    assert_int_equal(parse("", &s), 0);
+}
+
+/* A file that defines nothing would run the default sweep unasked. */
+static void a_file_defining_no_cases_is_refused(void **state)
+{
+    (void)state;
+    static const char *const empty[] = {"", "\n\n", "# only a comment\n  \t\n# another\n"};
+    for (size_t i = 0; i < sizeof empty / sizeof empty[0]; i++) {
+        struct zcb_sweep s;
+        assert_int_not_equal(parse(empty[i], &s), 0);
+        assert_non_null(strstr(zc_last_error(), "t.sweep: defines no cases"));
+        assert_null(strchr(zc_last_error(), '\n'));
+        zcb_sweep_free(&s);
+    }
+    struct zcb_sweep s; /* an empty section is a sweep of the defaults, asked for by name */
+    assert_int_equal(parse("# defaults\n[sweep plain]\n", &s), 0);
+    assert_int_equal(s.n_sections, 1);
     zcb_sweep_free(&s);
 }
 
@@ -149,6 +165,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sections_inherit_defaults_and_the_command_line_wins),
         cmocka_unit_test(a_file_without_sections_is_one_sweep),
+        cmocka_unit_test(a_file_defining_no_cases_is_refused),
         cmocka_unit_test(a_hash_inside_a_value_belongs_to_it),
         cmocka_unit_test(malformed_files_name_file_line_and_what_is_allowed),
         cmocka_unit_test(bad_values_are_found_with_their_line),
