@@ -69,8 +69,9 @@ static int push(struct zcb_case_list *l, const struct zcb_case *c)
 }
 
 /* Opens and closes each spec once, so a bad spec stops the run before any
- * row is written (the message is the backend's own). */
-static int check_backend(const char *spec)
+ * row is written (the message is the backend's own); `canonical` gets the
+ * spec the rows will name. */
+static int check_backend(const char *spec, char *canonical, size_t len)
 {
     struct zc_backend *be;
     int rc = zc_backend_open(spec, &be);
@@ -79,13 +80,38 @@ static int check_backend(const char *spec)
         snprintf(why, sizeof why, "%s", zc_last_error());
         return zc_fail(-rc, "--backend %s: %s (see --list-backends)", spec, why);
     }
+    snprintf(canonical, len, "%s", zc_backend_describe(be)->spec);
     zc_backend_close(be);
     return 0;
 }
 
+/* Specs written differently may be one backend here (cpu:best is the host's
+ * best variant, a key left at its default, an axis setting two specs' batch
+ * alike): the rows would be identical, so the later spec is dropped, and
+ * said, rather than measured again. */
+static size_t drop_repeats(const char *sweep, struct zcb_choice_list *l, char (*canonical)[ZC_BACKEND_SPEC_MAX])
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        size_t j = 0;
+        while (j < kept && (strcmp(canonical[j], canonical[i]) != 0 || strcmp(l->v[j].target, l->v[i].target) != 0))
+            j++;
+        if (j < kept) {
+            fprintf(stderr, "zcbench: sweep %s: --backend %s runs as %s here, as --backend %s does: measured once\n",
+                    sweep, l->v[i].spec, canonical[i], l->v[j].spec);
+            if (strcmp(l->v[i].target, zcb_target_names[ZCB_TARGET_HW]) == 0)
+                zcb_dsa_targets_forget(sweep, l->v[i].spec);
+            continue;
+        }
+        memmove(canonical[kept], canonical[i], sizeof canonical[i]);
+        l->v[kept++] = l->v[i];
+    }
+    return kept;
+}
+
 /* The backends of a sweep: `all` expanded into every usable kind's example,
  * the backend axes applied, wq=auto turned into the --dsa-targets, each
- * spec opened once to validate it. */
+ * spec opened once to validate it, one spec kept per backend. */
 static int resolve_backends(const struct zcb_options *o, const char *sweep,
                             struct zcb_choice_list *out)
 {
@@ -107,10 +133,18 @@ static int resolve_backends(const struct zcb_options *o, const char *sweep,
     for (size_t i = 0; !rc && i < given.n; i++)
         rc = zcb_dsa_targets_expand(o, sweep, given.v[i], node, out);
     zcb_spec_list_free(&given);
+    char (*canonical)[ZC_BACKEND_SPEC_MAX] = rc || !out->n ? NULL : calloc(out->n, sizeof *canonical);
+    if (!rc && out->n && !canonical)
+        rc = zc_fail(ENOMEM, "out of memory resolving backends");
     size_t kept = 0;
     for (size_t i = 0; !rc && i < out->n; i++) {
         const char *spec = out->v[i].spec;
-        rc = zcb_qemu_spec(spec) ? zcb_qemu_check_spec(spec, o->workload) : check_backend(spec);
+        if (zcb_qemu_spec(spec)) {
+            rc = zcb_qemu_check_spec(spec, o->workload);
+            snprintf(canonical[kept], sizeof canonical[kept], "%s", spec);
+        } else {
+            rc = check_backend(spec, canonical[kept], sizeof canonical[kept]);
+        }
         if (rc && strcmp(out->v[i].target, zcb_target_names[ZCB_TARGET_HW]) == 0) {
             /* The host's WQ refuses this spec (e.g. BATCH without the portal):
              * said, and the sweep goes on with the spec's other targets. */
@@ -122,6 +156,9 @@ static int resolve_backends(const struct zcb_options *o, const char *sweep,
         out->v[kept++] = out->v[i];
     }
     out->n = kept;
+    if (!rc)
+        out->n = drop_repeats(sweep, out, canonical);
+    free(canonical);
     return rc;
 }
 

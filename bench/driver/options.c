@@ -239,6 +239,55 @@ static bool split_commas(char *text, char **items, size_t max, size_t *n)
     }
 }
 
+/* A list value as the messages show it: sizes with their suffix. */
+static void format_item(const struct opt *o, const void *field, size_t i, char *buf, size_t len)
+{
+    if (o->kind == K_RATIOS) {
+        snprintf(buf, len, "%g", ((const struct zcb_dbl_list *)field)->v[i]);
+        return;
+    }
+    uint64_t v = ((const struct zcb_u64_list *)field)->v[i];
+    if (o->kind == K_SIZES)
+        zc_format_size(v, buf, len);
+    else if (o->kind == K_ENUMS)
+        snprintf(buf, len, "%s", o->choices[v]);
+    else
+        snprintf(buf, len, "%llu", (unsigned long long)v);
+}
+
+/* The same value twice in a list would run the same cases twice and write
+ * their rows twice: refused, naming the earlier spelling it equals. */
+static int given_twice(const struct opt *o, const struct zcb_assign *a, const char *text,
+                       const char *earlier)
+{
+    return zc_fail(EINVAL, "%s: %s %.*s%s given twice (%.*s%s is in the list already; allowed: each "
+                           "value once)",
+                   a->where, o->name, ZCB_QUOTE(text), ZCB_QUOTE(earlier));
+}
+
+static bool same_item(const struct opt *o, const void *field, size_t i, size_t j)
+{
+    if (o->kind == K_RATIOS) {
+        const struct zcb_dbl_list *l = field;
+        return l->v[i] == l->v[j];
+    }
+    const struct zcb_u64_list *l = field;
+    return l->v[i] == l->v[j];
+}
+
+/* Item n (parsed from text, not counted yet) against the list before it. */
+static int check_new_item(const struct opt *o, const struct zcb_assign *a, const void *field, size_t n,
+                          const char *text)
+{
+    for (size_t i = 0; i < n; i++)
+        if (same_item(o, field, i, n)) {
+            char earlier[64];
+            format_item(o, field, i, earlier, sizeof earlier);
+            return given_twice(o, a, text, earlier);
+        }
+    return 0;
+}
+
 static int set_list(const struct opt *o, const struct zcb_assign *a, void *field, unsigned scope)
 {
     char copy[ZCB_PATH_MAX];
@@ -257,6 +306,9 @@ static int set_list(const struct opt *o, const struct zcb_assign *a, void *field
         for (size_t i = 0; i < n; i++) {
             if (l->n == ZCB_LIST_MAX || !parse_double(items[i], o->min, o->max, &l->v[l->n]))
                 return bad(o, a, items[i]);
+            int rc = check_new_item(o, a, l, l->n, items[i]);
+            if (rc)
+                return rc;
             l->n++;
         }
         return 0;
@@ -282,8 +334,47 @@ static int set_list(const struct opt *o, const struct zcb_assign *a, void *field
         }
         if (l->n == ZCB_LIST_MAX)
             return bad(o, a, items[i]);
-        l->v[l->n++] = v;
+        l->v[l->n] = v;
+        int rc = check_new_item(o, a, l, l->n, items[i]);
+        if (rc)
+            return rc;
+        l->n++;
     }
+    return 0;
+}
+
+/* Two specs of one kind with the same keys and values, in any order. A spec
+ * that does not parse is left to the backend to refuse with its own words. */
+static bool same_spec(const char *x, const char *y)
+{
+    struct zc_spec a, b;
+    if (zc_spec_parse(x, &a) != 0)
+        return false;
+    bool same = false;
+    if (zc_spec_parse(y, &b) == 0) {
+        same = strcmp(a.kind, b.kind) == 0 && a.n == b.n;
+        for (size_t i = 0; same && i < a.n; i++) {
+            const char *v = zc_spec_get(&b, a.kv[i].key);
+            same = v && strcmp(v, a.kv[i].value) == 0;
+        }
+        zc_spec_free(&b);
+    }
+    zc_spec_free(&a);
+    return same;
+}
+
+static int add_spec(const struct opt *o, const struct zcb_assign *a, struct zcb_str_list *l, unsigned scope)
+{
+    const char *v = a->value;
+    if (l->scope != scope)
+        *l = (struct zcb_str_list){.scope = scope};
+    if (!*v || strlen(v) >= ZCB_SPEC_MAX || l->n == ZCB_BACKENDS_MAX)
+        return zc_fail(EINVAL, "%s: bad backend '%.*s%s' (a spec of at most %d characters, at most %d backends)",
+                       a->where, ZCB_QUOTE(v), ZCB_SPEC_MAX - 1, ZCB_BACKENDS_MAX);
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->v[i], v) == 0 || same_spec(l->v[i], v))
+            return given_twice(o, a, v, l->v[i]);
+    strcpy(l->v[l->n++], v);
     return 0;
 }
 
@@ -327,16 +418,8 @@ static int apply(const struct opt *o, const struct zcb_assign *a, struct zcb_opt
             return bad(o, a, v);
         strcpy(field, v);
         return 0;
-    case K_SPECS: {
-        struct zcb_str_list *l = field;
-        if (l->scope != scope)
-            *l = (struct zcb_str_list){.scope = scope};
-        if (!*v || strlen(v) >= ZCB_SPEC_MAX || l->n == ZCB_BACKENDS_MAX)
-            return zc_fail(EINVAL, "%s: bad backend '%.*s%s' (a spec of at most %d characters, at most %d backends)",
-                           a->where, ZCB_QUOTE(v), ZCB_SPEC_MAX - 1, ZCB_BACKENDS_MAX);
-        strcpy(l->v[l->n++], v);
-        return 0;
-    }
+    case K_SPECS:
+        return add_spec(o, a, field, scope);
     case K_SIZES:
     case K_RATIOS:
     case K_ENUMS:

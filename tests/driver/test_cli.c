@@ -187,6 +187,44 @@ static void backend_all_is_every_usable_kind(void **state)
     assert_non_null(strstr(r.out, "dsa-batch:wq=emu,batch=16/65536/"));
 }
 
+/* Two specs spelled differently that this host runs as one backend (cpu:best
+ * is cpu:u64 here; batch=32 is dsa-batch's default; an axis sets both
+ * batches alike) make one case, said on stderr, not two identical rows; a
+ * spec given twice as written is refused. */
+static void one_backend_spelled_twice_is_measured_once(void **state)
+{
+    (void)state;
+    setenv("ZC_CPU_BEST", "u64", 1);
+    run_zcbench(bin, ARGS("--dry-run", "--backend", "cpu:u64", "--backend", "cpu:best", "--backend", "cpu",
+                          "--backend", "dsa-batch:wq=emu", "--backend", "dsa-batch:wq=emu,batch=32",
+                          "--size", "64K", "--ref", "0"), &r);
+    unsetenv("ZC_CPU_BEST");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "# 2 cases"));
+    assert_non_null(strstr(r.err, "zcbench: sweep cli: --backend cpu:best runs as cpu:u64 here, as --backend "
+                                  "cpu:u64 does: measured once\n"));
+    assert_non_null(strstr(r.err, "--backend dsa-batch:wq=emu,batch=32 runs as dsa-batch:wq=emu,batch=32,"));
+    run_zcbench(bin, ARGS("--dry-run", "--backend", "dsa-batch:wq=emu,batch=16", "--backend",
+                          "dsa-batch:wq=emu", "--batch", "8,32", "--size", "64K", "--ref", "0"), &r);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "# 2 cases"));
+    /* alike, yet distinct: another engine count, another target, another sweep */
+    write_file("cli-alike.sweep", "size = 64K\nref = 0\n[sweep a]\nbackend = dsa-batch:wq=emu\n"
+                                  "backend = dsa-batch:wq={emu:engines=2}\n[sweep b]\nbackend = dsa-batch:wq=emu\n"
+                                  "[sweep c]\nbackend = dsa-batch:wq=auto\ndsa-targets = projected,model\n");
+    run_zcbench(bin, ARGS("--config", "cli-alike.sweep", "--dry-run"), &r);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "# 5 cases"));
+    assert_null(strstr(r.err, "measured once"));
+    unlink("cli-alike.sweep");
+    run_zcbench(bin, ARGS("--dry-run", "--backend", "cpu:u64", "--backend", "cpu:u64"), &r);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "--backend: backend cpu:u64 given twice"));
+    run_zcbench(bin, ARGS("--dry-run", "--size", "4K,4096"), &r);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "zcbench: --size: size 4096 given twice (4K is in the list already"));
+}
+
 static void cpu_best_override_is_applied_or_refused(void **state)
 {
     (void)state;
@@ -254,6 +292,7 @@ ZCB_TEST_MAIN(cmocka_unit_test(bad_input_exits_2_naming_the_value),
               cmocka_unit_test(help_lists_every_option),
               cmocka_unit_test(dry_run_prints_the_cases),
               cmocka_unit_test(backend_all_is_every_usable_kind),
+              cmocka_unit_test(one_backend_spelled_twice_is_measured_once),
               cmocka_unit_test(cpu_best_override_is_applied_or_refused),
               cmocka_unit_test(list_backends_says_what_is_usable),
               cmocka_unit_test(a_missing_qemu_ends_only_its_case))

@@ -161,6 +161,57 @@ static void a_single_value_given_twice_in_one_scope_is_refused(void **state)
     assert_int_equal(set(&o, "dry-run", NULL, ZCB_SCOPE_CLI), 0);
 }
 
+/* A value equal to one already in the list (after parsing: 4K is 4096) would
+ * run the same case twice and write its row twice. */
+static void a_list_value_given_twice_is_refused(void **state)
+{
+    (void)state;
+    static const struct bad cases[] = {
+        {"size", "4K,4096", "--test: size 4096 given twice (4K is in the list already; allowed: each value once)"},
+        {"gran", "4K,4KiB", "gran 4KiB given twice (4K is"},
+        {"mem", "1M,64M,1024K", "mem 1024K given twice (1M is"},
+        {"zero-ratio", "0.5,1,0.50", "zero-ratio 0.50 given twice (0.5 is"},
+        {"zero-ratio", "1,1e0", "zero-ratio 1e0 given twice (1 is"},
+        {"cache", "hot,cold,hot", "cache hot given twice (hot is"},
+        {"op", "compval,compval", "op compval given twice"},
+        {"batch", "8,16,08", "batch 08 given twice (8 is"},
+        {"qd", "4,4", "qd 4 given twice"},
+        {"cpu-threads", "1,2,1", "cpu-threads 1 given twice"},
+        {"dsa-targets", "hw,projected,hw", "dsa-targets hw given twice"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct zcb_options o;
+        zcb_options_defaults(&o);
+        assert_int_not_equal(set(&o, cases[i].name, cases[i].value, ZCB_SCOPE_CLI), 0);
+        if (!strstr(zc_last_error(), cases[i].expect))
+            fail_msg("%s=%s: message '%s' lacks '%s'", cases[i].name, cases[i].value, zc_last_error(),
+                     cases[i].expect);
+    }
+    /* across two assignments of one scope, and a backend given twice */
+    struct zcb_options o;
+    zcb_options_defaults(&o);
+    assert_int_equal(set(&o, "size", "4K", ZCB_SCOPE_CLI), 0);
+    assert_int_not_equal(set(&o, "size", "8K,4096", ZCB_SCOPE_CLI), 0);
+    assert_non_null(strstr(zc_last_error(), "size 4096 given twice"));
+    assert_int_equal(set(&o, "backend", "dsa-batch:wq=emu,batch=32", ZCB_SCOPE_CLI), 0);
+    assert_int_not_equal(set(&o, "backend", "dsa-batch:wq=emu,batch=32", ZCB_SCOPE_CLI), 0);
+    assert_non_null(strstr(zc_last_error(), "--test: backend dsa-batch:wq=emu,batch=32 given twice"));
+    assert_int_not_equal(set(&o, "backend", "dsa-batch:batch=32,wq=emu", ZCB_SCOPE_CLI), 0); /* key order */
+    assert_non_null(strstr(zc_last_error(), "(dsa-batch:wq=emu,batch=32 is in the list already"));
+
+    /* distinct values that look alike are kept; a new scope starts afresh */
+    zcb_options_defaults(&o);
+    assert_int_equal(set(&o, "size", "4K,4100,4M", ZCB_SCOPE_CLI), 0);
+    assert_int_equal(set(&o, "zero-ratio", "0.5,0.5000001,0.05", ZCB_SCOPE_CLI), 0);
+    assert_int_equal(o.zero_ratios.n, 3);
+    assert_int_equal(set(&o, "backend", "dsa-batch:wq=emu,batch=32", ZCB_SCOPE_CLI), 0);
+    assert_int_equal(set(&o, "backend", "dsa-batch:wq={emu:engines=2},batch=32", ZCB_SCOPE_CLI), 0);
+    assert_int_equal(set(&o, "backend", "dsa-batch:wq=emu,batch=320", ZCB_SCOPE_CLI), 0);
+    assert_int_equal(set(&o, "size", "4K", ZCB_SCOPE_FILE), 0);
+    assert_int_equal(set(&o, "size", "4K", ZCB_SCOPE_SECTION), 0);
+    assert_int_equal(o.sizes.n, 1);
+}
+
 static void argv_forms(void **state)
 {
     (void)state;
@@ -228,6 +279,7 @@ int main(void)
         cmocka_unit_test(a_long_bad_value_leaves_room_for_what_is_allowed),
         cmocka_unit_test(sweep_files_refuse_command_line_options),
         cmocka_unit_test(a_single_value_given_twice_in_one_scope_is_refused),
+        cmocka_unit_test(a_list_value_given_twice_is_refused),
         cmocka_unit_test(argv_forms),
         cmocka_unit_test(spec_keys_are_replaced_or_appended_at_the_top_level),
         cmocka_unit_test(backend_axes_multiply_only_the_kinds_that_take_them),
