@@ -162,6 +162,27 @@ struct guest {
     double zero, normal;                       /* QEMU's counts in the last pass */
 };
 
+/* A case's working directory, DIR_PARENT/DIR_PREFIX-..., and what it holds. */
+#define DIR_PARENT "/dev/shm"
+#define DIR_PREFIX "zcbench-qemu"
+enum { DIR_RAM, DIR_QMP, DIR_SOCK, DIR_TRACE };
+static const char *const dir_files[] = {"guest.ram", "qmp.sock", "migrate.sock", "trace.log", NULL};
+
+/* A zcbench killed by SIGKILL could not remove its directory (nor, early
+ * enough, the guest RAM file in it, the size of the guest): the first case
+ * of a later run removes those whose owner is dead, once. */
+static void remove_stale_dirs(void)
+{
+    static bool done;
+    if (done)
+        return;
+    done = true;
+    size_t n = zcq_remove_stale_dirs(DIR_PARENT, DIR_PREFIX, dir_files);
+    if (n)
+        fprintf(stderr, "zcbench: removed %zu working director%s of killed runs from %s\n", n,
+                n == 1 ? "y" : "ies", DIR_PARENT);
+}
+
 /* The case whose working directory a second Ctrl-C removes (one case runs
  * at a time): the image and the guest RAM file are owned files, removed
  * with the others, but the directory and the sockets in it are not. */
@@ -291,15 +312,16 @@ static int prepare(struct zcb_bench *b, bool migrate)
         rc = zcq_qemu_version(g->qemu, &v);
     if (!rc) {
         snprintf(g->info.version, sizeof g->info.version, "%s", v.text);
-        rc = zcq_create_private_dir("/dev/shm", "zcbench-qemu", g->dir, sizeof g->dir);
+        remove_stale_dirs();
+        rc = zcq_create_private_dir(DIR_PARENT, DIR_PREFIX, g->dir, sizeof g->dir);
     }
     if (rc)
         return rc;
     g->dir_made = true;
-    snprintf(g->ram, sizeof g->ram, "%s/guest.ram", g->dir);
-    snprintf(g->qmp, sizeof g->qmp, "%s/qmp.sock", g->dir);
-    snprintf(g->sock, sizeof g->sock, "%s/migrate.sock", g->dir);
-    snprintf(g->trace_log, sizeof g->trace_log, "%s/trace.log", g->dir);
+    snprintf(g->ram, sizeof g->ram, "%s/%s", g->dir, dir_files[DIR_RAM]);
+    snprintf(g->qmp, sizeof g->qmp, "%s/%s", g->dir, dir_files[DIR_QMP]);
+    snprintf(g->sock, sizeof g->sock, "%s/%s", g->dir, dir_files[DIR_SOCK]);
+    snprintf(g->trace_log, sizeof g->trace_log, "%s/%s", g->dir, dir_files[DIR_TRACE]);
     live = g;
     zcb_interrupt_on_kill(remove_live_dir);
     rc = write_guest_ram(g, b->buf);

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -203,6 +205,91 @@ static void a_second_signal_in_a_stuck_migration_leaves_nothing(void **state)
     assert_dirs_gone();
 }
 
+static void make_dir(const char *path, const char *file_inside)
+{
+    assert_int_equal(mkdir(path, 0700), 0);
+    if (file_inside) {
+        char f[600];
+        snprintf(f, sizeof f, "%s/%s", path, file_inside);
+        write_file(f, "x");
+    }
+}
+
+static void remove_dir(const char *path, const char *file_inside)
+{
+    if (file_inside) {
+        char f[600];
+        snprintf(f, sizeof f, "%s/%s", path, file_inside);
+        unlink(f);
+    }
+    rmdir(path);
+}
+
+/* A pid that was a process and is no more (reaped). */
+static pid_t dead_pid(void)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(0);
+    assert_int_equal(wait_status(pid, NULL), 0);
+    return pid;
+}
+
+/* SIGKILL leaves zcbench's working directory (and whatever of the guest RAM
+ * file and sockets was still in it) on /dev/shm: the next QEMU run removes
+ * it, and only what is a dead zcbench's: a live process's directory, one
+ * holding a file zcbench never makes, another user's, a link, and a name
+ * of another kind stay. */
+static void a_killed_runs_directory_is_removed_by_the_next_run(void **state)
+{
+    (void)state;
+    pid_t pid = spawn_stuck("hang-at=1", "1");
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    assert_int_equal(wait_status(pid, NULL), 128 + SIGKILL);
+    char *log = read_file(DIRS_LOG, NULL), killed[300];
+    assert_non_null(log);
+    snprintf(killed, sizeof killed, "%.*s", (int)strcspn(log, "\n"), log);
+    free(log);
+    assert_int_equal(access(killed, F_OK), 0); /* what SIGKILL leaves */
+
+    /* .../zcbench-qemu-NS-PID-XXXXXX: the same NS, other pids */
+    char *pid_at = strrchr(killed, '-');
+    assert_non_null(pid_at);
+    while (pid_at > killed && pid_at[-1] != '-')
+        pid_at--;
+    int ns_len = (int)(pid_at - killed);
+    char live[400], foreign[400], others[400], link[400], other_kind[400];
+    pid_t gone = dead_pid();
+    snprintf(live, sizeof live, "%.*s%ld-aaaaaa", ns_len, killed, (long)getpid());
+    snprintf(foreign, sizeof foreign, "%.*s%ld-bbbbbb", ns_len, killed, (long)gone);
+    snprintf(others, sizeof others, "%.*s%ld-cccccc", ns_len, killed, (long)gone);
+    snprintf(link, sizeof link, "%.*s%ld-dddddd", ns_len, killed, (long)gone);
+    snprintf(other_kind, sizeof other_kind, "%.*s%ld-eeeeeeX", ns_len, killed, (long)gone);
+    make_dir(live, "guest.ram");
+    make_dir(foreign, "notes.txt");
+    make_dir(others, NULL);
+    bool as_root = geteuid() == 0;
+    if (as_root)
+        assert_int_equal(chown(others, 65534, 65534), 0);
+    assert_int_equal(symlink(live, link), 0);
+    make_dir(other_kind, NULL);
+
+    struct csv *c = run_fake("ok", "1", 0, "zcbench: removed ");
+    csv_free(c);
+    if (access(killed, F_OK) == 0)
+        fail_msg("%s (its zcbench killed) is still there", killed);
+    const char *kept[] = {live, foreign, link, other_kind, as_root ? others : NULL};
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+        if (kept[i] && faccessat(AT_FDCWD, kept[i], F_OK, AT_SYMLINK_NOFOLLOW) != 0)
+            fail_msg("%s was removed", kept[i]);
+    remove_dir(live, "guest.ram");
+    remove_dir(foreign, "notes.txt");
+    remove_dir(others, NULL);
+    unlink(link);
+    remove_dir(other_kind, NULL);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -224,6 +311,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(a_qemu_sending_an_endless_line_is_cut_off),
         cmocka_unit_test(a_second_signal_in_a_stuck_migration_leaves_nothing),
         cmocka_unit_test(a_signal_in_a_stuck_migration_ends_it_keeping_what_finished),
+        cmocka_unit_test(a_killed_runs_directory_is_removed_by_the_next_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
