@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Plots and the report for one zcbench results directory.
 
-usage: plots/report.py RESULTS_DIR [--seed plots/seed-reference.csv]
+usage: plots/report.py RESULTS_DIR [--seed plots/seed-reference.csv] [--host HOST]
 
 Reads every results CSV in RESULTS_DIR (docs/csv-schema.md) and the
 metadata sidecars, writes RESULTS_DIR/plots/*.{png,svg} with the gnuplot
@@ -11,7 +11,8 @@ dsa-*) are labeled in every table, legend and caption: "projected" (the
 model on simulated time, device dsa-projected), "modeled" (the model on
 host time), "kernel model"; hardware rows say "DSA hw" and their WQ. Each
 table or plot holding such rows says in one line what its labels mean.
-Prints the report path and a three-line summary.
+A report is of one machine: runs of several (their sidecars' host and CPU)
+in one directory are refused naming them, unless --host picks one. Prints the report path and a three-line summary.
 """
 import argparse
 import csv
@@ -138,7 +139,9 @@ def load_rows(results_dir):
     return rows, missing
 
 
-def load_meta(results_dir):
+def load_metas(results_dir):
+    """Every metadata sidecar, by the run id it names (or its file's name)."""
+    metas = {}
     for path in sorted(glob.glob(os.path.join(results_dir, "*.meta.json"))):
         try:
             with open(path) as f:
@@ -151,8 +154,54 @@ def load_meta(results_dir):
             float(meta.get("tsc_hz", 0) or 0)
         except (TypeError, ValueError):
             fail(f"{path}: tsc_hz {meta['tsc_hz']!r} is not a number")
-        return meta
-    return {}
+        metas.setdefault(str(meta.get("run_id") or os.path.basename(path)[:-len(".meta.json")]), meta)
+    return metas
+
+
+RUN_ID_HOST = re.compile(r"^\d{8}T\d{6}Z-(.+)-\d+$")  # YYYYmmddTHHMMSSZ-HOST-PID
+
+
+def machine_of(row, metas):
+    """(host, CPU model) of a row: its run's sidecar, else the host its run id names."""
+    meta = metas.get(row.get("run_id", ""), {})
+    named = RUN_ID_HOST.match(row.get("run_id", ""))
+    return (meta.get("host") or (named.group(1) if named else "unknown host"),
+            meta.get("cpu_model") or "unknown CPU")
+
+
+def one_machine(results_dir, rows, metas, wanted):
+    """The rows of one machine, and its sidecar: a directory holding runs of
+    several is refused unless --host picks one (merged, their numbers would
+    pass for one machine's)."""
+    # A run without its sidecar (CPU unknown) is of the one CPU its host had otherwise.
+    cpus = {}
+    for h, cpu in (machine_of(r, metas) for r in rows):
+        cpus.setdefault(h, set()).add(cpu)
+
+    def machine(r):
+        h, cpu = machine_of(r, metas)
+        known = cpus[h] - {"unknown CPU"}
+        return (h, next(iter(known))) if cpu == "unknown CPU" and len(known) == 1 else (h, cpu)
+
+    files = {}
+    for r in rows:
+        files.setdefault(machine(r), set()).add(r["_file"])
+    hosts = list(dict.fromkeys(h for h, _ in files))
+    picked = [m for m in files if wanted is None or m[0] == wanted]
+    if not picked:
+        fail(f"--host {wanted}: no results of that machine in {results_dir} (allowed: {', '.join(hosts)})")
+    if len(picked) > 1:
+        names = " and ".join(f"{h} ({cpu}; {', '.join(sorted(files[(h, cpu)]))})" for h, cpu in picked)
+        allowed = (" or ".join(f"--host {h}" for h, _ in picked) if len(hosts) == len(files)
+                   else "one machine's runs per directory")
+        fail(f"{results_dir} holds results of {len(picked)} machines: {names}; a report is of one machine "
+             f"(allowed: {allowed})")
+    kept = [r for r in rows if machine(r) == picked[0]]
+    left = sorted({r["_file"] for r in rows} - {r["_file"] for r in kept})
+    if left:
+        print(f"report: --host {wanted}: left out the runs of other machines: {', '.join(left)}", file=sys.stderr)
+    run_ids = sorted({r.get("run_id", "") for r in kept})
+    return kept, next((metas[i] for i in run_ids if i in metas), {})
 
 
 def is_modeled(row):
@@ -728,11 +777,13 @@ def main():
     ap.add_argument("results_dir")
     ap.add_argument("--seed", default=os.path.join(HERE, "seed-reference.csv"))
     ap.add_argument("--profile", default="", help="profile name shown in the report (quick, full)")
+    ap.add_argument("--host", help="report the runs of this machine (a results directory holding runs of "
+                                   "several is refused without it)")
     a = ap.parse_args()
     if not os.path.isdir(a.results_dir):
         fail(f"results directory '{a.results_dir}' does not exist")
     rows, missing = load_rows(a.results_dir)
-    meta = load_meta(a.results_dir)
+    rows, meta = one_machine(a.results_dir, rows, load_metas(a.results_dir), a.host)
     try:
         with open(a.seed, newline="") as f:
             seed = list(csv.DictReader(f))
@@ -868,7 +919,8 @@ def environment(meta, host, cpu_model, profile, rows):
             ("DSA", dsa_summary(meta)),
             ("zcbench", f"{meta.get('zcbench_version', '?')} (git {meta.get('git_hash', '?')})"),
             ("profile", profile or "?"), ("run", meta.get("run_id", "?")),
-            ("date (UTC)", meta.get("date_utc", "?")), ("result rows", str(len(rows)))]
+            ("date (UTC)", meta.get("date_utc", "?")), ("result rows", str(len(rows))),
+            ("result files", ", ".join(sorted({r["_file"] for r in rows})))]
 
 
 def scope_note(rows):

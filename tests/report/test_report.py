@@ -7,6 +7,7 @@ model's with their ratios, the HTML self-contained and well-formed; a
 schema-2 run's wq=auto targets labeled. Exit 77 (skip) without gnuplot."""
 import csv
 import html
+import json
 import html.parser
 import os
 import re
@@ -145,6 +146,7 @@ def main():
     crossover_rule()
     bad_input()
     partial_run()
+    two_machines()
     for f in failures:
         print("FAIL:", f)
     return 1 if failures else 0
@@ -269,6 +271,58 @@ def bad_input():
         r = report_on(tmp, env=dict(os.environ, PATH="/nonexistent"))
         check(r.returncode == 2 and r.stderr.startswith("report:") and "gnuplot not found" in r.stderr,
               f"gnuplot missing: exit {r.returncode} {r.stderr[-300:]!r}")
+
+
+def two_machines():
+    """Runs of two machines in one directory are not merged unsaid: exit 2
+    with one line naming both, --host picks one; several runs of one
+    machine (what run_all.sh writes) make one report."""
+    meta_name = "20261126T220000Z-sample-host-4242.meta.json"
+    with open(os.path.join(HERE, "data", meta_name)) as f:
+        meta = json.load(f)
+
+    def add_run(tmp, run_id, host, cpu_model, with_meta=True):
+        with open(os.path.join(HERE, "data", "sample.csv")) as f:
+            text = f.read().replace(meta["run_id"], run_id)
+        with open(os.path.join(tmp, f"{run_id}.csv"), "w") as f:
+            f.write(text)
+        if with_meta:
+            with open(os.path.join(tmp, f"{run_id}.meta.json"), "w") as f:
+                json.dump(dict(meta, run_id=run_id, host=host, cpu_model=cpu_model), f)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        edited_run(tmp, lambda h, rows: None)
+        add_run(tmp, "20261127T080000Z-sample-host-99", "sample-host", meta["cpu_model"])
+        r = report_on(tmp)
+        check(r.returncode == 0, f"two runs of one machine: exit {r.returncode} {r.stderr[-300:]!r}")
+        add_run(tmp, "20261127T090000Z-other-box-7", "other-box", "Other CPU")
+        r = report_on(tmp)
+        check(r.returncode == 2 and len(r.stderr.splitlines()) == 1
+              and "results of 2 machines" in r.stderr and "sample-host (Sample CPU" in r.stderr
+              and "other-box (Other CPU; 20261127T090000Z-other-box-7.csv)" in r.stderr
+              and "--host sample-host or --host other-box" in r.stderr,
+              f"two machines: exit {r.returncode}, stderr {r.stderr[-400:]!r}")
+        r = subprocess.run([sys.executable, os.path.join(ROOT, "plots", "report.py"), tmp, "--host", "other-box"],
+                           capture_output=True, text=True)
+        md = open(os.path.join(tmp, "report.md")).read() if r.returncode == 0 else ""
+        check(r.returncode == 0 and "# zcbench report: other-box" in md and "Other CPU" in md
+              and "| sample-host |" not in md and "| result files | 20261127T090000Z-other-box-7.csv |" in md,
+              f"--host other-box: exit {r.returncode} {r.stderr[-300:]!r}")
+        r = subprocess.run([sys.executable, os.path.join(ROOT, "plots", "report.py"), tmp, "--host", "nope"],
+                           capture_output=True, text=True)
+        check(r.returncode == 2 and "--host nope: no results of that machine" in r.stderr
+              and "(allowed: sample-host, other-box)" in r.stderr,
+              f"--host nope: exit {r.returncode} {r.stderr[-300:]!r}")
+    with tempfile.TemporaryDirectory() as tmp:  # a CSV without its sidecar: the run id names the host
+        edited_run(tmp, lambda h, rows: None)
+        add_run(tmp, "20261127T080000Z-sample-host-99", "", "", with_meta=False)
+        r = report_on(tmp)
+        check(r.returncode == 0, f"one machine, a sidecar missing: exit {r.returncode} {r.stderr[-300:]!r}")
+        edited_run(tmp, lambda h, rows: None)
+        add_run(tmp, "20261127T090000Z-other-box-7", "", "", with_meta=False)
+        r = report_on(tmp)
+        check(r.returncode == 2 and "other-box (unknown CPU;" in r.stderr,
+              f"sidecar missing: exit {r.returncode} {r.stderr[-300:]!r}")
 
 
 def partial_run():
