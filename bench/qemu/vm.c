@@ -60,17 +60,23 @@ static pid_t spawn(char *const argv[], int out_fd)
     _exit(127);
 }
 
+/* How a child ended (wait status st), as the failure it is; `when` follows
+ * the reason ("" or " at startup"). */
+static int ended(int st, const char *what, const char *when)
+{
+    if (WIFEXITED(st))
+        return zc_fail(EIO, "%s exited with status %d%s (its messages are above)", what, WEXITSTATUS(st),
+                       when);
+    return zc_fail(EIO, "%s was killed by signal %d%s", what, WTERMSIG(st), when);
+}
+
 static int wait_child(pid_t pid, const char *what)
 {
     int st;
     while (waitpid(pid, &st, 0) < 0)
         if (errno != EINTR)
             return zc_fail(errno, "%s: waitpid: %s", what, strerror(errno));
-    if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-        return 0;
-    if (WIFEXITED(st))
-        return zc_fail(EIO, "%s exited with status %d (its messages are above)", what, WEXITSTATUS(st));
-    return zc_fail(EIO, "%s was killed by signal %d", what, WTERMSIG(st));
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : ended(st, what, "");
 }
 
 /* What the child wrote to fd until it closed it; false when that took
@@ -217,9 +223,7 @@ static bool exited(struct zcq_vm *vm, const char *qemu, int *rc)
     if (waitpid(vm->pid, &st, WNOHANG) != vm->pid)
         return false;
     vm->pid = 0;
-    *rc = WIFEXITED(st) ? zc_fail(EIO, "%s exited with status %d at startup (its messages are above)",
-                                  qemu, WEXITSTATUS(st))
-                        : zc_fail(EIO, "%s was killed by signal %d at startup", qemu, WTERMSIG(st));
+    *rc = ended(st, qemu, " at startup"); /* even status 0: QEMU is to run until told to quit */
     return true;
 }
 
