@@ -282,6 +282,42 @@ static int expand_point(const struct axes *ax, struct zcb_case *c, struct zcb_ca
 
 static int expand_points(const struct axes *ax, bool guest, struct zcb_case_list *out);
 
+/* Whether a list was set where it meant this sweep: in its own section, or
+ * on a command line without --config (the file's defaults and a command
+ * line over --config serve every section, each taking what it has). */
+static bool set_for_this_sweep(const struct zcb_options *o, unsigned scope)
+{
+    return scope == ZCB_SCOPE_SECTION || (scope == ZCB_SCOPE_CLI && !o->config[0]);
+}
+
+/* An axis the workload does not have ran the workload's own instead, unsaid:
+ * refused naming what the workload sizes itself by (`instead`, `by`). */
+static int unused_axis(const struct zcb_options *o, const char *sweep, const char *axis, const char *instead,
+                       const char *by, const char *takes)
+{
+    const char *dash = o->config[0] ? "" : "--";
+    char what[96], why[64] = "";
+    if (o->config[0])
+        snprintf(what, sizeof what, "sweep %s: %s is", sweep, axis);
+    else
+        snprintf(what, sizeof what, "--%s:", axis);
+    if (instead)
+        snprintf(why, sizeof why, "%s %s%s; ", instead, dash, by);
+    return zc_fail(EINVAL, "%s not used by workload %s (%sallowed: %s%s with %s)", what,
+                   zcb_workload_names[o->workload], why, dash, axis, takes);
+}
+
+static int check_axes_used(const struct zcb_options *o, const char *sweep, bool guest)
+{
+    if (guest && set_for_this_sweep(o, o->sizes.scope))
+        return unused_axis(o, sweep, "size", "its guest memory is", "mem", "zerocheck and onegig");
+    if (!guest && set_for_this_sweep(o, o->mems.scope))
+        return unused_axis(o, sweep, "mem", "its buffers are", "size", "savevm and migrate");
+    if (o->workload != ZCB_WL_ONEGIG && set_for_this_sweep(o, o->ops.scope))
+        return unused_axis(o, sweep, "op", NULL, NULL, "onegig");
+    return 0;
+}
+
 int zcb_cases_expand(const struct zcb_options *o, const char *sweep_name, struct zcb_case_list *out)
 {
     struct axes ax = {.o = o, .sweep = sweep_name};
@@ -295,7 +331,9 @@ int zcb_cases_expand(const struct zcb_options *o, const char *sweep_name, struct
     } else {
         ax.sizes = zerocheck_sizes, ax.n_sizes = 4, ax.size_opt = "--size";
     }
-    int rc = check_sink(o->sink, o->workload);
+    int rc = check_axes_used(o, sweep_name, guest);
+    if (!rc)
+        rc = check_sink(o->sink, o->workload);
     if (!rc)
         rc = zcb_numa_check(o->numa);
     if (!rc)

@@ -55,6 +55,12 @@ static void bad_input_exits_2_naming_the_value(void **state)
         {ARGS("--workload", "savevm", "--backend", "qemu", "--mem", "64M", "--gran", "8K"),
          "--gran 8K: QEMU saves 4 KiB pages"},
         {ARGS("--workload", "savevm", "--backend", "qemu", "--mem", "1028K"), "--mem 1028K: QEMU's guest RAM is whole MiB"},
+        /* an axis the workload does not have: it ran the workload's default sizes unsaid */
+        {ARGS("--workload", "savevm", "--size", "4K"),
+         "--size: not used by workload savevm (its guest memory is --mem; allowed: --size with zerocheck and onegig)"},
+        {ARGS("--workload", "migrate", "--size", "1M"), "--size: not used by workload migrate"},
+        {ARGS("--mem", "1M"), "--mem: not used by workload zerocheck (its buffers are --size; allowed: --mem with savevm and migrate)"},
+        {ARGS("--workload", "savevm", "--op", "compare"), "--op: not used by workload savevm (allowed: --op with onegig)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         run_zcbench(bin, cases[i].args, &r);
@@ -167,6 +173,19 @@ static void dry_run_prints_the_cases(void **state)
     assert_non_null(strstr(r.out, "# 3 cases"));
     assert_non_null(strstr(r.out, "one zerocheck/read/ref:read/4096/"));
     assert_non_null(strstr(r.out, "two savevm/savevm/cpu:best/1048576/"));
+    unlink("cli-dry.sweep");
+
+    /* a section's axis its workload does not have is refused; the file's
+     * defaults and the command line serve every section, each takes its own */
+    write_file("cli-dry.sweep", "size = 4K\nmem = 1M\n[sweep one]\n[sweep two]\nworkload = savevm\n");
+    run_zcbench(bin, ARGS("--config", "cli-dry.sweep", "--dry-run", "--size", "8K"), &r);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "one zerocheck/compval/cpu:best/8192/"));
+    assert_non_null(strstr(r.out, "two savevm/savevm/cpu:best/1048576/"));
+    write_file("cli-dry.sweep", "[sweep one]\nsize = 4K\n[sweep two]\nworkload = savevm\nsize = 4K\n");
+    run_zcbench(bin, ARGS("--config", "cli-dry.sweep", "--dry-run"), &r);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "zcbench: sweep two: size is not used by workload savevm (its guest memory is mem"));
     unlink("cli-dry.sweep");
 }
 
