@@ -13,6 +13,7 @@
 #include "dsa/spec.h"
 #include "backend_axes.h"
 #include "buffers.h"
+#include "csv.h"
 #include "dsa_targets.h"
 #include "placement.h"
 #include "qemu_workload.h"
@@ -47,8 +48,10 @@ uint64_t zcb_case_buffer_bytes(const struct zcb_case *c)
 
 void zcb_case_key(const struct zcb_case *c, const char *backend, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s/%s/%s/%" PRIu64 "/%" PRIu64 "/%.6g/%s", zcb_workload_names[c->workload],
-             zcb_op_names[c->op], backend ? backend : c->backend, c->buf_bytes, c->gran, c->zero_ratio,
+    char ratio[32];
+    zcb_format_ratio(c->zero_ratio, ratio, sizeof ratio);
+    snprintf(buf, len, "%s/%s/%s/%" PRIu64 "/%" PRIu64 "/%s/%s", zcb_workload_names[c->workload],
+             zcb_op_names[c->op], backend ? backend : c->backend, c->buf_bytes, c->gran, ratio,
              zcb_cache_names[c->cache]);
 }
 

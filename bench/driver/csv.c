@@ -5,13 +5,14 @@
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "dsa/error.h"
 
-enum col_type { C_STR, C_U64, C_I64, C_DBL };
+enum col_type { C_STR, C_U64, C_I64, C_DBL, C_RATIO };
 /* Which rows fill a column; the others leave it empty. */
 enum col_rows { R_ALL, R_GUEST, R_GUEST_MODEL, R_MIGRATE, R_QEMU, R_QEMU_MIGRATE, R_QEMU_MULTIFD };
 
@@ -27,7 +28,7 @@ struct column {
 static const struct column results_columns[] = {
     COL(run_id, C_STR), COL(workload, C_STR), COL(op, C_STR), COL(backend, C_STR),
     COL(device, C_STR), COL(buf_bytes, C_U64), COL(gran_bytes, C_U64), COL(batch, C_U64),
-    COL(queue_depth, C_U64), COL(n_wq, C_U64), COL(threads, C_U64), COL(zero_ratio, C_DBL),
+    COL(queue_depth, C_U64), COL(n_wq, C_U64), COL(threads, C_U64), COL(zero_ratio, C_RATIO),
     COL(cache, C_STR), COL(reps, C_U64), COL(latency_ns, C_DBL), COL(latency_ns_p99, C_DBL),
     COL(throughput_gbps, C_DBL), COL(cpu_ns_per_page, C_DBL), COL(submit_cycles_per_page, C_DBL),
     COL(wait_cycles_per_page, C_DBL), COL(pages, C_U64), COL(pages_zero, C_U64),
@@ -153,6 +154,15 @@ static bool filled(enum col_rows rows, const struct zcb_row *r)
     return false;
 }
 
+void zcb_format_ratio(double ratio, char *buf, size_t len)
+{
+    for (int digits = 6; digits <= 17; digits++) {
+        snprintf(buf, len, "%.*g", digits, ratio);
+        if (strtod(buf, NULL) == ratio)
+            return;
+    }
+}
+
 static size_t format_value(char *buf, size_t len, size_t used, const struct column *c,
                            const struct zcb_row *r)
 {
@@ -170,6 +180,11 @@ static size_t format_value(char *buf, size_t len, size_t used, const struct colu
         return used + (size_t)snprintf(buf + used, len - used, "%" PRId64, *(const int64_t *)field);
     case C_DBL:
         return used + (size_t)snprintf(buf + used, len - used, "%.6g", *(const double *)field);
+    case C_RATIO: {
+        char ratio[32];
+        zcb_format_ratio(*(const double *)field, ratio, sizeof ratio);
+        return used + (size_t)snprintf(buf + used, len - used, "%s", ratio);
+    }
     }
     return used;
 }

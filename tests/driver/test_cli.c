@@ -236,6 +236,18 @@ static void one_backend_spelled_twice_is_measured_once(void **state)
     assert_non_null(strstr(r.out, "# 5 cases"));
     assert_null(strstr(r.err, "measured once"));
     unlink("cli-alike.sweep");
+    /* ratios that differ past %.6g: two cases, two rows told apart */
+    unlink("cli-alike.csv");
+    run_zcbench(bin, ARGS("--backend", "cpu:u64", "--zero-ratio", "0.5,0.5000001", "--size", "4K", "--ref", "0",
+                          "--reps", "1", "--min-time", "0", "--quiet", "--output", "cli-alike.csv"), &r);
+    assert_int_equal(r.status, 0);
+    struct csv *c = csv_read("cli-alike.csv");
+    assert_non_null(c);
+    assert_int_equal(csv_count(c, "zero_ratio", "0.5"), 1);
+    assert_int_equal(csv_count(c, "zero_ratio", "0.5000001"), 1);
+    csv_free(c);
+    unlink("cli-alike.csv");
+    unlink("cli-alike.samples.csv");
     run_zcbench(bin, ARGS("--dry-run", "--backend", "cpu:u64", "--backend", "cpu:u64"), &r);
     assert_int_equal(r.status, 2);
     assert_non_null(strstr(r.err, "--backend: backend cpu:u64 given twice"));
