@@ -491,6 +491,8 @@ static int finish_segment(struct zc_dsa_engine *e, unsigned w, size_t page, uint
         int st = zc_dsa_wait(&e->waiter, &e->redo_cr->cr);
         if (st < 0) {
             e->broken = true;
+            if (st != -ETIMEDOUT) /* a projection's stall: its message says why */
+                return st;
             if ((rc = wq_gone(e, w, why, sizeof why)) != 0)
                 return rc;
             return zc_fail(ETIMEDOUT, "%s: resubmitted descriptor did not complete on %s within "
@@ -753,9 +755,12 @@ static int wait_oldest(struct zc_dsa_engine *e)
     for (unsigned s = 0; s < e->qd; s++)
         if (e->slots[s].count && (!oldest || e->slots[s].seq < oldest->seq))
             oldest = &e->slots[s];
-    if (zc_dsa_wait(&e->waiter, watched(oldest)) >= 0)
+    int st = zc_dsa_wait(&e->waiter, watched(oldest));
+    if (st >= 0)
         return 0;
     e->broken = true;
+    if (st != -ETIMEDOUT) /* a projection's stall: its message says why */
+        return st;
     char why[400];
     int rc = wq_gone(e, oldest->wq, why, sizeof why);
     if (rc)

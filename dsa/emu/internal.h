@@ -52,6 +52,7 @@ struct zc_emu_cfg {
     double device_gbps; /* timing model: shared by the engines, 0 = unlimited */
     int clock;          /* enum zc_emu_clock_kind */
     char dev[32];       /* virtual: WQs naming the same device share it */
+    double stall_s;     /* virtual: host seconds a wait lets simulated time stand still */
     struct zc_emu_profile prof; /* virtual: keys left at 0 come from the timing profile */
 };
 

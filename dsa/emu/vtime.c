@@ -6,11 +6,14 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <zc/dsa.h>
 
 #include "cpu/tsc.h"
 #include "dsa/clock.h"
+#include "dsa/error.h"
 
 struct vthread {
     /* Simulated ns: written by its thread alone, read by others (the
@@ -28,6 +31,7 @@ struct vthread {
     struct zc_vsim_rec *pending; /* its records not yet published, oldest first */
     struct zc_vsim_rec *last;
     struct zc_emu_tlb tlb;       /* record pages known writable */
+    pid_t tid;                   /* named when it stalls the others */
     struct vthread *next;        /* the world's */
 };
 
@@ -42,16 +46,27 @@ static inline void set_now(struct vthread *t, double ns)
 }
 
 
+/* What a blocked thread watches: the simulation's present and the
+ * horizon, and since when (host time, CLOCK_MONOTONIC) neither moved. */
+struct watch {
+    double sim_now, horizon;
+    struct timespec since;
+    bool armed;
+};
+
 static struct {
     pthread_mutex_t lock;
-    pthread_cond_t moved;
+    pthread_cond_t moved;        /* timed on CLOCK_MONOTONIC (world_init) */
     struct zc_vsim *sim;
     struct vthread *threads;
     bool floor_known;            /* a waited-for record's time became known */
     double clock_bias_ns;        /* CPU time two back-to-back clock reads count */
     double tsc_bias_ns;          /* own work an empty interaction counts */
+    double patience_ns;          /* host time a stall is waited out: stall_s (nothing
+                                  * waits before a projected WQ opens and sets it) */
+    struct watch stall;          /* armed: the stall found last (waits in it fail at once) */
     pthread_key_t key;
-} world = {.lock = PTHREAD_MUTEX_INITIALIZER, .moved = PTHREAD_COND_INITIALIZER};
+} world = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static pthread_once_t world_once = PTHREAD_ONCE_INIT;
 static _Thread_local struct vthread *self;
@@ -114,6 +129,8 @@ static void record_done(struct zc_vsim_rec *r, void *ctx)
     release_thread(t);
 }
 
+/* The thread ends (its key's destructor): it leaves the horizon, whether
+ * or not it paused or closed its WQs. */
 static void forget_thread(void *arg)
 {
     struct vthread *t = arg;
@@ -123,6 +140,16 @@ static void forget_thread(void *arg)
     release_thread(t);
     vt_moved(); /* it no longer holds the horizon */
     vt_unlock();
+    self = NULL; /* a later destructor of the thread that uses the model starts afresh */
+}
+
+static void init_moved(void)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&world.moved, &attr);
+    pthread_condattr_destroy(&attr);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -135,6 +162,7 @@ static void world_init(void)
 {
     world.sim = zc_vsim_new(record_done, NULL);
     pthread_key_create(&world.key, forget_thread);
+    init_moved();
     enum { TRIES = 101 };
     double cpu[TRIES], glue[TRIES];
     for (int i = 0; i < TRIES; i++) {
@@ -175,6 +203,7 @@ struct vthread *vt_self(void)
         abort(); /* a few hundred bytes at a thread's first use of the model */
     vt_lock();
     set_now(t, zc_vsim_now(world.sim));
+    t->tid = gettid();
     t->next = world.threads;
     world.threads = t;
     vt_unlock();
@@ -221,17 +250,83 @@ void vt_mark(struct vthread *t)
     t->tsc_mark = end;
 }
 
-/* The earliest time at which a thread could still submit. */
+/* The earliest time at which the thread could still submit. */
+static double floor_of(const struct vthread *t)
+{
+    return t->waiting ? fmax(t->waiting->visible_ns, now_of(t)) : now_of(t);
+}
+
+/* The horizon: the earliest time at which a thread could still submit. */
 static double horizon(void)
 {
     double h = ZC_VSIM_NEVER;
-    for (const struct vthread *t = world.threads; t; t = t->next) {
-        if (!t->joined)
-            continue;
-        double floor = t->waiting ? fmax(t->waiting->visible_ns, now_of(t)) : now_of(t);
-        h = fmin(h, floor);
-    }
+    for (const struct vthread *t = world.threads; t; t = t->next)
+        if (t->joined)
+            h = fmin(h, floor_of(t));
     return h;
+}
+
+/* Host time a blocked thread sleeps before it looks at the clocks again: a
+ * thread's clock also moves without the lock (its own work, counted at its
+ * next call; zc_dsa_sim_spend), which wakes nobody. */
+#define RECHECK_NS 20e6
+
+static double ns_between(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) * 1e9 + (double)(b->tv_nsec - a->tv_nsec);
+}
+
+static struct timespec ns_after(struct timespec t, double ns)
+{
+    long long total = t.tv_nsec + (long long)ns;
+    t.tv_sec += (time_t)(total / 1000000000);
+    t.tv_nsec = (long)(total % 1000000000);
+    return t;
+}
+
+/* The thread holding the horizon at h (0: none found). */
+static pid_t holder_at(double h)
+{
+    for (const struct vthread *t = world.threads; t; t = t->next)
+        if (t->joined && floor_of(t) <= h)
+            return t->tid;
+    return 0;
+}
+
+static int stalled(double idle_ns)
+{
+    return zc_fail(EDEADLK, "emu: simulated time stuck at %.0f ns for %.1f s, held by thread %d: a "
+                            "thread using projected WQs blocked on another without "
+                            "zc_dsa_sim_pause() (pause before blocking, resume after; a thread "
+                            "that computes this long: raise stall_s=%g)",
+                   world.stall.sim_now, idle_ns / 1e9, (int)holder_at(world.stall.horizon),
+                   world.patience_ns / 1e9);
+}
+
+/* With the lock, while the horizon h holds the thread at the simulation's
+ * present: waits for another thread to move it. The library cannot tell a
+ * thread computing between two calls from one blocked in user code (on a
+ * thread that waits here, most likely: a deadlock), so a stall is what
+ * neither moving for the patience means; -EDEADLK then, and at once for
+ * any wait in the same stall. */
+static int wait_for_others(struct watch *w, double h)
+{
+    double sim_now = zc_vsim_now(world.sim);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!w->armed || w->sim_now != sim_now || w->horizon != h)
+        *w = (struct watch){sim_now, h, now, true};
+    const struct watch *s = &world.stall;
+    if (s->armed && s->sim_now == sim_now && s->horizon == h)
+        return stalled(ns_between(&s->since, &now));
+    double idle = ns_between(&w->since, &now);
+    if (idle >= world.patience_ns) {
+        world.stall = *w;
+        return stalled(idle);
+    }
+    struct timespec until = ns_after(now, fmin(RECHECK_NS, world.patience_ns - idle));
+    pthread_cond_timedwait(&world.moved, &world.lock, &until);
+    return 0;
 }
 
 /* Runs the simulation towards t (not beyond the horizon); stops early
@@ -256,17 +351,18 @@ static void join(struct vthread *t)
     t->joined = true;
 }
 
-struct zc_vsim *vt_reach(struct vthread *t)
+int vt_reach(struct vthread *t)
 {
     join(t);
+    struct watch w = {0};
     while (zc_vsim_now(world.sim) < now_of(t)) {
         double h = horizon();
-        if (h <= zc_vsim_now(world.sim))
-            pthread_cond_wait(&world.moved, &world.lock);
-        else
+        if (h > zc_vsim_now(world.sim))
             advance(fmin(h, now_of(t)));
+        else if (wait_for_others(&w, h))
+            return -EDEADLK;
     }
-    return world.sim;
+    return 0;
 }
 
 struct zc_vsim_rec *vt_record(struct vthread *t, const void *wq, struct dsa_completion_record *where,
@@ -334,16 +430,19 @@ static struct zc_vsim_rec *find(struct vthread *t, const volatile struct dsa_com
 }
 
 /* With the lock: lets simulated time pass until r's time is known or
- * `deadline` passed for the thread. */
-static void await(struct vthread *t, struct zc_vsim_rec *r, double deadline)
+ * `deadline` passed for the thread. 0, or -EDEADLK in a stall. */
+static int await(struct vthread *t, struct zc_vsim_rec *r, double deadline)
 {
     t->waiting = r;
     vt_moved(); /* it no longer holds the horizon at its clock */
+    struct watch w = {0};
+    int rc = 0;
     while (r->visible_ns >= ZC_VSIM_NEVER) {
         double h = horizon();
         double sim_now = zc_vsim_now(world.sim);
         if (h <= sim_now && h < ZC_VSIM_NEVER) {
-            pthread_cond_wait(&world.moved, &world.lock);
+            if ((rc = wait_for_others(&w, h)) != 0)
+                break;
             continue;
         }
         double before = sim_now;
@@ -355,6 +454,7 @@ static void await(struct vthread *t, struct zc_vsim_rec *r, double deadline)
     }
     t->waiting = NULL;
     vt_moved();
+    return rc;
 }
 
 /* Where the thread's clock stood at its last interaction with the model:
@@ -366,20 +466,21 @@ static uint64_t sim_now_cycles(void)
     return (uint64_t)llround(vt_self()->now * zc_tsc_hz() / 1e9);
 }
 
-static int sim_wait(const volatile struct dsa_completion_record *cr, uint64_t timeout_ns)
+/* With the lock, the thread at its present: cr's status (masked),
+ * -ETIMEDOUT, or -EDEADLK in a stall (its clock stays where it was, its
+ * record pending). */
+static int wait_reached(struct vthread *t, const volatile struct dsa_completion_record *cr,
+                        uint64_t timeout_ns)
 {
-    struct vthread *t = vt_self();
-    vt_charge(t);
-    vt_lock();
-    vt_reach(t);
     publish_due(t);
     int status = __atomic_load_n(&cr->status, __ATOMIC_ACQUIRE);
     struct zc_vsim_rec *r = status ? NULL : find(t, cr);
     double deadline = now_of(t) + (double)timeout_ns;
-    if (r)
-        await(t, r, deadline);
+    int rc = r ? await(t, r, deadline) : 0;
     bool forgotten = r && !r->wq; /* its WQ closed while it waited (vt_forget) */
-    if (!status && (!r || r->visible_ns > deadline)) {
+    if (rc) {
+        status = rc;
+    } else if (!status && (!r || r->visible_ns > deadline)) {
         set_now(t, deadline); /* never, or not within the timeout */
         status = -ETIMEDOUT;
     } else if (!status) {
@@ -389,18 +490,30 @@ static int sim_wait(const volatile struct dsa_completion_record *cr, uint64_t ti
     }
     if (forgotten)
         free(r);
-    vt_unlock();
-    vt_mark(t);
     return status < 0 ? status : status & DSA_COMP_STATUS_MASK;
 }
 
+static int sim_wait(const volatile struct dsa_completion_record *cr, uint64_t timeout_ns)
+{
+    struct vthread *t = vt_self();
+    vt_charge(t);
+    vt_lock();
+    int rc = vt_reach(t);
+    if (!rc)
+        rc = wait_reached(t, cr, timeout_ns);
+    vt_unlock();
+    vt_mark(t);
+    return rc;
+}
+
+/* In a stall nothing new is due: the caller's next wait or submit says why. */
 static void sim_poll(void)
 {
     struct vthread *t = vt_self();
     vt_charge(t);
     vt_lock();
-    vt_reach(t);
-    publish_due(t);
+    if (vt_reach(t) == 0)
+        publish_due(t);
     vt_unlock();
     vt_mark(t);
 }
@@ -439,9 +552,10 @@ void zc_dsa_sim_resume(uint64_t at_ns)
     vt_mark(t);
 }
 
-void vt_wq_opened(struct vthread *t)
+void vt_wq_opened(struct vthread *t, double stall_s)
 {
     vt_lock();
+    world.patience_ns = stall_s * 1e9;
     bool first = t->open_wqs++ == 0;
     vt_unlock();
     if (first) /* what it did while it had no projected WQ is not its own work here */

@@ -35,10 +35,12 @@ void vt_lock(void);
 void vt_unlock(void);
 /* With the lock: the simulation. */
 struct zc_vsim *vt_sim(void);
-/* With the lock: the simulation, run up to the thread's present (blocks
+/* With the lock: runs the simulation up to the thread's present (blocks
  * while another thread lags behind it); the thread counts in the horizon
- * from now on. */
-struct zc_vsim *vt_reach(struct vthread *t);
+ * from now on. 0, or -EDEADLK (zc_last_error() says why) when simulated
+ * time did not move for stall_s of host time while it waited: another
+ * thread that holds it back is blocked, most likely on this one. */
+int vt_reach(struct vthread *t);
 double vt_now(const struct vthread *t);
 void vt_spend(struct vthread *t, double ns);
 /* With the lock: a record the thread will publish once its time comes. */
@@ -50,8 +52,9 @@ void vt_forget(const void *wq);
 void vt_moved(void);
 
 /* The thread opened / (from any thread) closed one of its projected WQs:
- * it leaves the horizon with its last. */
-void vt_wq_opened(struct vthread *t);
+ * it leaves the horizon with its last. The WQ's stall_s is every wait's
+ * patience from then on (the last opened WQ's). */
+void vt_wq_opened(struct vthread *t, double stall_s);
 void vt_wq_closed(struct vthread *t);
 
 /* The DSA clock (dsa/clock.h) of projected WQs: simulated time. */

@@ -136,7 +136,12 @@ static int vwq_submit(struct zc_dsa_wq *wq, const struct dsa_hw_desc *desc)
     memcpy(&d, desc, sizeof d); /* the portal write copies 64 bytes */
     vt_charge(t);
     vt_lock();
-    vt_reach(t);
+    int stuck = vt_reach(t);
+    if (stuck) {
+        vt_unlock();
+        vt_mark(t);
+        return stuck;
+    }
     bool room = zc_vsim_wq_has_room(v->sim);
     struct zc_vsim_job *job = room ? zc_vsim_arrive(v->sim) : NULL;
     vt_unlock();
@@ -261,6 +266,6 @@ int zc_emu_virtual_open(struct zc_dsa_wq *wq, const struct zc_emu_cfg *cfg)
     wq->impl = v;
     wq->clock = &zc_vt_clock;
     v->opener = t;
-    vt_wq_opened(t);
+    vt_wq_opened(t, cfg->stall_s);
     return 0;
 }

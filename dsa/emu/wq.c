@@ -64,6 +64,14 @@ static const struct zc_opt emu_opts[] = {
     {.name = "dev", .type = ZC_OPT_STRING, .offset = offsetof(struct zc_emu_cfg, dev), .size = 32,
      .def = "", .help = "clock=virtual: WQs naming the same device share its engines and "
                         "bandwidth (default: a device of its own)"},
+    /* 30 s: far above what a thread of zcbench works between two calls
+     * into the model under valgrind (milliseconds), and a deadlock still
+     * ends well inside a test's timeout. */
+    {.name = "stall_s", .type = ZC_OPT_DOUBLE, .offset = offsetof(struct zc_emu_cfg, stall_s),
+     .dmin = 0.001, .dmax = 86400, .def = "30",
+     .help = "clock=virtual: a submit or wait fails with EDEADLK once simulated time stood still "
+             "this many seconds of host time while it waited (a thread blocked without "
+             "zc_dsa_sim_pause); the WQ opened last sets it"},
     {.name = "timing", .type = ZC_OPT_ENUM, .offset = offsetof(struct zc_emu_cfg, timing),
      .choices = timing_choices, .def = "off",
      .help = "spr: the profile fitted to published Sapphire Rapids numbers (docs/PERFORMANCE.md); "

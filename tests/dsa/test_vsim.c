@@ -4,7 +4,9 @@
  * lines, a fault, a DRAIN, ENQCMD serialization on the submitting core and
  * a compare that stops at its first difference. The simulation is
  * deterministic: times are checked to the nanosecond where the model's
- * arithmetic is exact. */
+ * arithmetic is exact. Then threads that break the projection's rule (a
+ * thread blocked without pausing, one that ends without pausing) never
+ * make the others hang. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +23,7 @@
 #include <cmocka.h>
 
 #include <zc/dsa.h>
+#include <zc/error.h>
 
 #include "dsa/clock.h"
 #include "dsa/emu/vsim.h"
@@ -731,6 +734,173 @@ static void a_wait_on_a_wq_closed_meanwhile_times_out(void **state)
     zc_dsa_sim_measure_own_work(true);
 }
 
+/* Host seconds (the stall bound is host time). */
+static double host_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* A second thread in simulated time at `at`, for the tests below. */
+struct other {
+    struct zc_dsa_wq *wq;         /* NULL: it opens one of its own and uses none */
+    uint64_t at;
+    pthread_barrier_t *joined;    /* meets the test once in simulated time */
+    pthread_barrier_t *released;  /* NULL: it ends 50 ms after joining */
+    pthread_mutex_t *held;        /* it blocks on this (held by the test) */
+    struct dsa_completion_record *cr;
+    int rc;
+};
+
+/* Blocks on a mutex the test holds without pausing (the hazard), then
+ * runs a COMPVAL of its own, and ends without pausing. */
+static void *block_without_pausing(void *arg)
+{
+    struct other *o = arg;
+    zc_dsa_sim_measure_own_work(false);
+    zc_dsa_sim_resume(o->at);
+    pthread_barrier_wait(o->joined);
+    pthread_mutex_lock(o->held);
+    pthread_mutex_unlock(o->held);
+    struct zc_dsa_waiter wt = {.policy = ZC_WAIT_SPIN, .timeout_ns = 1000000000};
+    zc_dsa_waiter_use(&wt, o->wq);
+    struct dsa_hw_desc d = compval_desc(zeros, sizeof zeros, o->cr);
+    o->rc = zc_dsa_wq_submit(o->wq, &d);
+    if (!o->rc)
+        o->rc = zc_dsa_wait(&wt, o->cr);
+    return NULL;
+}
+
+/* A thread in simulated time that blocks on another one, here on a mutex
+ * the test holds, without zc_dsa_sim_pause() holds the test's simulated
+ * time back for good: the test's wait fails with EDEADLK once stall_s of
+ * host time passed, saying what to do, rather than hanging; a second wait
+ * in the same stall fails at once. Once the test pauses and lets the
+ * other thread go, both complete. */
+static void a_thread_blocked_without_pausing_fails_the_waiter(void **state)
+{
+    (void)state;
+    static struct dsa_completion_record mine, theirs __attribute__((aligned(32)));
+    memset(&mine, 0, sizeof mine);
+    memset(&theirs, 0, sizeof theirs);
+    struct zc_dsa_wq *wq = open_round("mode=shared,stall_s=0.5");
+    pthread_mutex_t held = PTHREAD_MUTEX_INITIALIZER;
+    pthread_barrier_t joined;
+    pthread_barrier_init(&joined, NULL, 2);
+    pthread_mutex_lock(&held);
+    uint64_t t0 = zc_dsa_sim_now_ns();
+    struct other o = {.wq = wq, .at = t0, .joined = &joined, .held = &held, .cr = &theirs, .rc = -1};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, block_without_pausing, &o), 0);
+    pthread_barrier_wait(&joined);
+    struct zc_dsa_waiter wt = {.policy = ZC_WAIT_SPIN, .timeout_ns = 1000000000};
+    zc_dsa_waiter_use(&wt, wq);
+    struct dsa_hw_desc d = compval_desc(zeros, sizeof zeros, &mine);
+    assert_int_equal(zc_dsa_wq_submit(wq, &d), 0);
+    double start = host_s();
+    assert_int_equal(zc_dsa_wait(&wt, &mine), -EDEADLK);
+    double waited = host_s() - start;
+    assert_true(waited >= 0.5 && waited < 10);
+    assert_non_null(strstr(zc_last_error(), "zc_dsa_sim_pause()"));
+    assert_non_null(strstr(zc_last_error(), "stall_s"));
+    start = host_s();
+    assert_int_equal(zc_dsa_wait(&wt, &mine), -EDEADLK);
+    assert_true(host_s() - start < 0.4);
+    assert_int_equal(mine.status, 0);
+    zc_dsa_sim_pause(); /* what the thread should have done: now it lets the other go */
+    pthread_mutex_unlock(&held);
+    pthread_join(th, NULL);
+    assert_int_equal(o.rc, DSA_COMP_SUCCESS);
+    assert_int_equal(zc_dsa_wait(&wt, &mine), DSA_COMP_SUCCESS);
+    assert_true(zc_dsa_sim_now_ns() - t0 >= 4425);
+    zc_dsa_wq_close(wq);
+    pthread_barrier_destroy(&joined);
+    zc_dsa_sim_measure_own_work(true);
+}
+
+/* Joins simulated time at o->at, meets the test, and then either ends 50 ms
+ * later without pausing (the test waits meanwhile) or, having opened a
+ * projected WQ of its own that it never uses, waits for the test. */
+static void *join_and_idle(void *arg)
+{
+    struct other *o = arg;
+    zc_dsa_sim_measure_own_work(false);
+    struct zc_dsa_wq *own = NULL;
+    if (!o->wq)
+        o->rc = zc_dsa_wq_open("emu:clock=virtual", &own);
+    else
+        zc_dsa_sim_resume(o->at);
+    pthread_barrier_wait(o->joined);
+    if (o->released) {
+        pthread_barrier_wait(o->released);
+    } else {
+        struct timespec nap = {0, 50000000};
+        nanosleep(&nap, NULL);
+    }
+    if (own)
+        zc_dsa_wq_close(own);
+    return NULL;
+}
+
+/* The test waits for a record while another thread holds its simulated
+ * time back, and that thread ends without pausing or closing anything: it
+ * leaves simulated time as it ends (its key's destructor), so the wait
+ * completes at the record's time instead of stalling. */
+static void a_thread_that_ends_without_pausing_holds_nobody_back(void **state)
+{
+    (void)state;
+    static struct dsa_completion_record cr __attribute__((aligned(32)));
+    memset(&cr, 0, sizeof cr);
+    struct zc_dsa_wq *wq = open_round("mode=shared,stall_s=20");
+    pthread_barrier_t joined;
+    pthread_barrier_init(&joined, NULL, 2);
+    uint64_t t0 = zc_dsa_sim_now_ns();
+    struct other o = {.wq = wq, .at = t0, .joined = &joined};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, join_and_idle, &o), 0);
+    pthread_barrier_wait(&joined);
+    struct zc_dsa_waiter wt = {.policy = ZC_WAIT_SPIN, .timeout_ns = 1000000000};
+    zc_dsa_waiter_use(&wt, wq);
+    struct dsa_hw_desc d = compval_desc(zeros, sizeof zeros, &cr);
+    assert_int_equal(zc_dsa_wq_submit(wq, &d), 0);
+    assert_int_equal(zc_dsa_wait(&wt, &cr), DSA_COMP_SUCCESS);
+    assert_int_equal(zc_dsa_sim_now_ns() - t0, 4425);
+    pthread_join(th, NULL);
+    zc_dsa_wq_close(wq);
+    pthread_barrier_destroy(&joined);
+    zc_dsa_sim_measure_own_work(true);
+}
+
+/* A thread that opened a projected WQ and blocks before using it is not in
+ * simulated time yet: the test's wait does not wait for it. */
+static void a_thread_that_only_opened_a_wq_holds_nobody_back(void **state)
+{
+    (void)state;
+    static struct dsa_completion_record cr __attribute__((aligned(32)));
+    memset(&cr, 0, sizeof cr);
+    pthread_barrier_t opened, released;
+    pthread_barrier_init(&opened, NULL, 2);
+    pthread_barrier_init(&released, NULL, 2);
+    struct other o = {.joined = &opened, .released = &released};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, join_and_idle, &o), 0);
+    pthread_barrier_wait(&opened);
+    assert_int_equal(o.rc, 0);
+    struct zc_dsa_wq *wq = open_round("mode=shared,stall_s=20");
+    struct zc_dsa_waiter wt = {.policy = ZC_WAIT_SPIN, .timeout_ns = 1000000000};
+    zc_dsa_waiter_use(&wt, wq);
+    struct dsa_hw_desc d = compval_desc(zeros, sizeof zeros, &cr);
+    assert_int_equal(zc_dsa_wq_submit(wq, &d), 0);
+    assert_int_equal(zc_dsa_wait(&wt, &cr), DSA_COMP_SUCCESS);
+    pthread_barrier_wait(&released);
+    pthread_join(th, NULL);
+    zc_dsa_wq_close(wq);
+    pthread_barrier_destroy(&opened);
+    pthread_barrier_destroy(&released);
+    zc_dsa_sim_measure_own_work(true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -752,6 +922,9 @@ int main(void)
         cmocka_unit_test(a_record_is_complete_at_its_time_not_before),
         cmocka_unit_test(a_thread_may_end_before_its_descriptors),
         cmocka_unit_test(a_wait_on_a_wq_closed_meanwhile_times_out),
+        cmocka_unit_test(a_thread_blocked_without_pausing_fails_the_waiter),
+        cmocka_unit_test(a_thread_that_ends_without_pausing_holds_nobody_back),
+        cmocka_unit_test(a_thread_that_only_opened_a_wq_holds_nobody_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
