@@ -152,6 +152,29 @@ static void init_moved(void)
     pthread_condattr_destroy(&attr);
 }
 
+/* fork: the child has the forking thread alone. The lock is held across
+ * the fork, so no thread the child lacks holds the child's; there the
+ * others leave simulated time as if they ended (else the child's waits
+ * would wait for them), and the condition variable, whose waiters it lacks
+ * too, starts afresh. */
+static void before_fork(void) { vt_lock(); }
+static void after_fork_in_parent(void) { vt_unlock(); }
+
+static void after_fork_in_child(void)
+{
+    for (struct vthread *t = world.threads, *next; t; t = next) {
+        next = t->next;
+        if (t != self) {
+            t->joined = false;
+            t->exited = true;
+            release_thread(t);
+        }
+    }
+    init_moved();
+    world.stall.armed = false;
+    vt_unlock();
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -163,6 +186,7 @@ static void world_init(void)
     world.sim = zc_vsim_new(record_done, NULL);
     pthread_key_create(&world.key, forget_thread);
     init_moved();
+    pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
     enum { TRIES = 101 };
     double cpu[TRIES], glue[TRIES];
     for (int i = 0; i < TRIES; i++) {
@@ -325,7 +349,11 @@ static int wait_for_others(struct watch *w, double h)
         return stalled(idle);
     }
     struct timespec until = ns_after(now, fmin(RECHECK_NS, world.patience_ns - idle));
+    /* Cancelled in the wait, the thread would end holding the lock. */
+    int cancel;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
     pthread_cond_timedwait(&world.moved, &world.lock, &until);
+    pthread_setcancelstate(cancel, NULL);
     return 0;
 }
 

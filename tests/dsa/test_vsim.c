@@ -5,8 +5,8 @@
  * a compare that stops at its first difference. The simulation is
  * deterministic: times are checked to the nanosecond where the model's
  * arithmetic is exact. Then threads that break the projection's rule (a
- * thread blocked without pausing, one that ends without pausing) never
- * make the others hang. */
+ * thread blocked without pausing, one that ends, is cancelled or forked
+ * from) never make the others hang. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -901,6 +903,115 @@ static void a_thread_that_only_opened_a_wq_holds_nobody_back(void **state)
     zc_dsa_sim_measure_own_work(true);
 }
 
+/* Submits at o->at, meets the test, waits (held back by the test), and
+ * then reaches a cancellation point. */
+static void *wait_then_test_cancel(void *arg)
+{
+    struct other *o = arg;
+    zc_dsa_sim_measure_own_work(false);
+    zc_dsa_sim_resume(o->at);
+    struct zc_dsa_waiter wt = {.policy = ZC_WAIT_SPIN, .timeout_ns = 1000000000};
+    zc_dsa_waiter_use(&wt, o->wq);
+    struct dsa_hw_desc d = compval_desc(zeros, sizeof zeros, o->cr);
+    o->rc = zc_dsa_wq_submit(o->wq, &d);
+    pthread_barrier_wait(o->joined);
+    if (!o->rc)
+        o->rc = zc_dsa_wait(&wt, o->cr);
+    pthread_testcancel();
+    return NULL;
+}
+
+/* A thread cancelled while it waits for others in simulated time is
+ * cancelled once the wait is over, not inside it (where it would end
+ * holding the model's lock, and every other thread would wait for good). */
+static void a_thread_cancelled_in_a_wait_leaves_after_it(void **state)
+{
+    (void)state;
+    static struct dsa_completion_record mine, theirs __attribute__((aligned(32)));
+    memset(&mine, 0, sizeof mine);
+    memset(&theirs, 0, sizeof theirs);
+    struct zc_dsa_wq *wq = open_round("mode=shared,stall_s=20");
+    pthread_barrier_t submitted;
+    pthread_barrier_init(&submitted, NULL, 2);
+    /* The other thread submits at t0 (its first call counts a few ns of its
+     * own work) and then waits, held back by the test at t0 + 1 us. */
+    uint64_t t0 = zc_dsa_sim_now_ns();
+    zc_dsa_sim_spend(1000);
+    struct other o = {.wq = wq, .at = t0, .joined = &submitted, .cr = &theirs, .rc = -1};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, wait_then_test_cancel, &o), 0);
+    pthread_barrier_wait(&submitted);
+    struct timespec nap = {0, 50000000}; /* it most likely waits by now */
+    nanosleep(&nap, NULL);
+    assert_int_equal(pthread_cancel(th), 0);
+    nanosleep(&nap, NULL);
+    zc_dsa_sim_pause();
+    void *ended;
+    pthread_join(th, &ended);
+    assert_ptr_equal(ended, PTHREAD_CANCELED);
+    assert_int_equal(o.rc, DSA_COMP_SUCCESS);
+    struct zc_dsa_waiter wt = {.policy = ZC_WAIT_SPIN, .timeout_ns = 1000000000};
+    zc_dsa_waiter_use(&wt, wq);
+    struct dsa_hw_desc d = compval_desc(zeros, sizeof zeros, &mine);
+    assert_int_equal(zc_dsa_wq_submit(wq, &d), 0);
+    assert_int_equal(zc_dsa_wait(&wt, &mine), DSA_COMP_SUCCESS);
+    zc_dsa_wq_close(wq);
+    pthread_barrier_destroy(&submitted);
+    zc_dsa_sim_measure_own_work(true);
+}
+
+/* Waits at the test's barrier twice, in simulated time at o->at between. */
+static void *hold_until_released(void *arg)
+{
+    struct other *o = arg;
+    zc_dsa_sim_measure_own_work(false);
+    zc_dsa_sim_resume(o->at);
+    pthread_barrier_wait(o->joined);
+    pthread_barrier_wait(o->released);
+    zc_dsa_sim_pause();
+    return NULL;
+}
+
+/* A child forked while another thread is in simulated time (holding it
+ * back) has the forking thread alone: its wait completes at the record's
+ * time, neither stalling on a thread it does not have nor blocking on a
+ * lock such a thread held. */
+static void a_forked_child_waits_for_no_thread_it_lacks(void **state)
+{
+    (void)state;
+    static struct dsa_completion_record cr __attribute__((aligned(32)));
+    memset(&cr, 0, sizeof cr);
+    struct zc_dsa_wq *wq = open_round("mode=shared,stall_s=20");
+    pthread_barrier_t joined, released;
+    pthread_barrier_init(&joined, NULL, 2);
+    pthread_barrier_init(&released, NULL, 2);
+    uint64_t t0 = zc_dsa_sim_now_ns();
+    struct other o = {.wq = wq, .at = t0, .joined = &joined, .released = &released};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, hold_until_released, &o), 0);
+    pthread_barrier_wait(&joined);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        struct zc_dsa_waiter wt = {.policy = ZC_WAIT_SPIN, .timeout_ns = 1000000000};
+        zc_dsa_waiter_use(&wt, wq);
+        struct dsa_hw_desc d = compval_desc(zeros, sizeof zeros, &cr);
+        bool done = zc_dsa_wq_submit(wq, &d) == 0 && zc_dsa_wait(&wt, &cr) == DSA_COMP_SUCCESS &&
+                    zc_dsa_sim_now_ns() - t0 == 4425;
+        _exit(done ? 0 : 1);
+    }
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    pthread_barrier_wait(&released);
+    pthread_join(th, NULL);
+    zc_dsa_wq_close(wq);
+    pthread_barrier_destroy(&joined);
+    pthread_barrier_destroy(&released);
+    zc_dsa_sim_measure_own_work(true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -925,6 +1036,8 @@ int main(void)
         cmocka_unit_test(a_thread_blocked_without_pausing_fails_the_waiter),
         cmocka_unit_test(a_thread_that_ends_without_pausing_holds_nobody_back),
         cmocka_unit_test(a_thread_that_only_opened_a_wq_holds_nobody_back),
+        cmocka_unit_test(a_thread_cancelled_in_a_wait_leaves_after_it),
+        cmocka_unit_test(a_forked_child_waits_for_no_thread_it_lacks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
