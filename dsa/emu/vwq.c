@@ -136,11 +136,10 @@ static int vwq_submit(struct zc_dsa_wq *wq, const struct dsa_hw_desc *desc)
     memcpy(&d, desc, sizeof d); /* the portal write copies 64 bytes */
     vt_charge(t);
     vt_lock();
-    int stuck = vt_reach(t);
-    if (stuck) {
+    if (vt_reach(t) != 0) { /* a stall: its message says why */
         vt_unlock();
         vt_mark(t);
-        return stuck;
+        return -EDEADLK;
     }
     bool room = zc_vsim_wq_has_room(v->sim);
     struct zc_vsim_job *job = room ? zc_vsim_arrive(v->sim) : NULL;
