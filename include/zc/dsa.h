@@ -21,7 +21,8 @@ struct zc_dsa_wq;
  * dedicated WQ admits one open file). 0 or -errno; *out untouched on
  * failure; zc_last_error() says why, naming the WQ. */
 int  zc_dsa_wq_open(const char *spec, struct zc_dsa_wq **out);
-/* 0 accepted; -EAGAIN not accepted (shared WQ full: retry). */
+/* 0 accepted; -EAGAIN not accepted (shared WQ full: retry); -EDEADLK on a
+ * projected WQ whose simulated time stalled (see zc_dsa_sim_pause). */
 int  zc_dsa_wq_submit(struct zc_dsa_wq *wq, const struct dsa_hw_desc *desc);
 void zc_dsa_wq_close(struct zc_dsa_wq *wq);
 /* Frees memory that descriptors a caller gave up on (a wait that timed
@@ -112,8 +113,25 @@ void zc_dsa_emu_help(FILE *out);
  * advances (measured as its CPU time) and waiting for a record advances
  * to the record's modeled completion; the model's own execution is not
  * counted. The device resources the threads share are arbitrated in
- * simulated time. */
-/* The calling thread's simulated time in ns (its work so far counted). */
+ * simulated time: a thread's submit, wait or poll may wait (host time)
+ * until every other thread in simulated time has caught up with it.
+ *
+ * The rule: a thread is in simulated time from its first submit, wait,
+ * poll, zc_dsa_sim_now_ns() or zc_dsa_sim_resume() until it calls
+ * zc_dsa_sim_pause(), closes its last projected WQ, or ends (the library
+ * takes it out then). While in, it holds the others back at its clock, so
+ * before it blocks on another thread (a mutex, a condition variable or
+ * barrier, pthread_join, a pipe) it must call zc_dsa_sim_pause(), and
+ * zc_dsa_sim_resume() after. A thread that does not, and so stops
+ * everyone's simulated time (a deadlock when the thread it waits for waits
+ * in the model for it), makes their submits and waits fail with -EDEADLK
+ * once simulated time stood still for stall_s seconds of host time (an emu
+ * key, 30 by default; the WQ opened last sets it), zc_last_error() naming
+ * the thread that holds it and the fix; later calls in the same stall fail
+ * at once. They never hang. A thread that only computes that long between
+ * two calls stalls the others too: raise stall_s. */
+/* The calling thread's simulated time in ns (its work so far counted);
+ * it is in simulated time from here. */
 uint64_t zc_dsa_sim_now_ns(void);
 /* The thread will not submit until it resumes: other threads' simulated
  * time may pass it meanwhile (call before blocking on another thread). */
@@ -150,7 +168,8 @@ struct zc_dsa_waiter {
  * (hardware and the wall-clock model need nothing). */
 void zc_dsa_waiter_use(struct zc_dsa_waiter *w, const struct zc_dsa_wq *wq);
 /* Wait until cr->status != 0. Returns the status (masked with
- * DSA_COMP_STATUS_MASK) or -ETIMEDOUT; never hangs. */
+ * DSA_COMP_STATUS_MASK), -ETIMEDOUT, or on a projected WQ -EDEADLK when
+ * simulated time stalled (see zc_dsa_sim_pause); never hangs. */
 int zc_dsa_wait(struct zc_dsa_waiter *w, const volatile struct dsa_completion_record *cr);
 
 /* Hardware discovery for reports and --list-backends: calls fn once per
