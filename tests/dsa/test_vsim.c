@@ -903,11 +903,9 @@ static void a_thread_that_only_opened_a_wq_holds_nobody_back(void **state)
     zc_dsa_sim_measure_own_work(true);
 }
 
-/* Submits at o->at, meets the test, waits (held back by the test), and
- * then reaches a cancellation point. */
-static void *wait_then_test_cancel(void *arg)
+/* Submits at o->at, meets the test, and waits (held back by the test). */
+__attribute__((noinline)) static void submit_meet_wait(struct other *o)
 {
-    struct other *o = arg;
     zc_dsa_sim_measure_own_work(false);
     zc_dsa_sim_resume(o->at);
     struct zc_dsa_waiter wt = {.policy = ZC_WAIT_SPIN, .timeout_ns = 1000000000};
@@ -917,6 +915,13 @@ static void *wait_then_test_cancel(void *arg)
     pthread_barrier_wait(o->joined);
     if (!o->rc)
         o->rc = zc_dsa_wait(&wt, o->cr);
+}
+
+/* ... and then reaches a cancellation point, in a frame of no locals
+ * (ASan would take those the cancellation unwinds for still in scope). */
+static void *wait_then_test_cancel(void *arg)
+{
+    submit_meet_wait(arg);
     pthread_testcancel();
     return NULL;
 }
