@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""The QEMU multifd DSA series' end-to-end numbers (configs/dsa-validation-qemu.csv,
+held out) beside zcbench's migrate workload at a guest this host can hold:
+8 senders, packets of 128 pages, all pages zero, CPU check against a projected
+DSA (one device, one shared WQ per sender, BATCHes of 128). Per-page and
+per-GiB quantities only; what each comparison means is in docs/PERFORMANCE.md
+"End-to-end: the later QEMU DSA series".
+
+  scripts/qemu_e2e.py [--zcbench PATH] [--mem 1G] [--reps 3] [--output FILE]
+"""
+import argparse
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GIB = 1 << 30
+DSA = "dsa-batch:wq={emu:clock=virtual,mode=shared,dev=dsa0},batch=128"
+
+
+def published(path):
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(line for line in f if not line.startswith("#")))
+    pub = {}
+    for r in rows:
+        scen = "S1" if r["op"].startswith("multifd migration 50%") else "S2"
+        side = "dsa" if r["devices"] == "1" else "cpu"
+        metric, value = r["metric"], float(r["value"])
+        key = (scen, side)
+        d = pub.setdefault(key, {"senders_ms": 0.0})
+        if metric.startswith("thread_runtime multifdsend_"):
+            d["senders_ms"] += value
+        else:
+            d[metric] = value
+    for d in pub.values():
+        d["pages"] = d["total_ram"] / 4  # KiB -> 4 KiB pages
+    return pub
+
+
+def projected(zcbench, mem, reps, out):
+    cmd = [zcbench, "--workload", "migrate", "--mem", mem, "--senders", "8", "--packet", "128",
+           "--zero-ratio", "1", "--backend", "cpu:best", "--backend", DSA, "--ref", "0",
+           "--reps", str(reps), "--min-time", "0", "--quiet", "--output", out]
+    print("$ " + " ".join(c if "{" not in c else f"'{c}'" for c in cmd), file=sys.stderr)
+    subprocess.run(cmd, check=True)
+    with open(out, newline="") as f:
+        rows = {("dsa" if r["device"] == "dsa-projected" else "cpu"): r for r in csv.DictReader(f)}
+    if set(rows) != {"cpu", "dsa"}:
+        sys.exit(f"qemu_e2e: {out} lacks the cpu or the dsa-projected row")
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--zcbench", default=os.path.join(ROOT, "build", "bench", "zcbench"))
+    ap.add_argument("--csv", default=os.path.join(ROOT, "configs", "dsa-validation-qemu.csv"))
+    ap.add_argument("--mem", default="1G", help="guest size of the projected run (default 1G)")
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--output", help="keep zcbench's CSV here")
+    args = ap.parse_args()
+    pub = published(args.csv)
+    out = args.output or tempfile.mkstemp(suffix=".csv")[1]
+    row = projected(args.zcbench, args.mem, args.reps, out)
+    c, d = row["cpu"], row["dsa"]
+    pages = float(d["pages"])
+    gib = float(d["mem_bytes"]) / GIB
+    cpu_pp = float(c["cpu_ns_per_page"])
+    dsa_poll_pp = float(d["cpu_ns_per_page"])  # zcbench: each sender polls its own batch
+    wait_pp = float(d["wait_cycles_per_page"]) / float(d["tsc_hz"]) * 1e9
+    dsa_own_pp = dsa_poll_pp - wait_pp           # what a sender that sleeps would spend
+    busy_pp = float(d["latency_ns"]) / pages     # simulated pass: one poller's time
+    table = []
+    for scen in ("S2", "S1"):
+        pc, pd = pub[(scen, "cpu")], pub[(scen, "dsa")]
+        n, gib_pub = pc["pages"], pc["total_ram"] / (1 << 20)
+        p_cpu = pc["senders_ms"] * 1e6 / n
+        p_own = pd["senders_ms"] * 1e6 / n
+        p_busy = pd["thread_runtime dsa_completion"] * 1e6 / n
+        # S1's senders also send half the pages over TCP, which zcbench's null sink does not:
+        # only the device's time is comparable there.
+        kind = "yes" if scen == "S2" else "no (TCP sends)"
+        table += [
+            (scen, "device busy (dsa_completion runtime; projected pass)", "ms/GiB",
+             pd["thread_runtime dsa_completion"] / gib_pub, float(d["latency_ns"]) / gib / 1e6, "yes"),
+            (scen, "DSA total time (projected: the check alone)", "ms/GiB",
+             pd["total_time"] / gib_pub, float(d["latency_ns"]) / gib / 1e6, "bound only"),
+            (scen, "DSA sender CPU per page, waiting excluded", "ns", p_own, dsa_own_pp, kind),
+            (scen, "CPU sender CPU per page", "ns", p_cpu, cpu_pp, "no (other CPU)"),
+            (scen, "DSA/CPU sender CPU, senders only", "ratio", p_own / p_cpu, dsa_own_pp / cpu_pp, kind),
+            (scen, "DSA/CPU sender CPU, senders + one poller", "ratio", (p_own + p_busy) / p_cpu,
+             (dsa_own_pp + busy_pp) / cpu_pp, kind),
+            (scen, "DSA/CPU, zcbench as is (each sender polls) vs published + poller", "ratio",
+             (p_own + p_busy) / p_cpu, dsa_poll_pp / cpu_pp, "no (structure)"),
+        ]
+    print(f"projected: --mem {args.mem} ({pages:.0f} pages), zcbench rows in {out}")
+    print("| scenario | quantity | unit | published | projected | projected/published | comparable |")
+    print("|---|---|---|---|---|---|---|")
+    for scen, what, unit, p, q, kind in table:
+        print(f"| {scen} | {what} | {unit} | {p:.4g} | {q:.4g} | {q / p:.2f} | {kind} |")
+
+
+if __name__ == "__main__":
+    main()
