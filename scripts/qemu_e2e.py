@@ -44,7 +44,12 @@ def projected(zcbench, mem, reps, out):
            "--zero-ratio", "1", "--backend", "cpu:best", "--backend", DSA, "--ref", "0",
            "--reps", str(reps), "--min-time", "0", "--quiet", "--output", out]
     print("$ " + " ".join(c if "{" not in c else f"'{c}'" for c in cmd), file=sys.stderr)
-    subprocess.run(cmd, check=True)
+    try:
+        rc = subprocess.run(cmd).returncode
+    except OSError as e:
+        sys.exit(f"qemu_e2e: cannot run {zcbench}: {e.strerror} (build it: cmake --build build)")
+    if rc:
+        sys.exit(f"qemu_e2e: zcbench exited with status {rc} (its message is above)")
     with open(out, newline="") as f:
         rows = {("dsa" if r["device"] == "dsa-projected" else "cpu"): r for r in csv.DictReader(f)}
     if set(rows) != {"cpu", "dsa"}:
@@ -60,8 +65,17 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--output", help="keep zcbench's CSV here")
     args = ap.parse_args()
-    pub = published(args.csv)
-    out = args.output or tempfile.mkstemp(suffix=".csv")[1]
+    if args.reps < 1:
+        sys.exit(f"qemu_e2e: --reps {args.reps}: allowed 1..1000")
+    try:
+        pub = published(args.csv)
+    except (OSError, KeyError, ValueError) as e:
+        sys.exit(f"qemu_e2e: cannot read {args.csv}: {e}")
+    if args.output:
+        out = args.output
+    else:
+        fd, out = tempfile.mkstemp(suffix=".csv")
+        os.close(fd)
     row = projected(args.zcbench, args.mem, args.reps, out)
     c, d = row["cpu"], row["dsa"]
     pages = float(d["pages"])
