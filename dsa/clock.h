@@ -24,6 +24,13 @@ struct zc_dsa_clock {
     /* The thread is about to read completion records without waiting:
      * those complete by its time become visible. */
     void (*poll)(void);
+    /* A completion thread waits for a record another thread submitted and
+     * left simulated time at at_ns to sleep: the calling thread enters
+     * simulated time at at_ns (no earlier than where it is), waits for cr
+     * (timeout_ns from at_ns) and leaves. The status, -ETIMEDOUT or
+     * -EDEADLK; *done_ns its time then, *busy_ns the time it spent on cr. */
+    int (*wait_for)(const volatile struct dsa_completion_record *cr, uint64_t at_ns,
+                    uint64_t timeout_ns, uint64_t *done_ns, uint64_t *busy_ns);
 };
 
 /* The clock a WQ's work runs on (NULL: the host's). */

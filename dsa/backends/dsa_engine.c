@@ -15,7 +15,7 @@
 #include "dsa/error.h"
 #include "dsa/spec.h"
 
-const char *const zc_dsa_wait_choices[] = {"spin", "pause", "umwait", "yield", NULL};
+const char *const zc_dsa_wait_choices[] = {"spin", "pause", "umwait", "yield", "poller", NULL};
 const char *const zc_dsa_recover_choices[] = {"cpu", "resubmit", NULL};
 
 /* Resubmissions of one faulting segment before it is finished on the CPU. */
@@ -61,6 +61,7 @@ struct zc_dsa_engine {
     zc_zero_fn cpu_fn;
     const struct zc_dsa_clock *clock;  /* the WQs' (NULL: host time) */
     struct zc_dsa_waiter waiter;
+    bool holds_poller;                 /* wait=poller: the completion thread runs for it */
     struct slot *slots;
     struct dsa_hw_desc *redo;          /* resubmission of a faulted remainder */
     struct cr_line *redo_cr;
@@ -333,7 +334,12 @@ int zc_dsa_engine_open(const char *who, const struct zc_dsa_common_cfg *cfg, uns
     e->member_flags = IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR | (cfg->bof ? IDXD_OP_FLAG_BOF : 0);
     e->waiter.policy = policy;
     e->waiter.timeout_ns = (uint64_t)cfg->timeout_ms * 1000000u;
-    rc = open_wqs(e, cfg->wq);
+    /* Held from open to close: a completion thread per wait would cost
+     * more than the wait. */
+    if (policy == ZC_WAIT_POLLER && (rc = zc_dsa_poller_acquire()) == 0)
+        e->holds_poller = true;
+    if (!rc)
+        rc = open_wqs(e, cfg->wq);
     e->waiter.clock = e->clock;
     if (!rc)
         rc = fit_limits(e);
@@ -366,6 +372,8 @@ void zc_dsa_engine_close(struct zc_dsa_engine *e)
     }
     free(e->slots);
     release(e->redo_mem);
+    if (e->holds_poller)
+        zc_dsa_poller_release();
     free(e);
 }
 

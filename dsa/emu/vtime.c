@@ -119,12 +119,22 @@ static void release_thread(struct vthread *t)
     free(t);
 }
 
+/* With the lock: whether a thread waits for r (its owner, or a completion
+ * thread waiting on the owner's behalf). */
+static bool awaited(const struct zc_vsim_rec *r)
+{
+    for (const struct vthread *t = world.threads; t; t = t->next)
+        if (t->waiting == r)
+            return true;
+    return false;
+}
+
 /* The simulation's last word on r: it may go now. */
 static void record_done(struct zc_vsim_rec *r, void *ctx)
 {
     (void)ctx;
     struct vthread *t = r->owner;
-    if (t->waiting == r)
+    if (awaited(r))
         world.floor_known = true;
     release_thread(t);
 }
@@ -420,7 +430,7 @@ void vt_forget(const void *wq)
             next = r->next;
             if (r->wq != wq) {
                 prev = r;
-            } else if (t->waiting == r) {
+            } else if (awaited(r)) {
                 detach_record(t, r, prev);
                 r->wq = NULL;
                 r->visible_ns = ZC_VSIM_NEVER;
@@ -449,12 +459,45 @@ static void publish_due(struct vthread *t)
     }
 }
 
-static struct zc_vsim_rec *find(struct vthread *t, const volatile struct dsa_completion_record *cr)
+/* cr's pending record, and *prev the one before it in its owner's list. */
+static struct zc_vsim_rec *find_in(struct vthread *owner,
+                                   const volatile struct dsa_completion_record *cr,
+                                   struct zc_vsim_rec **prev)
 {
-    for (struct zc_vsim_rec *r = t->pending; r; r = r->next)
+    *prev = NULL;
+    for (struct zc_vsim_rec *r = owner->pending; r; *prev = r, r = r->next)
         if ((const volatile struct dsa_completion_record *)r->where == cr)
             return r;
     return NULL;
+}
+
+static struct zc_vsim_rec *find(struct vthread *t, const volatile struct dsa_completion_record *cr)
+{
+    struct zc_vsim_rec *prev;
+    return find_in(t, cr, &prev);
+}
+
+/* The thread that submitted cr, still pending, when another one did. */
+static struct vthread *owner_of(const volatile struct dsa_completion_record *cr)
+{
+    struct zc_vsim_rec *prev;
+    for (struct vthread *u = world.threads; u; u = u->next)
+        if (find_in(u, cr, &prev))
+            return u;
+    return NULL;
+}
+
+/* With the lock: writes cr, due by t's present, for its owner (asleep:
+ * out of simulated time, it publishes nothing). */
+static void publish_for(struct vthread *t, struct vthread *owner,
+                        const volatile struct dsa_completion_record *cr)
+{
+    struct zc_vsim_rec *prev, *r = find_in(owner, cr, &prev);
+    if (!r || r->visible_ns > now_of(t))
+        return;
+    zc_emu_tlb_flush(&t->tlb);
+    zc_emu_store_record(&t->tlb, r->where, &r->rec);
+    unlink_record(owner, r, prev);
 }
 
 /* With the lock: lets simulated time pass until r's time is known or
@@ -495,15 +538,16 @@ static uint64_t sim_now_cycles(void)
 }
 
 /* With the lock, the thread at its present: cr's status (masked),
- * -ETIMEDOUT, or -EDEADLK in a stall (its clock stays where it was, its
- * record pending). */
+ * -ETIMEDOUT once `deadline` passed, or -EDEADLK in a stall (its clock
+ * stays where it was, its record pending). cr is the thread's own record,
+ * or (a completion thread) one of another thread's. */
 static int wait_reached(struct vthread *t, const volatile struct dsa_completion_record *cr,
-                        uint64_t timeout_ns)
+                        double deadline)
 {
     publish_due(t);
     int status = __atomic_load_n(&cr->status, __ATOMIC_ACQUIRE);
-    struct zc_vsim_rec *r = status ? NULL : find(t, cr);
-    double deadline = now_of(t) + (double)timeout_ns;
+    struct vthread *owner = status || find(t, cr) ? t : owner_of(cr);
+    struct zc_vsim_rec *r = status || !owner ? NULL : find(owner, cr);
     int rc = r ? await(t, r, deadline) : 0;
     bool forgotten = r && !r->wq; /* its WQ closed while it waited (vt_forget) */
     if (rc) {
@@ -513,7 +557,10 @@ static int wait_reached(struct vthread *t, const volatile struct dsa_completion_
         status = -ETIMEDOUT;
     } else if (!status) {
         set_now(t, fmax(now_of(t), r->visible_ns));
-        publish_due(t);
+        if (owner == t)
+            publish_due(t);
+        else
+            publish_for(t, owner, cr);
         status = __atomic_load_n(&cr->status, __ATOMIC_ACQUIRE);
     }
     if (forgotten)
@@ -528,7 +575,29 @@ static int sim_wait(const volatile struct dsa_completion_record *cr, uint64_t ti
     vt_lock();
     int rc = vt_reach(t);
     if (!rc)
-        rc = wait_reached(t, cr, timeout_ns);
+        rc = wait_reached(t, cr, now_of(t) + (double)timeout_ns);
+    vt_unlock();
+    vt_mark(t);
+    return rc;
+}
+
+/* A completion thread's wait (dsa/poller.c): in simulated time for the
+ * wait alone, from where cr's submitter left it at the earliest. */
+static int sim_wait_for(const volatile struct dsa_completion_record *cr, uint64_t at_ns,
+                        uint64_t timeout_ns, uint64_t *done_ns, uint64_t *busy_ns)
+{
+    struct vthread *t = vt_self();
+    vt_charge(t);
+    vt_lock();
+    set_now(t, fmax(now_of(t), (double)at_ns));
+    int rc = vt_reach(t);
+    double start = now_of(t);
+    if (!rc)
+        rc = wait_reached(t, cr, fmax(start, (double)at_ns + (double)timeout_ns));
+    *done_ns = (uint64_t)llround(now_of(t));
+    *busy_ns = (uint64_t)llround(now_of(t) - start);
+    t->joined = false;
+    vt_moved();
     vt_unlock();
     vt_mark(t);
     return rc;
@@ -546,7 +615,7 @@ static void sim_poll(void)
     vt_mark(t);
 }
 
-const struct zc_dsa_clock zc_vt_clock = {sim_now_cycles, sim_wait, sim_poll};
+const struct zc_dsa_clock zc_vt_clock = {sim_now_cycles, sim_wait, sim_poll, sim_wait_for};
 
 /* --- <zc/dsa.h> --------------------------------------------------------- */
 

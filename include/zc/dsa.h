@@ -146,10 +146,15 @@ void zc_dsa_sim_spend(uint64_t ns);
  * only as what it spends explicitly (a program modeling another one). */
 void zc_dsa_sim_measure_own_work(bool on);
 
-/* Waiting for a completion record's status byte (written last). */
-enum zc_dsa_wait_policy { ZC_WAIT_SPIN, ZC_WAIT_PAUSE, ZC_WAIT_UMWAIT, ZC_WAIT_YIELD };
-/* "spin" | "pause" | "umwait" | "yield"; -EINVAL for others, -ENOTSUP for
- * umwait without WAITPKG (message in zc_last_error()). */
+/* Waiting for a completion record's status byte (written last). The
+ * first four poll in the waiting thread; ZC_WAIT_POLLER sleeps while the
+ * process's one completion thread polls the records of every such waiter
+ * in the order they were registered (as QEMU's multifd DSA series does)
+ * and wakes each: the waiter's core is free meanwhile. */
+enum zc_dsa_wait_policy { ZC_WAIT_SPIN, ZC_WAIT_PAUSE, ZC_WAIT_UMWAIT, ZC_WAIT_YIELD,
+                          ZC_WAIT_POLLER };
+/* "spin" | "pause" | "umwait" | "yield" | "poller"; -EINVAL for others,
+ * -ENOTSUP for umwait without WAITPKG (message in zc_last_error()). */
 int zc_dsa_wait_policy_parse(const char *name, enum zc_dsa_wait_policy *out);
 const char *zc_dsa_wait_policy_name(enum zc_dsa_wait_policy p);
 
@@ -171,6 +176,26 @@ void zc_dsa_waiter_use(struct zc_dsa_waiter *w, const struct zc_dsa_wq *wq);
  * DSA_COMP_STATUS_MASK), -ETIMEDOUT, or on a projected WQ -EDEADLK when
  * simulated time stalled (see zc_dsa_sim_pause); never hangs. */
 int zc_dsa_wait(struct zc_dsa_waiter *w, const volatile struct dsa_completion_record *cr);
+
+/* The completion thread (ZC_WAIT_POLLER) runs while it has users: it
+ * starts with the first acquire and is joined at the last release. A wait
+ * through it holds it for the wait, so a user that waits often (a
+ * backend) holds it from open to close rather than start a thread per
+ * wait. 0, or -EAGAIN when the thread cannot start (zc_last_error()). */
+int zc_dsa_poller_acquire(void);
+void zc_dsa_poller_release(void);
+/* What the completion thread cost the process so far: its CPU time on the
+ * host (its thread CPU clock), and on projected WQs the simulated time it
+ * spent polling outstanding records (its CPU time there: it polls). */
+struct zc_dsa_poller_usage {
+    uint64_t cpu_ns;        /* host CPU time, every completion thread so far */
+    uint64_t sim_busy_ns;   /* simulated: from taking a record to its completion */
+    uint64_t records;       /* records it completed or gave up on */
+};
+void zc_dsa_poller_usage(struct zc_dsa_poller_usage *out);
+/* Simulated ns the calling thread slept in ZC_WAIT_POLLER waits on
+ * projected WQs (out of simulated time: not its CPU time), so far. */
+uint64_t zc_dsa_sim_slept_ns(void);
 
 /* Hardware discovery for reports and --list-backends: calls fn once per
  * enabled DSA WQ (any type) found through libaccel-config. Returns the
