@@ -17,7 +17,7 @@ struct target {
     char wq[64];
 };
 
-static const char *const waits[] = {"spin", "pause", "umwait", "yield", NULL};
+static const char *const waits[] = {"spin", "pause", "umwait", "yield", "poller", NULL};
 static const struct zc_opt table[] = {
     {"batch", ZC_OPT_UINT, offsetof(struct target, batch), 1, 1024, 0, 0, NULL, 0, "32", "pages per batch"},
     {"count", ZC_OPT_U64, offsetof(struct target, count), 0, UINT64_MAX, 0, 0, NULL, 0, NULL, "a count"},

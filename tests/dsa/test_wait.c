@@ -15,8 +15,8 @@
 static void policies_parse_and_print(void **state)
 {
     (void)state;
-    const char *names[] = {"spin", "pause", "umwait", "yield"};
-    for (int i = 0; i < 4; i++) {
+    const char *names[] = {"spin", "pause", "umwait", "yield", "poller"};
+    for (int i = 0; i < 5; i++) {
         enum zc_dsa_wait_policy p = ZC_WAIT_SPIN;
         int rc = zc_dsa_wait_policy_parse(names[i], &p);
         if (i == ZC_WAIT_UMWAIT && !zc_cpu_has(ZC_CPU_WAITPKG)) {
@@ -31,7 +31,7 @@ static void policies_parse_and_print(void **state)
     enum zc_dsa_wait_policy p;
     assert_int_equal(zc_dsa_wait_policy_parse("busy", &p), -EINVAL);
     assert_non_null(strstr(zc_last_error(), "busy"));
-    assert_non_null(strstr(zc_last_error(), "spin, pause, umwait, yield"));
+    assert_non_null(strstr(zc_last_error(), "spin, pause, umwait, yield, poller"));
 }
 
 static void timeout_is_an_error_not_a_hang(void **state)
