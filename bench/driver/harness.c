@@ -162,9 +162,16 @@ static int run_sample(struct zcb_bench *b, unsigned passes, struct zcb_sample *o
     double cpu_ns;
     /* Projected: the thread's simulated time (its own work counted as its
      * CPU time, its waits as the model's time), all of it CPU time: it
-     * polls. Workloads whose own threads work time them themselves. */
+     * polls (but for wait=poller, below). Workloads whose own threads work
+     * time them themselves. */
     bool sim = b->projected && !b->ops->own_cpu_time;
     uint64_t sim0 = 0, sim1 = 0;
+    /* wait=poller: the thread sleeps while the completion thread polls for
+     * it; that thread's CPU is the check's too (its busy simulated time
+     * when projected, where the sleep is not the thread's). */
+    struct zc_dsa_poller_usage poller0, poller1;
+    zc_dsa_poller_usage(&poller0);
+    uint64_t slept0 = zc_dsa_sim_slept_ns();
     zcb_timer_start(&t);
     if (sim) /* inside the host timer: its clock reads are not the thread's work */
         sim0 = zc_dsa_sim_now_ns();
@@ -185,6 +192,12 @@ static int run_sample(struct zcb_bench *b, unsigned passes, struct zcb_sample *o
      * bound holds the clock's jitter, +-100 ns here, off short samples). */
     if (measure_cpu)
         out->cpu_ns = fmin(fmax(0, cpu_ns - clock_cpu), out->host_ns);
+    zc_dsa_poller_usage(&poller1);
+    if (sim)
+        out->cpu_ns += (double)(poller1.sim_busy_ns - poller0.sim_busy_ns) -
+                       (double)(zc_dsa_sim_slept_ns() - slept0);
+    else if (measure_cpu)
+        out->cpu_ns += (double)(poller1.cpu_ns - poller0.cpu_ns);
     if (b->be)
         zc_backend_get_stats(b->be, &out->stats);
     return rc;
