@@ -118,6 +118,8 @@ static void a_record_that_never_comes_times_out(void **state)
     assert_int_equal(zc_dsa_poller_acquire(), 0);
     struct never n;
     assert_int_equal(pthread_create(&n.thread, NULL, wait_for_nothing, &n), 0);
+    struct timespec first = {0, 10000000}; /* most likely registered by then */
+    nanosleep(&first, NULL);
     struct zc_dsa_wq *wq;
     assert_int_equal(zc_dsa_wq_open("emu:lat_ns=1000", &wq), 0);
     struct job j;
