@@ -28,8 +28,9 @@ struct zc_dsa_clock {
      * left simulated time at at_ns to sleep: the calling thread enters
      * simulated time at at_ns (no earlier than where it is), waits for cr
      * (timeout_ns from at_ns) and leaves. The status, -ETIMEDOUT or
-     * -EDEADLK; *done_ns its time then, *busy_ns its CPU time: on cr, and
-     * its own work since its previous wait_for. */
+     * -EDEADLK; *done_ns its time then, *busy_ns the time it spent on cr
+     * (its CPU time: it polls; what it did between two waits, mostly
+     * sleeping for work, is not counted). */
     int (*wait_for)(const volatile struct dsa_completion_record *cr, uint64_t at_ns,
                     uint64_t timeout_ns, uint64_t *done_ns, uint64_t *busy_ns);
 };

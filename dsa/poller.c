@@ -2,15 +2,19 @@
  * multifd DSA series. Waiters register a record and sleep; the thread
  * polls the oldest registered record only (strict FIFO: a later record
  * that completed first waits behind it, as there), PAUSE between polls,
- * and wakes its waiter. A waiter gives up by itself at its deadline, so a
- * record that never comes (a hung device, a WQ closed under it) ends its
- * wait and never holds the others for longer.
+ * and wakes its waiter (a handful of senders: the queue is a list). A
+ * waiter gives up by itself at its deadline, so a record that never comes
+ * (a hung device, a WQ closed under it) ends its wait and never holds the
+ * others for longer.
  *
  * On a projected clock the thread takes part in simulated time while it
  * waits for a record (dsa/clock.h wait_for); its simulated busy time is
- * counted as its CPU time. The wake-up itself (futex, scheduler) is not
- * modeled: the waiter resumes at the record's completion as the thread saw
- * it, which is optimistic by one wake-up latency per wait. */
+ * counted as its CPU time. "Oldest" is then the earliest in simulated
+ * time among those registered and not yet taken up; one registered after
+ * the thread took up a later one still waits behind it (the host ran its
+ * sender late). The wake-up itself (futex, scheduler) is not modeled: the
+ * waiter resumes at the record's completion as the thread saw it, which
+ * is optimistic by one wake-up latency per wait. */
 #include "dsa/poller.h"
 
 #include <errno.h>
@@ -42,7 +46,7 @@ static struct {
     clockid_t thread_cpu;
     pthread_mutex_t lock;             /* everything below */
     pthread_cond_t work;
-    struct registration *head, *tail;
+    struct registration *head;        /* the oldest first */
     bool stop, running;
     struct zc_dsa_poller_usage used;  /* cpu_ns: threads that ended */
 } poller = {.life = PTHREAD_MUTEX_INITIALIZER, .lock = PTHREAD_MUTEX_INITIALIZER,
@@ -60,14 +64,23 @@ static uint8_t status_of(const volatile struct dsa_completion_record *cr)
 /* With the lock: r leaves the queue (wherever it is). */
 static void unqueue(struct registration *r)
 {
-    struct registration **link = &poller.head, *prev = NULL;
-    while (*link != r) {
-        prev = *link;
+    struct registration **link = &poller.head;
+    while (*link != r)
         link = &(*link)->next;
-    }
     *link = r->next;
-    if (poller.tail == r)
-        poller.tail = prev;
+}
+
+/* With the lock: r joins the queue, at its end on host time. A projected
+ * one goes before the waiting projected ones submitted later in simulated
+ * time: the host runs the senders in another order than simulated time
+ * does, and the queue is the device's submission order. */
+static void enqueue(struct registration *r)
+{
+    struct registration **link = &poller.head;
+    while (*link && (!r->clock || (*link)->taken || !(*link)->clock || (*link)->at_ns <= r->at_ns))
+        link = &(*link)->next;
+    r->next = *link;
+    *link = r;
 }
 
 /* With the lock. */
@@ -220,11 +233,7 @@ int zc_dsa_poller_wait(const volatile struct dsa_completion_record *cr,
         zc_dsa_sim_pause();
     }
     pthread_mutex_lock(&poller.lock);
-    if (poller.tail)
-        poller.tail->next = &r;
-    else
-        poller.head = &r;
-    poller.tail = &r;
+    enqueue(&r);
     pthread_cond_signal(&poller.work);
     int status = sleep_until_done(&r);
     pthread_mutex_unlock(&poller.lock);

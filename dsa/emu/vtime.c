@@ -587,9 +587,9 @@ static int sim_wait_for(const volatile struct dsa_completion_record *cr, uint64_
                         uint64_t timeout_ns, uint64_t *done_ns, uint64_t *busy_ns)
 {
     struct vthread *t = vt_self();
-    double before = now_of(t);
-    vt_charge(t);
-    double own = now_of(t) - before; /* its work since its last wait: CPU time too */
+    /* Since its last wait it mostly slept for work (host time a TSC
+     * interval would count as its own): not counted. */
+    vt_mark(t);
     vt_lock();
     set_now(t, fmax(now_of(t), (double)at_ns));
     int rc = vt_reach(t);
@@ -597,7 +597,7 @@ static int sim_wait_for(const volatile struct dsa_completion_record *cr, uint64_
     if (!rc)
         rc = wait_reached(t, cr, fmax(start, (double)at_ns + (double)timeout_ns));
     *done_ns = (uint64_t)llround(now_of(t));
-    *busy_ns = (uint64_t)llround(own + now_of(t) - start);
+    *busy_ns = (uint64_t)llround(now_of(t) - start);
     t->joined = false;
     vt_moved();
     vt_unlock();
