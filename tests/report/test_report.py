@@ -108,6 +108,9 @@ def main():
                         r"8\.00 \| 244\.1 \| 61\.0 \| 183\.1 \|", md)
               and re.search(r"\| migrate \| cpu:avx512 \| 256M \| 2 \| 0\.5 \| 128 \|[^\n]*\| - \|\n", md),
               "migration model rows without waits and with one poller")
+        # wait=poller measured it: its 10 ms over 65,536 pages, nothing inferred.
+        check(re.search(r"wait=poller \(projected\) \| 256M \| 2 \| 0\.5 \| 128 \| 10\.00 \| 2\.00 \| 152\.6 \| - \| 152\.6 \|", md),
+              "wait=poller migration row: one poller measured, no waits to leave out")
         check(re.search(r"64M \| dsa-batch:[^|]*\(modeled\) \|[^\n]*\| 18\.8% \|", md),
               "modeled savevm share row")
         # The projection's layouts: two WQs sharing one device count one device.
@@ -348,7 +351,7 @@ def partial_run():
               f"partial run: exit {r.returncode} {r.stdout[-200:]!r} {r.stderr[-300:]!r}")
         md = open(os.path.join(tmp, "report.md")).read() if r.returncode == 0 else ""
         for needle in ("## Missing or partial results", "no latency_ns (left out)",
-                       "| 2 of 5 repetitions, then: dsa: timed out |", "sample.csv line 66 | a torn row"):
+                       "| 2 of 5 repetitions, then: dsa: timed out |", "sample.csv line 67 | a torn row"):
             check(needle in md, f"partial run report lacks '{needle}'")
 
 
