@@ -607,23 +607,17 @@ def migrate_table(rows):
                                             fnum(r, "zero_ratio", 0))):
         pages = fnum(r, "pages", 0) or 1
         cpu_ns, tsc_hz = fnum(r, "sender_cpu_ns", 0), fnum(r, "tsc_hz", 0)
-        if r.get("wait") == "poller":
-            # Measured: the senders slept, the completion thread's CPU is in their sum.
-            own, one_poller = "-", f"{cpu_ns / pages:.1f}"
-        else:
+        # A polling sender's waits are CPU time; a sleeping one's (wait=poller) are
+        # not, and the completion thread's CPU is in the sum instead.
+        own = "-"
+        if r.get("wait") != "poller":
             # As in the savings table: waits on the TSC, thread time on its clock.
             waits_ns = min(fnum(r, "wait_cycles_per_page", 0) * pages / tsc_hz * 1e9, cpu_ns) if tsc_hz else 0
-            own_ns = (cpu_ns - waits_ns) / pages
-            own = f"{own_ns:.1f}"
-            # Inferred for a polling sender: QEMU's DSA series has the
-            # senders sleep and one thread poll for all of them, busy at
-            # most the whole pass (the row's latency).
-            one_poller = (f"{own_ns + fnum(r, 'latency_ns', 0) / pages:.1f}"
-                          if r["device"] in ("dsa", "dsa-projected") else "-")
+            own = f"{(cpu_ns - waits_ns) / pages:.1f}"
         out.append((r["sweep"], label(r), human_bytes(fnum(r, "mem_bytes", 0)), r["threads"], r["zero_ratio"],
                     r.get("packet_pages", ""), f"{cpu_ns / 1e6:.2f}",
                     f"{fnum(r, 'sender_cpu_ns_max', 0) / 1e6:.2f}",
-                    f"{cpu_ns / pages:.1f}", own, one_poller))
+                    f"{cpu_ns / pages:.1f}", own))
     return out
 
 
@@ -1058,14 +1052,13 @@ def write_reports(results_dir, meta, host, cpu_model, profile, p, sv_table, og_t
     if migrate:
         sections.append(("Live migration model (multifd senders)",
                          "CPU time of the sender threads per pass over guest memory, per sweep (each a "
-                         "run of its own). A DSA sender here polls for its own records, so its waits "
-                         "are CPU time; \"without waits\" leaves them out, and \"one poller\" counts "
-                         "the senders sleeping while one thread polls for all of them, busy for at most "
-                         "the whole pass, as QEMU's multifd DSA series does. With wait=poller that design "
-                         "is measured: the senders sleep, and the completion thread's CPU is in their sum.",
+                         "run of its own). A DSA sender polls for its own records unless wait=poller, so its "
+                         "waits are CPU time; \"without waits\" leaves them out. With wait=poller the "
+                         "senders sleep and one completion thread polls for all of them, as QEMU's multifd "
+                         "DSA series does; its CPU is in the senders' sum (busiest sender: senders only).",
                          ["sweep", "backend", "memory", "threads", "zero ratio", "packet pages",
                           "sender CPU ms (all)", "busiest sender ms", "CPU ns per page",
-                          "CPU ns per page without waits", "CPU ns per page, one poller"], migrate))
+                          "CPU ns per page without waits"], migrate))
     if others:
         sections.append(("Other sweeps", "Wait policies, CPU threads and where the non-zero byte sits.",
                          ["sweep", "backend", "size", "cache", "zero ratio", "non-zero at", "wait",
