@@ -16,6 +16,12 @@ for p in "$here"/plant-*.patch; do
 done
 patch -s -d "$tmp/src" -p1 <"$here/plant-u64-insns.patch"
 cache_value() { sed -n "s/^$1:[A-Z]*=//p" "$build/CMakeCache.txt"; }
+# The plant adds about 5% to cpu:u64 as the optimizer compiles it; an
+# unoptimized build's loop is twenty times longer and dilutes it below the gate.
+case $(cache_value CMAKE_BUILD_TYPE) in
+  Release | RelWithDebInfo) ;;
+  *) echo "skip: the planted +5% is sized for an optimized build (this one: $(cache_value CMAKE_BUILD_TYPE))"; exit 77 ;;
+esac
 { cmake -S "$tmp/src" -B "$tmp/build" -DCMAKE_BUILD_TYPE="$(cache_value CMAKE_BUILD_TYPE)" \
     -DCMAKE_C_COMPILER="$(cache_value CMAKE_C_COMPILER)" -DCMAKE_CXX_COMPILER="$(cache_value CMAKE_CXX_COMPILER)" \
     -DBUILD_TESTING=OFF && cmake --build "$tmp/build" -j 2 --target zc; } >"$tmp/build.log" 2>&1 ||
