@@ -165,8 +165,9 @@ static void init_moved(void)
 /* fork: the child has the forking thread alone. The lock is held across
  * the fork, so no thread the child lacks holds the child's; there the
  * others leave simulated time as if they ended (else the child's waits
- * would wait for them), and the condition variable, whose waiters it lacks
- * too, starts afresh. */
+ * would wait for them), the condition variable, whose waiters it lacks
+ * too, starts afresh, and the forking thread takes the child's tid (a
+ * stall's message names it). */
 static void before_fork(void) { vt_lock(); }
 static void after_fork_in_parent(void) { vt_unlock(); }
 
@@ -180,6 +181,8 @@ static void after_fork_in_child(void)
             release_thread(t);
         }
     }
+    if (self)
+        self->tid = gettid();
     init_moved();
     world.stall.armed = false;
     vt_unlock();

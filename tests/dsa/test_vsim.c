@@ -1017,6 +1017,65 @@ static void a_forked_child_waits_for_no_thread_it_lacks(void **state)
     zc_dsa_sim_measure_own_work(true);
 }
 
+/* Waits, in simulated time at o->at, for a record the thread that made it
+ * holds back; keeps what the wait said. */
+struct held_back {
+    struct zc_dsa_wq *wq;
+    uint64_t at;
+    struct dsa_completion_record *cr;
+    int rc;
+    char said[512];
+};
+
+static void *wait_held_back(void *arg)
+{
+    struct held_back *o = arg;
+    zc_dsa_sim_measure_own_work(false);
+    zc_dsa_sim_resume(o->at);
+    struct zc_dsa_waiter wt = {.policy = ZC_WAIT_SPIN, .timeout_ns = 1000000000};
+    zc_dsa_waiter_use(&wt, o->wq);
+    struct dsa_hw_desc d = compval_desc(zeros, sizeof zeros, o->cr);
+    o->rc = zc_dsa_wq_submit(o->wq, &d);
+    if (!o->rc)
+        o->rc = zc_dsa_wait(&wt, o->cr);
+    snprintf(o->said, sizeof o->said, "%s", zc_last_error());
+    return NULL;
+}
+
+/* In a forked child, the forking thread (now the child's main thread, its
+ * tid the child's pid) joins a thread of the child without pausing: the
+ * stall's message names that thread by the child's tid, not by the tid it
+ * had in the parent. */
+static void a_forked_childs_stall_names_the_childs_thread(void **state)
+{
+    (void)state;
+    static struct dsa_completion_record cr __attribute__((aligned(32)));
+    memset(&cr, 0, sizeof cr);
+    struct zc_dsa_wq *wq = open_round("mode=shared,stall_s=0.2");
+    zc_dsa_sim_measure_own_work(false);
+    uint64_t t0 = zc_dsa_sim_now_ns();
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        struct held_back o = {.wq = wq, .at = t0, .cr = &cr, .rc = -1};
+        pthread_t th;
+        if (pthread_create(&th, NULL, wait_held_back, &o) != 0)
+            _exit(2);
+        pthread_join(th, NULL); /* without zc_dsa_sim_pause(): the hazard */
+        char holder[64];
+        snprintf(holder, sizeof holder, "held by thread %d:", (int)getpid());
+        if (o.rc != -EDEADLK)
+            _exit(3);
+        _exit(strstr(o.said, holder) ? 0 : 4);
+    }
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    zc_dsa_wq_close(wq);
+    zc_dsa_sim_measure_own_work(true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1043,6 +1102,7 @@ int main(void)
         cmocka_unit_test(a_thread_that_only_opened_a_wq_holds_nobody_back),
         cmocka_unit_test(a_thread_cancelled_in_a_wait_leaves_after_it),
         cmocka_unit_test(a_forked_child_waits_for_no_thread_it_lacks),
+        cmocka_unit_test(a_forked_childs_stall_names_the_childs_thread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
