@@ -434,6 +434,28 @@ static void on_cpu(struct zc_dsa_engine *e, size_t page, uint64_t src, uint64_t 
     e->stats->cpu_pages++;
 }
 
+/* The status of what was resubmitted on WQ w (`what`: descriptor, batch),
+ * or its failure: a timeout naming the WQ and what the kernel says of it,
+ * the WQ disabled, or a projection's stall (its message says why). The
+ * engine is unusable after one. */
+static int wait_resubmitted(struct zc_dsa_engine *e, unsigned w, const struct dsa_completion_record *cr,
+                            const char *what)
+{
+    int st = zc_dsa_wait(&e->waiter, cr);
+    if (st >= 0)
+        return st;
+    e->broken = true;
+    if (st != -ETIMEDOUT)
+        return st;
+    char why[400];
+    int rc = wq_gone(e, w, why, sizeof why);
+    if (rc)
+        return rc;
+    return zc_fail(ETIMEDOUT, "%s: resubmitted %s did not complete on %s within %llu ms (%s)", e->who,
+                   what, zc_dsa_wq_info(e->wq[w])->name,
+                   (unsigned long long)(e->waiter.timeout_ns / 1000000), why);
+}
+
 /* Answers the part of a segment the device did not finish: the device said
  * `status` for [src, src + len) (src2: COMPARE's second buffer). */
 static int finish_segment(struct zc_dsa_engine *e, unsigned w, size_t page, uint64_t src,
@@ -496,17 +518,9 @@ static int finish_segment(struct zc_dsa_engine *e, unsigned w, size_t page, uint
             return rc;
         e->stats->retries++;
         e->stats->descriptors++;
-        int st = zc_dsa_wait(&e->waiter, &e->redo_cr->cr);
-        if (st < 0) {
-            e->broken = true;
-            if (st != -ETIMEDOUT) /* a projection's stall: its message says why */
-                return st;
-            if ((rc = wq_gone(e, w, why, sizeof why)) != 0)
-                return rc;
-            return zc_fail(ETIMEDOUT, "%s: resubmitted descriptor did not complete on %s within "
-                           "%llu ms (%s)", e->who, zc_dsa_wq_info(e->wq[w])->name,
-                           (unsigned long long)(e->waiter.timeout_ns / 1000000), why);
-        }
+        int st = wait_resubmitted(e, w, &e->redo_cr->cr, "descriptor");
+        if (st < 0)
+            return st;
         status = (unsigned)st;
         cr = &e->redo_cr->cr;
     }
@@ -686,15 +700,9 @@ static int resubmit_tail(struct zc_dsa_engine *e, struct slot *sl, unsigned n)
         e->stats->retries++;
         e->stats->batches++;
         e->stats->descriptors += n - first;
-        int st = zc_dsa_wait(&e->waiter, &sl->batch_cr->cr);
-        if (st < 0) {
-            e->broken = true;
-            if ((rc = wq_gone(e, sl->wq, why, sizeof why)) != 0)
-                return rc;
-            return zc_fail(ETIMEDOUT, "%s: resubmitted batch did not complete on %s within %llu ms "
-                           "(%s)", e->who, zc_dsa_wq_info(e->wq[sl->wq])->name,
-                           (unsigned long long)(e->waiter.timeout_ns / 1000000), why);
-        }
+        int st = wait_resubmitted(e, sl->wq, &sl->batch_cr->cr, "batch");
+        if (st < 0)
+            return st;
         if (st != DSA_COMP_BATCH_PAGE_FAULT)
             return st == DSA_COMP_SUCCESS || st == DSA_COMP_BATCH_FAIL
                        ? 0 : failed_status(e, sl->wq, "resubmitted BATCH descriptor", (unsigned)st);
