@@ -9,8 +9,9 @@
  *   op=compval|compare|memmove|memfill  size=BYTES  mode=sync|qd|batch|ooo
  *   engines=N  wq=shared|dedicated  qd=N (qd: descriptors in flight)
  *   batch=N inflight=N (batch: N per BATCH, up to inflight BATCHes)
- *   align=N (every buffer is N-byte aligned and no more, as LightDSA's
- *   alignment runs place them: a power of two; 64 and up is line aligned)
+ *   align=N (a power of two up to 4096: below 64, every buffer is N-byte
+ *   aligned and no more, as LightDSA's alignment runs place them; 64 and
+ *   up, line aligned: the model's time depends on cache lines only)
  *   harness_ns=NS
  *   count=N (descriptors; 0: chosen)  emu=KEYS (emu:... keys, e.g. a profile)
  * Output per line: sync: latency in us; qd and batch: throughput in GB/s
