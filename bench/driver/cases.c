@@ -13,7 +13,6 @@
 #include "dsa/spec.h"
 #include "backend_axes.h"
 #include "buffers.h"
-#include "csv.h"
 #include "dsa_targets.h"
 #include "placement.h"
 #include "qemu_workload.h"

@@ -5,12 +5,12 @@
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "dsa/error.h"
+#include "options.h"
 
 enum col_type { C_STR, C_U64, C_I64, C_DBL, C_RATIO };
 /* Which rows fill a column; the others leave it empty. */
@@ -152,15 +152,6 @@ static bool filled(enum col_rows rows, const struct zcb_row *r)
     case R_QEMU_MULTIFD: return r->qemu && r->qemu_channels > 0;
     }
     return false;
-}
-
-void zcb_format_ratio(double ratio, char *buf, size_t len)
-{
-    for (int digits = 6; digits <= 17; digits++) {
-        snprintf(buf, len, "%.*g", digits, ratio);
-        if (strtod(buf, NULL) == ratio)
-            return;
-    }
 }
 
 static size_t format_value(char *buf, size_t len, size_t used, const struct column *c,

@@ -54,11 +54,6 @@ struct zcb_csv {
     char path[1024];
 };
 
-/* A zero ratio as the rows and case keys write it: "%.6g" like every float,
- * or with the digits it takes to read back as itself, so that two ratios a
- * sweep runs as two cases (0.5 and 0.5000001) never write alike rows. */
-void zcb_format_ratio(double ratio, char *buf, size_t len);
-
 /* Opens (creates, or appends to a file with the same header) and writes the
  * header when the file is new. path NULL or "" or "-": stdout. */
 int zcb_csv_open_results(struct zcb_csv *w, const char *path);

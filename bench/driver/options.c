@@ -239,6 +239,15 @@ static bool split_commas(char *text, char **items, size_t max, size_t *n)
     }
 }
 
+void zcb_format_ratio(double ratio, char *buf, size_t len)
+{
+    for (int digits = 6; digits <= 17; digits++) {
+        snprintf(buf, len, "%.*g", digits, ratio);
+        if (strtod(buf, NULL) == ratio)
+            return;
+    }
+}
+
 /* A list value as the messages show it: sizes with their suffix. */
 static void format_item(const struct opt *o, const void *field, size_t i, char *buf, size_t len)
 {

@@ -111,4 +111,9 @@ void zcb_options_help(FILE *out);
 /* Whether `name` is an option a sweep file may set. */
 bool zcb_option_in_sweep(const char *name);
 
+/* A zero ratio as the rows and case keys write it: "%.6g" like every float,
+ * or with the digits it takes to read back as itself, so that two ratios a
+ * sweep runs as two cases (0.5 and 0.5000001) never write alike rows. */
+void zcb_format_ratio(double ratio, char *buf, size_t len);
+
 #endif
