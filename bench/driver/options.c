@@ -248,11 +248,12 @@ void zcb_format_ratio(double ratio, char *buf, size_t len)
     }
 }
 
-/* A list value as the messages show it: sizes with their suffix. */
+/* A list value as the messages show it: sizes with their suffix, ratios
+ * as they read back (0.5000001 is not 0.5). */
 static void format_item(const struct opt *o, const void *field, size_t i, char *buf, size_t len)
 {
     if (o->kind == K_RATIOS) {
-        snprintf(buf, len, "%g", ((const struct zcb_dbl_list *)field)->v[i]);
+        zcb_format_ratio(((const struct zcb_dbl_list *)field)->v[i], buf, len);
         return;
     }
     uint64_t v = ((const struct zcb_u64_list *)field)->v[i];

@@ -172,6 +172,8 @@ static void a_list_value_given_twice_is_refused(void **state)
         {"mem", "1M,64M,1024K", "mem 1024K given twice (1M is"},
         {"zero-ratio", "0.5,1,0.50", "zero-ratio 0.50 given twice (0.5 is"},
         {"zero-ratio", "1,1e0", "zero-ratio 1e0 given twice (1 is"},
+        /* the earlier value as it reads back, not rounded to one it is not */
+        {"zero-ratio", "0.5,0.5000001,0.50000010", "zero-ratio 0.50000010 given twice (0.5000001 is"},
         {"cache", "hot,cold,hot", "cache hot given twice (hot is"},
         {"op", "compval,compval", "op compval given twice"},
         {"batch", "8,16,08", "batch 08 given twice (8 is"},
