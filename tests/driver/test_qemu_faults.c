@@ -283,6 +283,11 @@ static void a_killed_runs_directory_is_removed_by_the_next_run(void **state)
     for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
         if (kept[i] && faccessat(AT_FDCWD, kept[i], F_OK, AT_SYMLINK_NOFOLLOW) != 0)
             fail_msg("%s was removed", kept[i]);
+    /* the link (a dead pid's name) was not followed into the live directory */
+    char live_ram[600];
+    snprintf(live_ram, sizeof live_ram, "%s/guest.ram", live);
+    if (access(live_ram, F_OK) != 0)
+        fail_msg("%s was removed (through %s)", live_ram, link);
     remove_dir(live, "guest.ram");
     remove_dir(foreign, "notes.txt");
     remove_dir(others, NULL);
