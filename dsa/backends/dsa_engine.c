@@ -66,7 +66,8 @@ struct zc_dsa_engine {
     struct dsa_hw_desc *redo;          /* resubmission of a faulted remainder */
     struct cr_line *redo_cr;
     void *redo_mem;
-    bool broken;                       /* a wait timed out: the device may still write */
+    int broken;                        /* a wait failed (its -errno): the device, or the
+                                        * projection, may still write */
     /* What the rows say: names, modes and submission paths, '+'-joined. */
     char wq_names[ZC_DSA_WQ_SPEC_MAX], wq_modes[ZC_DSA_WQ_SPEC_MAX], paths[ZC_DSA_WQ_SPEC_MAX];
 
@@ -444,7 +445,7 @@ static int wait_resubmitted(struct zc_dsa_engine *e, unsigned w, const struct ds
     int st = zc_dsa_wait(&e->waiter, cr);
     if (st >= 0)
         return st;
-    e->broken = true;
+    e->broken = st;
     if (st != -ETIMEDOUT)
         return st;
     char why[400];
@@ -774,7 +775,7 @@ static int wait_oldest(struct zc_dsa_engine *e)
     int st = zc_dsa_wait(&e->waiter, watched(oldest));
     if (st >= 0)
         return 0;
-    e->broken = true;
+    e->broken = st;
     if (st != -ETIMEDOUT) /* a projection's stall: its message says why */
         return st;
     char why[400];
@@ -790,7 +791,9 @@ int zc_dsa_engine_start(struct zc_dsa_engine *e, const struct zc_be_job *job, si
                         size_t count, struct zc_backend_stats *stats)
 {
     if (e->broken)
-        return zc_fail(EIO, "%s: unusable after a device timeout; reopen the backend", e->who);
+        return zc_fail(EIO, "%s: unusable after %s; reopen the backend", e->who,
+                       e->broken == -EDEADLK ? "a stall of the projection's simulated time"
+                                             : "a device timeout");
     for (unsigned i = 0; job->op == ZC_BE_COMPARE && i < e->n_wq; i++)
         if (!(zc_dsa_wq_info(e->wq[i])->ops & (1u << DSA_OPCODE_COMPARE)))
             return zc_fail(ENOTSUP, "%s: WQ %s does not accept COMPARE (opcode 0x05 is not in its "

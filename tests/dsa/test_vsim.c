@@ -24,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include <zc/backend.h>
 #include <zc/dsa.h>
 #include <zc/error.h>
 
@@ -1076,6 +1077,50 @@ static void a_forked_childs_stall_names_the_childs_thread(void **state)
     zc_dsa_sim_measure_own_work(true);
 }
 
+/* Joins simulated time at o->at, meets the test, and blocks on a mutex the
+ * test holds without pausing (the hazard). */
+static void *join_then_block(void *arg)
+{
+    struct other *o = arg;
+    zc_dsa_sim_measure_own_work(false);
+    zc_dsa_sim_resume(o->at);
+    pthread_barrier_wait(o->joined);
+    pthread_mutex_lock(o->held);
+    pthread_mutex_unlock(o->held);
+    return NULL;
+}
+
+/* A DSA backend whose wait stalled (EDEADLK) is unusable afterwards, as
+ * after a device timeout (its descriptors are still in the model); its
+ * next check says it was a stall, not a timeout. */
+static void a_backend_after_a_stall_says_so(void **state)
+{
+    (void)state;
+    static bool zero[1];
+    struct zc_backend *be = NULL;
+    assert_int_equal(zc_backend_open("dsa-single:wq={emu:clock=virtual,mode=shared,stall_s=0.2},wait=spin",
+                                     &be), 0);
+    zc_dsa_sim_measure_own_work(false);
+    pthread_mutex_t held = PTHREAD_MUTEX_INITIALIZER;
+    pthread_barrier_t joined;
+    pthread_barrier_init(&joined, NULL, 2);
+    pthread_mutex_lock(&held);
+    struct other o = {.at = zc_dsa_sim_now_ns(), .joined = &joined, .held = &held};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, join_then_block, &o), 0);
+    pthread_barrier_wait(&joined);
+    assert_int_equal(zc_backend_check(be, zeros, 4096, 4096, zero), -EDEADLK);
+    assert_int_not_equal(zc_backend_check(be, zeros, 4096, 4096, zero), 0);
+    if (!strstr(zc_last_error(), "stall"))
+        fail_msg("after a stall: '%s'", zc_last_error());
+    zc_dsa_sim_pause();
+    pthread_mutex_unlock(&held);
+    pthread_join(th, NULL);
+    zc_backend_close(be);
+    pthread_barrier_destroy(&joined);
+    zc_dsa_sim_measure_own_work(true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1103,6 +1148,7 @@ int main(void)
         cmocka_unit_test(a_thread_cancelled_in_a_wait_leaves_after_it),
         cmocka_unit_test(a_forked_child_waits_for_no_thread_it_lacks),
         cmocka_unit_test(a_forked_childs_stall_names_the_childs_thread),
+        cmocka_unit_test(a_backend_after_a_stall_says_so),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
