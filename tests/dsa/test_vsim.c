@@ -756,6 +756,17 @@ struct other {
     int rc;
 };
 
+/* A COMPVAL of zeros on wq, waited for: its status, or the submit's or the
+ * wait's failure. */
+static int compval_and_wait(struct zc_dsa_wq *wq, struct dsa_completion_record *cr)
+{
+    struct zc_dsa_waiter wt = {.policy = ZC_WAIT_SPIN, .timeout_ns = 1000000000};
+    zc_dsa_waiter_use(&wt, wq);
+    struct dsa_hw_desc d = compval_desc(zeros, sizeof zeros, cr);
+    int rc = zc_dsa_wq_submit(wq, &d);
+    return rc ? rc : zc_dsa_wait(&wt, cr);
+}
+
 /* Blocks on a mutex the test holds without pausing (the hazard), then
  * runs a COMPVAL of its own, and ends without pausing. */
 static void *block_without_pausing(void *arg)
@@ -766,12 +777,7 @@ static void *block_without_pausing(void *arg)
     pthread_barrier_wait(o->joined);
     pthread_mutex_lock(o->held);
     pthread_mutex_unlock(o->held);
-    struct zc_dsa_waiter wt = {.policy = ZC_WAIT_SPIN, .timeout_ns = 1000000000};
-    zc_dsa_waiter_use(&wt, o->wq);
-    struct dsa_hw_desc d = compval_desc(zeros, sizeof zeros, o->cr);
-    o->rc = zc_dsa_wq_submit(o->wq, &d);
-    if (!o->rc)
-        o->rc = zc_dsa_wait(&wt, o->cr);
+    o->rc = compval_and_wait(o->wq, o->cr);
     return NULL;
 }
 
@@ -1033,12 +1039,7 @@ static void *wait_held_back(void *arg)
     struct held_back *o = arg;
     zc_dsa_sim_measure_own_work(false);
     zc_dsa_sim_resume(o->at);
-    struct zc_dsa_waiter wt = {.policy = ZC_WAIT_SPIN, .timeout_ns = 1000000000};
-    zc_dsa_waiter_use(&wt, o->wq);
-    struct dsa_hw_desc d = compval_desc(zeros, sizeof zeros, o->cr);
-    o->rc = zc_dsa_wq_submit(o->wq, &d);
-    if (!o->rc)
-        o->rc = zc_dsa_wait(&wt, o->cr);
+    o->rc = compval_and_wait(o->wq, o->cr);
     snprintf(o->said, sizeof o->said, "%s", zc_last_error());
     return NULL;
 }
