@@ -135,6 +135,8 @@ static struct zc_dsa_hw_scan scan_of(const struct wq_list *l, const char *want)
         s.named_enabled |= named && w->enabled;
         s.named_user |= named && w->user;
         s.kernel_wqs += w->enabled && !w->user;
+        if (named) /* its own device explains it, not the first without PASID */
+            snprintf(s.no_pasid, sizeof s.no_pasid, "%s", lacks_pasid(w->info.device) ? w->info.device : "");
     }
     return s;
 }

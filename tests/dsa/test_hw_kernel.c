@@ -543,6 +543,9 @@ static void a_device_without_pasid_is_refused_naming_the_fix(void **state)
          "dsa0 has pasid_enabled=0: user WQs need shared virtual addressing");
     says(zc_dsa_wq_open("wq0.0", &wq), ENODEV, "wq0.0 is not enabled (dsa0 has pasid_enabled=0",
          "intel_iommu=on,sm_on");
+    /* a WQ asked for by name: its own device is named, not the first one */
+    use("model:kernel=6.6,dwq=1,pasid=0,devices=2");
+    says(zc_dsa_wq_open("wq2.0", &wq), ENODEV, "wq2.0 is not enabled (dsa2 has pasid_enabled=0", NULL);
     use("model:kernel=5.19,dwq=1");
     assert_int_equal(zc_dsa_wq_open("wq0.0", &wq), 0);
     zc_dsa_wq_close(wq);
