@@ -1097,6 +1097,7 @@ static void *join_then_block(void *arg)
 static void a_backend_after_a_stall_says_so(void **state)
 {
     (void)state;
+    static const uint8_t page[4096] __attribute__((aligned(4096)));
     static bool zero[1];
     struct zc_backend *be = NULL;
     assert_int_equal(zc_backend_open("dsa-single:wq={emu:clock=virtual,mode=shared,stall_s=0.2},wait=spin",
@@ -1110,8 +1111,8 @@ static void a_backend_after_a_stall_says_so(void **state)
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, join_then_block, &o), 0);
     pthread_barrier_wait(&joined);
-    assert_int_equal(zc_backend_check(be, zeros, 4096, 4096, zero), -EDEADLK);
-    assert_int_not_equal(zc_backend_check(be, zeros, 4096, 4096, zero), 0);
+    assert_int_equal(zc_backend_check(be, page, sizeof page, sizeof page, zero), -EDEADLK);
+    assert_int_not_equal(zc_backend_check(be, page, sizeof page, sizeof page, zero), 0);
     if (!strstr(zc_last_error(), "stall"))
         fail_msg("after a stall: '%s'", zc_last_error());
     zc_dsa_sim_pause();
