@@ -41,7 +41,7 @@ def published(path):
 
 def projected(zcbench, mem, reps, out):
     cmd = [zcbench, "--workload", "migrate", "--mem", mem, "--senders", "8", "--packet", "128",
-           "--zero-ratio", "1", "--backend", "cpu:best", "--backend", DSA, "--ref", "0",
+           "--zero-ratio", "1", "--backend", "cpu:best", "--backend", DSA, "--backend", DSA + ",wait=poller", "--ref", "0",
            "--reps", str(reps), "--min-time", "0", "--quiet", "--output", out]
     print("$ " + " ".join(c if "{" not in c else f"'{c}'" for c in cmd), file=sys.stderr)
     try:
@@ -51,9 +51,10 @@ def projected(zcbench, mem, reps, out):
     if rc:
         sys.exit(f"qemu_e2e: zcbench exited with status {rc} (its message is above)")
     with open(out, newline="") as f:
-        rows = {("dsa" if r["device"] == "dsa-projected" else "cpu"): r for r in csv.DictReader(f)}
-    if set(rows) != {"cpu", "dsa"}:
-        sys.exit(f"qemu_e2e: {out} lacks the cpu or the dsa-projected row")
+        rows = {("cpu" if r["device"] != "dsa-projected" else "poller" if r["wait"] == "poller" else "dsa"): r
+                for r in csv.DictReader(f)}
+    if set(rows) != {"cpu", "dsa", "poller"}:
+        sys.exit(f"qemu_e2e: {out} lacks the cpu, the polling or the wait=poller dsa-projected row")
     return rows
 
 
@@ -77,7 +78,7 @@ def main():
         fd, out = tempfile.mkstemp(suffix=".csv")
         os.close(fd)
     row = projected(args.zcbench, args.mem, args.reps, out)
-    c, d = row["cpu"], row["dsa"]
+    c, d, sleeping = row["cpu"], row["dsa"], row["poller"]
     pages = float(d["pages"])
     gib = float(d["mem_bytes"]) / GIB
     cpu_pp = float(c["cpu_ns_per_page"])
@@ -107,6 +108,8 @@ def main():
              (dsa_own_pp + busy_pp) / cpu_pp, kind),
             (scen, "DSA/CPU, zcbench as is (each sender polls) vs published + poller", "ratio",
              (p_own + p_busy) / p_cpu, dsa_poll_pp / cpu_pp, "no (structure)"),
+            (scen, "DSA/CPU, wait=poller (measured: senders sleep, one completion thread)", "ratio",
+             (p_own + p_busy) / p_cpu, float(sleeping["cpu_ns_per_page"]) / cpu_pp, kind),
         ]
     print(f"projected: --mem {args.mem} ({pages:.0f} pages), zcbench rows in {out}")
     print("| scenario | quantity | unit | published | projected | projected/published | comparable |")
