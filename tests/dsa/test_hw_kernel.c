@@ -327,6 +327,130 @@ static void d10_errors_name_the_failing_wq(void **state)
     unpages(p, N_PAGES);
 }
 
+/* wait=poller on the hardware path: the completion thread of dsa/poller.c
+ * polls records the kernel model's device writes, and gives each sleeping
+ * waiter its own status (a NOOP, a COMPVAL of no bytes, a WQ whose every
+ * descriptor fails), through backends as through a raw WQ. */
+static void poller_waits_get_their_statuses_on_the_hardware_path(void **state)
+{
+    (void)state;
+    use("model:kernel=6.1,dwq=1,swq=1,lat_us=200");
+    struct zc_dsa_poller_usage before, after;
+    zc_dsa_poller_usage(&before);
+    struct zc_dsa_wq *wq;
+    assert_int_equal(zc_dsa_wq_open("wq0.1", &wq), 0);
+    struct zc_dsa_waiter w = {.policy = ZC_WAIT_POLLER, .timeout_ns = 5000000000ull};
+    zc_dsa_waiter_use(&w, wq);
+    assert_null(w.clock);
+    static const uint8_t zeros[64];
+    for (int i = 0; i < 6; i++) {
+        struct job j;
+        job_init(&j, i % 2 ? DSA_OPCODE_COMPVAL : DSA_OPCODE_NOOP, 0);
+        j.d.src_addr = addr(zeros);
+        assert_int_equal(submit(wq, &j.d), 0);
+        assert_int_equal(zc_dsa_wait(&w, &j.cr), i % 2 ? DSA_COMP_XFER_ERANGE : DSA_COMP_SUCCESS);
+    }
+    zc_dsa_wq_close(wq);
+    zc_dsa_poller_usage(&after);
+    assert_true(after.records > before.records); /* 200 us each: not done at registration */
+
+    uint8_t *p = pattern();
+    struct zc_backend *be = open_ok("dsa-batch:wq=wq0.0,batch=8,wait=poller");
+    check_answers(be, p);
+    zc_backend_close(be);
+    be = open_ok("dsa-multi:wq=wq0.0+wq0.1,qd=2,batch=4,wait=poller");
+    check_answers(be, p);
+    zc_backend_close(be);
+
+    use("model:kernel=6.1,dwq=2,fail_wq=wq0.1");
+    be = open_ok("dsa-multi:wq=wq0.0+wq0.1,qd=2,batch=4,wait=poller");
+    bool zero[N_PAGES];
+    says(zc_backend_check(be, p, N_PAGES * PAGE, PAGE, zero), EIO, "status 0x", "on wq0.1");
+    zc_backend_close(be);
+    unpages(p, N_PAGES);
+    assert_int_equal(zc_dsa_hw_open_files(), 0);
+}
+
+/* A record the device writes only after the waiter's deadline: the wait
+ * through the completion thread times out naming the WQ; the late write
+ * lands in records kept until the WQ drained (ASan: not in freed memory),
+ * and the thread serves the next backend's waits. */
+static void poller_wait_for_a_late_record_times_out_naming_the_wq(void **state)
+{
+    (void)state;
+    use("model:kernel=6.1,dwq=1,lat_us=150000");
+    struct zc_backend *quick = open_ok("dsa-single:wq=wq0.0,timeout_ms=10,wait=poller");
+    struct zc_backend *other = open_ok("dsa-single:wq=wq0.0,timeout_ms=2000,wait=poller");
+    uint8_t *p = pages(2);
+    bool zero[2];
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    says(zc_backend_check(quick, p, 2 * PAGE, PAGE, zero), ETIMEDOUT,
+         "no completion from WQ wq0.0 within 10 ms", "wq0.0 state enabled");
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    /* At its own deadline, not at the record's 150 ms */
+    assert_true((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) < 140000000L);
+    zc_backend_close(quick); /* wq0.0 stays open: other uses it */
+    p[PAGE + 5] = 1;
+    assert_int_equal(zc_backend_check(other, p, 2 * PAGE, PAGE, zero), 0);
+    assert_true(zero[0]);
+    assert_false(zero[1]);
+    zc_backend_close(other);
+    assert_int_equal(zc_dsa_hw_open_files(), 0);
+    unpages(p, 2);
+}
+
+/* Disables wq0.0 after the waiter went to sleep on its record. */
+static void *disable_wq00_soon(void *arg)
+{
+    (void)arg;
+    struct timespec asleep = {0, 20000000};
+    nanosleep(&asleep, NULL);
+    return (void *)(intptr_t)zc_dsa_kmodel_disable_wq("wq0.0");
+}
+
+/* A WQ disabled under a waiter asleep on the completion thread: the
+ * descriptors it drops never complete, the wait ends at its deadline and
+ * the error names the WQ and what the kernel says of it; never a hang. A
+ * waiter on a healthy WQ behind the dead record (strict FIFO) is served
+ * once that record's wait gave up. */
+static void poller_waiter_on_a_wq_disabled_under_it_names_the_wq(void **state)
+{
+    (void)state;
+    uint8_t *p = pattern();
+    bool zero[N_PAGES];
+    use("model:kernel=6.1,dwq=1,disable_after=5");
+    struct zc_backend *be = open_ok("dsa-single:wq=wq0.0,timeout_ms=200,wait=poller");
+    says(zc_backend_check(be, p, N_PAGES * PAGE, PAGE, zero), ENODEV,
+         "WQ wq0.0 was disabled while in use", "wq0.0 state disabled");
+    assert_non_null(strstr(zc_last_error(), "poll() on its file: software error reported"));
+    zc_backend_close(be);
+
+    /* Disabled by another thread while the waiter sleeps (50 ms records):
+     * the record in flight is drained, the next one dropped. */
+    use("model:kernel=6.1,dwq=2,lat_us=50000");
+    be = open_ok("dsa-single:wq=wq0.0,timeout_ms=200,wait=poller");
+    struct zc_backend *healthy = open_ok("dsa-batch:wq=wq0.1,batch=4,timeout_ms=2000,wait=poller");
+    pthread_t disabler;
+    assert_int_equal(pthread_create(&disabler, NULL, disable_wq00_soon, NULL), 0);
+    says(zc_backend_check(be, p, 8 * PAGE, PAGE, zero), ENODEV, "WQ wq0.0 was disabled while in use",
+         "wq0.0 state disabled");
+    void *disabled;
+    pthread_join(disabler, &disabled);
+    assert_int_equal((intptr_t)disabled, 0);
+    check_answers(healthy, p);
+    zc_backend_close(healthy);
+    zc_backend_close(be);
+
+    use("model:kernel=6.1,dwq=0,swq=1,disable_after=5"); /* ENQCMD refuses: no wait at all */
+    be = open_ok("dsa-batch:wq=wq0.0,batch=2,timeout_ms=200,wait=poller");
+    says(zc_backend_check(be, p, N_PAGES * PAGE, PAGE, zero), ENODEV, "wq0.0 was disabled",
+         "not finished on the CPU");
+    zc_backend_close(be);
+    assert_int_equal(zc_dsa_hw_open_files(), 0);
+    unpages(p, N_PAGES);
+}
+
 /* D4 with a slow device: a backend that timed out gives up on descriptors
  * the device still completes. When another backend of the process keeps
  * the WQ's file open, the kernel has not drained them when the first one
@@ -604,6 +728,9 @@ int main(void)
         cmocka_unit_test_teardown(d10_errors_name_the_failing_wq, teardown),
         cmocka_unit_test_teardown(late_completions_after_a_timeout_never_land_in_freed_memory,
                                   teardown),
+        cmocka_unit_test_teardown(poller_waits_get_their_statuses_on_the_hardware_path, teardown),
+        cmocka_unit_test_teardown(poller_wait_for_a_late_record_times_out_naming_the_wq, teardown),
+        cmocka_unit_test_teardown(poller_waiter_on_a_wq_disabled_under_it_names_the_wq, teardown),
         cmocka_unit_test_teardown(d12_model_limits_and_reserved_flags, teardown),
         cmocka_unit_test_teardown(capabilities_are_checked_at_open, teardown),
         cmocka_unit_test_teardown(op_config_is_checked_at_open, teardown),
