@@ -198,6 +198,59 @@ static void closing_a_wq_under_a_registered_record(void **state)
     pthread_barrier_destroy(&c.joined);
 }
 
+/* The wall-clock model: another thread closes the WQ while the record is
+ * registered with the completion thread (50 ms from completing). Closing
+ * completes what the engine took, now: the waiter wakes with its status at
+ * the close, not at its deadline, and the thread serves the next wait. */
+struct wall_closer {
+    pthread_t thread;
+    struct zc_dsa_wq *wq;
+};
+
+static void *close_soon(void *arg)
+{
+    struct wall_closer *c = arg;
+    struct timespec registered = {0, 20000000};
+    nanosleep(&registered, NULL);
+    zc_dsa_wq_close(c->wq);
+    return NULL;
+}
+
+static uint64_t monotonic_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static void closing_a_wall_clock_wq_under_a_registered_record(void **state)
+{
+    (void)state;
+    struct wall_closer c;
+    assert_int_equal(zc_dsa_wq_open("emu:lat_ns=50000000", &c.wq), 0);
+    struct job j;
+    job_init(&j, DSA_OPCODE_NOOP, 0);
+    assert_int_equal(submit(c.wq, &j.d), 0); /* the WQ is the closer's from here */
+    struct zc_dsa_poller_usage before, after;
+    zc_dsa_poller_usage(&before);
+    struct zc_dsa_waiter w = {.policy = ZC_WAIT_POLLER, .timeout_ns = 2000000000ull};
+    assert_int_equal(pthread_create(&c.thread, NULL, close_soon, &c), 0);
+    uint64_t t0 = monotonic_ns();
+    assert_int_equal(zc_dsa_wait(&w, &j.cr), DSA_COMP_SUCCESS);
+    assert_true(monotonic_ns() - t0 < 1000000000u); /* at the close, not at the deadline */
+    pthread_join(c.thread, NULL);
+    zc_dsa_poller_usage(&after);
+    assert_int_equal(after.records, before.records + 1); /* woken by the completion thread */
+    assert_int_equal(w.timeouts, 0);
+
+    struct zc_dsa_wq *wq;
+    assert_int_equal(zc_dsa_wq_open("emu:lat_ns=1000", &wq), 0);
+    job_init(&j, DSA_OPCODE_NOOP, 0);
+    assert_int_equal(submit(wq, &j.d), 0);
+    assert_int_equal(zc_dsa_wait(&w, &j.cr), DSA_COMP_SUCCESS);
+    zc_dsa_wq_close(wq);
+}
+
 /* One thread on the virtual clock: a wait through the completion thread
  * ends at the same simulated time as polling, and the time asleep is the
  * completion thread's busy time, not the sender's. */
@@ -249,6 +302,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(a_record_that_never_comes_times_out),
         cmocka_unit_test(a_projected_record_that_never_comes_times_out),
         cmocka_unit_test(closing_a_wq_under_a_registered_record),
+        cmocka_unit_test(closing_a_wall_clock_wq_under_a_registered_record),
         cmocka_unit_test(a_sleeping_sender_resumes_at_the_completion),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
