@@ -94,7 +94,7 @@ static void finish(struct registration *r, int status)
 }
 
 /* With the lock: waits for r in simulated time, the lock released meanwhile
- * (new waiters queue behind; r's waiter, out of simulated time, waits for
+ * (new waiters queue behind; r's waiter, asleep (sleep_on), waits for
  * the verdict). */
 static void serve_projected(struct registration *r)
 {
@@ -228,10 +228,8 @@ int zc_dsa_poller_wait(const volatile struct dsa_completion_record *cr,
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_cond_init(&r.woken, &attr);
     pthread_condattr_destroy(&attr);
-    if (clock) { /* asleep, it must not hold the others' simulated time back */
-        r.at_ns = zc_dsa_sim_now_ns();
-        zc_dsa_sim_pause();
-    }
+    if (clock) /* asleep, it holds the others' simulated time at cr's completion only */
+        r.at_ns = clock->sleep_on(cr, timeout_ns);
     pthread_mutex_lock(&poller.lock);
     enqueue(&r);
     pthread_cond_signal(&poller.work);
@@ -239,7 +237,7 @@ int zc_dsa_poller_wait(const volatile struct dsa_completion_record *cr,
     pthread_mutex_unlock(&poller.lock);
     pthread_cond_destroy(&r.woken);
     if (clock) {
-        zc_dsa_sim_resume(r.done_ns);
+        clock->wake_at(r.done_ns);
         slept_ns += r.done_ns - r.at_ns;
         /* The thread wrote cr alone: the waiter's other records due by now
          * (a batch's members) are its own to publish. */

@@ -28,6 +28,8 @@ struct vthread {
     bool exited;                 /* its thread ended; freed with its last WQ */
     unsigned open_wqs;           /* projected WQs it opened and has not closed */
     struct zc_vsim_rec *waiting; /* the record it waits for, NULL: running */
+    bool asleep;                 /* a completion thread is to wait for its record (dsa/poller.c) */
+    double asleep_floor;         /* asleep, its record served: where it wakes */
     struct zc_vsim_rec *pending; /* its records not yet published, oldest first */
     struct zc_vsim_rec *last;
     struct zc_emu_tlb tlb;       /* record pages known writable */
@@ -78,6 +80,17 @@ void vt_moved(void) { pthread_cond_broadcast(&world.moved); }
 double vt_now(const struct vthread *t) { return now_of(t); }
 void vt_spend(struct vthread *t, double ns) { set_now(t, now_of(t) + ns); }
 
+/* r leaves for good, served at `at`: a sender asleep on it (sim_sleep_on)
+ * wakes there. */
+static void unhook_sleeper(struct zc_vsim_rec *r, double at)
+{
+    struct vthread *o = r->owner;
+    if (o && o->asleep && o->waiting == r) {
+        o->asleep_floor = fmax(at, now_of(o));
+        o->waiting = NULL;
+    }
+}
+
 /* r leaves t's pending list (prev: the record before it). */
 static void detach_record(struct vthread *t, struct zc_vsim_rec *r, struct zc_vsim_rec *prev)
 {
@@ -92,6 +105,7 @@ static void detach_record(struct vthread *t, struct zc_vsim_rec *r, struct zc_vs
 static void unlink_record(struct vthread *t, struct zc_vsim_rec *r, struct zc_vsim_rec *prev)
 {
     detach_record(t, r, prev);
+    unhook_sleeper(r, r->visible_ns);
     free(r);
 }
 
@@ -288,8 +302,24 @@ void vt_mark(struct vthread *t)
 }
 
 /* The earliest time at which the thread could still submit. */
+static bool awaited_by_other(const struct vthread *t)
+{
+    for (const struct vthread *u = world.threads; u; u = u->next)
+        if (u != t && u->waiting == t->waiting)
+            return true;
+    return false;
+}
+
+/* A sender asleep on a record counts once the completion thread waits for
+ * it (until then it wakes no earlier than the thread takes it up, where the
+ * thread joins the simulation's present), then at the record's time, then
+ * where the thread served it, until it wakes. */
 static double floor_of(const struct vthread *t)
 {
+    if (t->asleep && !t->waiting)
+        return t->asleep_floor;
+    if (t->asleep && !awaited_by_other(t))
+        return ZC_VSIM_NEVER;
     return t->waiting ? fmax(t->waiting->visible_ns, now_of(t)) : now_of(t);
 }
 
@@ -431,6 +461,8 @@ void vt_forget(const void *wq)
         next_t = t->next;
         for (struct zc_vsim_rec *r = t->pending, *prev = NULL, *next; r; r = next) {
             next = r->next;
+            if (r->wq == wq) /* its sleeping owner waits by the completion thread */
+                unhook_sleeper(r, ZC_VSIM_NEVER);
             if (r->wq != wq) {
                 prev = r;
             } else if (awaited(r)) {
@@ -566,8 +598,10 @@ static int wait_reached(struct vthread *t, const volatile struct dsa_completion_
             publish_for(t, owner, cr);
         status = __atomic_load_n(&cr->status, __ATOMIC_ACQUIRE);
     }
-    if (forgotten)
+    if (forgotten) {
+        unhook_sleeper(r, now_of(t));
         free(r);
+    }
     return status < 0 ? status : status & DSA_COMP_STATUS_MASK;
 }
 
@@ -620,7 +654,42 @@ static void sim_poll(void)
     vt_mark(t);
 }
 
-const struct zc_dsa_clock zc_vt_clock = {sim_now_cycles, sim_wait, sim_poll, sim_wait_for};
+/* A sender that sleeps while a completion thread waits for cr: it stays in
+ * the horizon, not at its clock (it submits nothing before it wakes) but,
+ * once the thread waits for cr, at cr's time and then where the thread
+ * served it, so the simulation cannot pass the time it wakes at before the
+ * host runs it again (it would rejoin at the simulation's present, later). */
+static uint64_t sim_sleep_on(const volatile struct dsa_completion_record *cr, uint64_t timeout_ns)
+{
+    (void)timeout_ns; /* the completion thread's wait ends at it */
+    struct vthread *t = vt_self();
+    vt_charge(t);
+    vt_lock();
+    join(t);
+    t->asleep = true;
+    t->asleep_floor = ZC_VSIM_NEVER;
+    t->waiting = find(t, cr);
+    vt_moved();
+    vt_unlock();
+    return (uint64_t)llround(now_of(t));
+}
+
+static void sim_wake_at(uint64_t at_ns)
+{
+    struct vthread *t = vt_self();
+    vt_lock();
+    t->asleep = false;
+    t->waiting = NULL;
+    /* Never behind the present (it submits next): a record whose WQ closed
+     * under it left it out of the horizon. */
+    set_now(t, fmax(fmax(now_of(t), (double)at_ns), zc_vsim_now(world.sim)));
+    vt_moved();
+    vt_unlock();
+    vt_mark(t); /* its sleep is not its own work */
+}
+
+const struct zc_dsa_clock zc_vt_clock = {sim_now_cycles, sim_wait, sim_poll, sim_wait_for, sim_sleep_on,
+                                         sim_wake_at};
 
 /* --- <zc/dsa.h> --------------------------------------------------------- */
 

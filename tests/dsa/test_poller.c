@@ -251,6 +251,78 @@ static void closing_a_wall_clock_wq_under_a_registered_record(void **state)
     zc_dsa_wq_close(wq);
 }
 
+/* On the virtual clock the completion thread serves the registrations it
+ * has not taken up in simulated-time order, not in the host's: while it
+ * waits for X's record (due at 5 ms), A registers at 3 ms (its record due
+ * at 20 ms), then B at 1 ms (due at 8 ms). B's record is polled first, so
+ * B resumes at its own completion; served in host order, B would resume
+ * at A's. */
+struct ordered {
+    pthread_t thread;
+    const char *spec;
+    uint64_t spend_ns;      /* the sender's work between its submit and its wait */
+    uint64_t delay_ms;      /* host time before it submits: its place in the host's order */
+    uint64_t joined_ns;     /* the same for all: none runs ahead of the others */
+    pthread_barrier_t *joined;
+    int st;
+    uint64_t resumed_ns;    /* after joined_ns */
+};
+
+static void *submit_and_sleep(void *arg)
+{
+    struct ordered *o = arg;
+    struct zc_dsa_wq *wq;
+    if ((o->st = zc_dsa_wq_open(o->spec, &wq)) != 0)
+        return NULL;
+    zc_dsa_sim_measure_own_work(false); /* exact: only the model's and the spent times */
+    zc_dsa_sim_resume(o->joined_ns);
+    pthread_barrier_wait(o->joined); /* all in simulated time: X's record is not due yet */
+    struct timespec late = {0, (long)o->delay_ms * 1000000L};
+    nanosleep(&late, NULL); /* in simulated time: holds the completion thread back */
+    struct job j;
+    job_init(&j, DSA_OPCODE_NOOP, 0);
+    if ((o->st = submit(wq, &j.d)) == 0) {
+        zc_dsa_sim_spend(o->spend_ns);
+        struct zc_dsa_waiter w = {.policy = ZC_WAIT_POLLER, .timeout_ns = 1000000000};
+        zc_dsa_waiter_use(&w, wq);
+        o->st = zc_dsa_wait(&w, &j.cr);
+        o->resumed_ns = zc_dsa_sim_now_ns() - o->joined_ns;
+    }
+    zc_dsa_sim_pause();
+    zc_dsa_wq_close(wq);
+    return NULL;
+}
+
+static void projected_registrations_are_served_in_simulated_time_order(void **state)
+{
+    (void)state;
+    pthread_barrier_t joined;
+    pthread_barrier_init(&joined, NULL, 3);
+    uint64_t base = zc_dsa_sim_now_ns() + 1000000; /* past the present (earlier tests moved it) */
+    zc_dsa_sim_pause();
+    struct ordered o[3] = {
+        {.spec = "emu:clock=virtual,dev=order-x,lat_ns=5000000", .delay_ms = 0},
+        {.spec = "emu:clock=virtual,dev=order-a,lat_ns=20000000", .spend_ns = 3000000, .delay_ms = 10},
+        {.spec = "emu:clock=virtual,dev=order-b,lat_ns=8000000", .spend_ns = 1000000, .delay_ms = 40},
+    };
+    for (int i = 0; i < 3; i++) {
+        o[i].joined = &joined;
+        o[i].joined_ns = base;
+        assert_int_equal(pthread_create(&o[i].thread, NULL, submit_and_sleep, &o[i]), 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        pthread_join(o[i].thread, NULL);
+        assert_int_equal(o[i].st, DSA_COMP_SUCCESS);
+    }
+    pthread_barrier_destroy(&joined);
+    uint64_t x = o[0].resumed_ns, a = o[1].resumed_ns, b = o[2].resumed_ns;
+    if (!(x >= 5000000 && x < 6000000 && b >= 8000000 && b < 9000000 && a >= 20000000 &&
+          a < 21000000))
+        fail_msg("resumed after x %llu, a %llu, b %llu ns: b must resume at its own record (8 ms), "
+                 "before a's (20 ms)", (unsigned long long)x, (unsigned long long)a,
+                 (unsigned long long)b);
+}
+
 /* One thread on the virtual clock: a wait through the completion thread
  * ends at the same simulated time as polling, and the time asleep is the
  * completion thread's busy time, not the sender's. */
@@ -303,6 +375,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(a_projected_record_that_never_comes_times_out),
         cmocka_unit_test(closing_a_wq_under_a_registered_record),
         cmocka_unit_test(closing_a_wall_clock_wq_under_a_registered_record),
+        cmocka_unit_test(projected_registrations_are_served_in_simulated_time_order),
         cmocka_unit_test(a_sleeping_sender_resumes_at_the_completion),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
