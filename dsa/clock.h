@@ -34,10 +34,9 @@ struct zc_dsa_clock {
     int (*wait_for)(const volatile struct dsa_completion_record *cr, uint64_t at_ns,
                     uint64_t timeout_ns, uint64_t *done_ns, uint64_t *busy_ns);
     /* The calling thread sleeps while a completion thread waits for its
-     * record cr: its time (the at_ns to pass to wait_for). It holds the
-     * others' simulated time at cr's completion, not at its clock, until
-     * wake_at(the completion thread's done_ns). */
-    uint64_t (*sleep_on)(const volatile struct dsa_completion_record *cr, uint64_t timeout_ns);
+     * record cr: it holds the others' simulated time at cr's completion,
+     * not at its clock, until wake_at(the completion thread's done_ns). */
+    void (*sleep_on)(const volatile struct dsa_completion_record *cr);
     void (*wake_at)(uint64_t at_ns);
 };
 

@@ -228,11 +228,19 @@ int zc_dsa_poller_wait(const volatile struct dsa_completion_record *cr,
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_cond_init(&r.woken, &attr);
     pthread_condattr_destroy(&attr);
-    if (clock) /* asleep, it holds the others' simulated time at cr's completion only */
-        r.at_ns = clock->sleep_on(cr, timeout_ns);
+    if (clock)
+        r.at_ns = zc_dsa_sim_now_ns();
     pthread_mutex_lock(&poller.lock);
     enqueue(&r);
     pthread_cond_signal(&poller.work);
+    if (clock) {
+        /* Queued first, still holding the others' simulated time at its
+         * clock: no record due after it can be served before it is in
+         * line. Asleep, it holds them at cr's completion only. */
+        pthread_mutex_unlock(&poller.lock);
+        clock->sleep_on(cr);
+        pthread_mutex_lock(&poller.lock);
+    }
     int status = sleep_until_done(&r);
     pthread_mutex_unlock(&poller.lock);
     pthread_cond_destroy(&r.woken);

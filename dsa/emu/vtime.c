@@ -659,9 +659,8 @@ static void sim_poll(void)
  * once the thread waits for cr, at cr's time and then where the thread
  * served it, so the simulation cannot pass the time it wakes at before the
  * host runs it again (it would rejoin at the simulation's present, later). */
-static uint64_t sim_sleep_on(const volatile struct dsa_completion_record *cr, uint64_t timeout_ns)
+static void sim_sleep_on(const volatile struct dsa_completion_record *cr)
 {
-    (void)timeout_ns; /* the completion thread's wait ends at it */
     struct vthread *t = vt_self();
     vt_charge(t);
     vt_lock();
@@ -671,7 +670,6 @@ static uint64_t sim_sleep_on(const volatile struct dsa_completion_record *cr, ui
     t->waiting = find(t, cr);
     vt_moved();
     vt_unlock();
-    return (uint64_t)llround(now_of(t));
 }
 
 static void sim_wake_at(uint64_t at_ns)
