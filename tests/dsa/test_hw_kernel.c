@@ -383,13 +383,11 @@ static void poller_wait_for_a_late_record_times_out_naming_the_wq(void **state)
     struct zc_backend *other = open_ok("dsa-single:wq=wq0.0,timeout_ms=2000,wait=poller");
     uint8_t *p = pages(2);
     bool zero[2];
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    /* At its own deadline, not at the record's 150 ms: a waiter that had
+     * waited for the record would have read its status, not timed out
+     * (no wall-clock bound: valgrind runs this 20-50x slower). */
     says(zc_backend_check(quick, p, 2 * PAGE, PAGE, zero), ETIMEDOUT,
          "no completion from WQ wq0.0 within 10 ms", "wq0.0 state enabled");
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    /* At its own deadline, not at the record's 150 ms */
-    assert_true((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) < 140000000L);
     zc_backend_close(quick); /* wq0.0 stays open: other uses it */
     p[PAGE + 5] = 1;
     assert_int_equal(zc_backend_check(other, p, 2 * PAGE, PAGE, zero), 0);
