@@ -133,12 +133,12 @@ static void release_thread(struct vthread *t)
     free(t);
 }
 
-/* With the lock: whether a thread waits for r (its owner, or a completion
- * thread waiting on the owner's behalf). */
-static bool awaited(const struct zc_vsim_rec *r)
+/* With the lock: whether a thread other than `except` waits for r (its
+ * owner, or a completion thread waiting on the owner's behalf). */
+static bool awaited(const struct zc_vsim_rec *r, const struct vthread *except)
 {
     for (const struct vthread *t = world.threads; t; t = t->next)
-        if (t->waiting == r)
+        if (t != except && t->waiting == r)
             return true;
     return false;
 }
@@ -148,7 +148,7 @@ static void record_done(struct zc_vsim_rec *r, void *ctx)
 {
     (void)ctx;
     struct vthread *t = r->owner;
-    if (awaited(r))
+    if (awaited(r, NULL))
         world.floor_known = true;
     release_thread(t);
 }
@@ -302,14 +302,6 @@ void vt_mark(struct vthread *t)
 }
 
 /* The earliest time at which the thread could still submit. */
-static bool awaited_by_other(const struct vthread *t)
-{
-    for (const struct vthread *u = world.threads; u; u = u->next)
-        if (u != t && u->waiting == t->waiting)
-            return true;
-    return false;
-}
-
 /* A sender asleep on a record counts once the completion thread waits for
  * it (until then it wakes no earlier than the thread takes it up, where the
  * thread joins the simulation's present), then at the record's time, then
@@ -318,7 +310,7 @@ static double floor_of(const struct vthread *t)
 {
     if (t->asleep && !t->waiting)
         return t->asleep_floor;
-    if (t->asleep && !awaited_by_other(t))
+    if (t->asleep && !awaited(t->waiting, t))
         return ZC_VSIM_NEVER;
     return t->waiting ? fmax(t->waiting->visible_ns, now_of(t)) : now_of(t);
 }
@@ -461,11 +453,13 @@ void vt_forget(const void *wq)
         next_t = t->next;
         for (struct zc_vsim_rec *r = t->pending, *prev = NULL, *next; r; r = next) {
             next = r->next;
-            if (r->wq == wq) /* its sleeping owner waits by the completion thread */
-                unhook_sleeper(r, ZC_VSIM_NEVER);
             if (r->wq != wq) {
                 prev = r;
-            } else if (awaited(r)) {
+                continue;
+            }
+            /* Its sleeping owner waits by the completion thread. */
+            unhook_sleeper(r, ZC_VSIM_NEVER);
+            if (awaited(r, NULL)) {
                 detach_record(t, r, prev);
                 r->wq = NULL;
                 r->visible_ns = ZC_VSIM_NEVER;
