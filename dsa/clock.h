@@ -40,6 +40,13 @@ struct zc_dsa_clock {
     void (*wake_at)(uint64_t at_ns);
 };
 
+/* A record's status byte, 0 while it is not written. Acquire: the
+ * record's other fields were written before the status. */
+static inline uint8_t zc_dsa_record_status(const volatile struct dsa_completion_record *cr)
+{
+    return __atomic_load_n((const volatile uint8_t *)&cr->status, __ATOMIC_ACQUIRE);
+}
+
 /* The clock a WQ's work runs on (NULL: the host's). */
 const struct zc_dsa_clock *zc_dsa_wq_clock(const struct zc_dsa_wq *wq);
 

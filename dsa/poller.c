@@ -56,11 +56,6 @@ static _Thread_local uint64_t slept_ns;
 
 uint64_t zc_dsa_sim_slept_ns(void) { return slept_ns; }
 
-static uint8_t status_of(const volatile struct dsa_completion_record *cr)
-{
-    return __atomic_load_n((const volatile uint8_t *)&cr->status, __ATOMIC_ACQUIRE);
-}
-
 /* With the lock: r leaves the queue (wherever it is). */
 static void unqueue(struct registration *r)
 {
@@ -122,7 +117,7 @@ static void *poll_records(void *arg)
             serve_projected(r);
             continue;
         }
-        uint8_t st = status_of(r->cr);
+        uint8_t st = zc_dsa_record_status(r->cr);
         if (st) {
             finish(r, st & DSA_COMP_STATUS_MASK);
             continue;
@@ -207,7 +202,7 @@ static int sleep_until_done(struct registration *r)
         else if (pthread_cond_timedwait(&r->woken, &poller.lock, &deadline) == ETIMEDOUT &&
                  !r->done) {
             unqueue(r);
-            uint8_t st = status_of(r->cr); /* written while the deadline passed */
+            uint8_t st = zc_dsa_record_status(r->cr); /* written while the deadline passed */
             return st ? st & DSA_COMP_STATUS_MASK : -ETIMEDOUT;
         }
     }
@@ -217,8 +212,8 @@ static int sleep_until_done(struct registration *r)
 int zc_dsa_poller_wait(const volatile struct dsa_completion_record *cr,
                        const struct zc_dsa_clock *clock, uint64_t timeout_ns)
 {
-    if (!clock && status_of(cr))
-        return status_of(cr) & DSA_COMP_STATUS_MASK;
+    if (!clock && zc_dsa_record_status(cr))
+        return zc_dsa_record_status(cr) & DSA_COMP_STATUS_MASK;
     int rc = zc_dsa_poller_acquire();
     if (rc)
         return rc;

@@ -12,8 +12,9 @@
 /* Registers cr with the completion thread and sleeps until it completes
  * (its status, masked), timeout_ns passed (-ETIMEDOUT, message left to
  * the caller) or, on a projected clock, simulated time stalled (-EDEADLK).
- * On a projected clock the caller leaves simulated time while it sleeps
- * and comes back where the completion thread saw cr complete. */
+ * On a projected clock the caller, asleep, holds the others' simulated
+ * time at cr's completion only (clock sleep_on) and comes back where the
+ * completion thread saw cr complete. */
 int zc_dsa_poller_wait(const volatile struct dsa_completion_record *cr,
                        const struct zc_dsa_clock *clock, uint64_t timeout_ns);
 

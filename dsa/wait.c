@@ -45,12 +45,6 @@ int zc_dsa_wait_policy_parse(const char *name, enum zc_dsa_wait_policy *out)
                    name ? name : "(null)");
 }
 
-static uint8_t status_of(const volatile struct dsa_completion_record *cr)
-{
-    /* Acquire: the record's other fields were written before the status. */
-    return __atomic_load_n((const volatile uint8_t *)&cr->status, __ATOMIC_ACQUIRE);
-}
-
 __attribute__((target("waitpkg"))) static void umwait_once(const volatile void *addr,
                                                            uint64_t deadline_tsc)
 {
@@ -113,7 +107,7 @@ int zc_dsa_wait(struct zc_dsa_waiter *w, const volatile struct dsa_completion_re
     uint8_t status;
     uint64_t now = start;
     unsigned spins = 0;
-    while ((status = status_of(cr)) == 0) {
+    while ((status = zc_dsa_record_status(cr)) == 0) {
         /* Reading the TSC every iteration would dominate a tight spin. */
         if ((++spins & 63) == 0 || w->policy != ZC_WAIT_SPIN) {
             now = zc_rdtsc();
@@ -133,7 +127,7 @@ int zc_dsa_wait(struct zc_dsa_waiter *w, const volatile struct dsa_completion_re
         }
     }
     if (status == 0)
-        status = status_of(cr); /* written while the deadline passed */
+        status = zc_dsa_record_status(cr); /* written while the deadline passed */
     w->wait_cycles += zc_rdtsc() - start;
     w->waits++;
     if (status == 0)
