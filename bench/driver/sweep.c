@@ -50,8 +50,23 @@ static bool valid_name(const char *name)
     return true;
 }
 
+/* A section without keys would run the defaults under its name: its keys
+ * were forgotten or went under another header. Section i ends at line
+ * `next` (the next header), 0 at the end of the file. */
+static int refuse_empty_section(const struct zcb_sweep *s, size_t i, size_t next)
+{
+    const struct zcb_sweep_section *sec = &s->sections[i];
+    if (sec->n)
+        return 0;
+    char end[48] = "the end of the file";
+    if (next)
+        snprintf(end, sizeof end, "the next section (line %zu)", next);
+    return zc_fail(EINVAL, "%s:%zu: sweep '%s' has no `key = value` line before %s (allowed: at least one in "
+                           "each [sweep NAME] section)", s->filename, sec->line, sec->name, end);
+}
+
 /* "[sweep NAME]" -> section; anything else between brackets is an error. */
-static int parse_section(char *line, const char *where, struct zcb_sweep *s)
+static int parse_section(char *line, const char *where, size_t no, struct zcb_sweep *s)
 {
     size_t len = strlen(line);
     if (line[len - 1] != ']')
@@ -73,6 +88,7 @@ static int parse_section(char *line, const char *where, struct zcb_sweep *s)
     snprintf(sec->name, sizeof sec->name, "%s", name);
     sec->first = s->n_assigns;
     sec->n = 0;
+    sec->line = no;
     return 0;
 }
 
@@ -132,10 +148,14 @@ int zcb_sweep_parse(const char *text, size_t len, const char *filename, struct z
         strip_comment(line);
         char *body = trim(line);
         int rc = 0;
-        if (*body == '[')
-            rc = parse_section(body, where, s);
-        else if (*body)
+        if (*body == '[') {
+            rc = parse_section(body, where, no, s);
+            if (!rc && s->n_sections > 1)
+                rc = refuse_empty_section(s, s->n_sections - 2, no);
+        } else if (*body)
             rc = parse_assign(body, where, no, s);
+        if (!rc && !next && s->n_sections) /* the last section ends with the file */
+            rc = refuse_empty_section(s, s->n_sections - 1, 0);
         if (rc) {
             zcb_sweep_free(s);
             return rc;

@@ -2,8 +2,9 @@
  * blank starts a comment), keys are the long option names; `[sweep NAME]`
  * starts a section, each section is one sweep, keys before the first
  * section are defaults for every section. A file without sections is one
- * sweep named "default"; a file of only blank lines and comments is refused
- * (it would run the default sweep unasked). */
+ * sweep named "default"; a file of only blank lines and comments is refused,
+ * and so is a section without a `key = value` line (each would run the
+ * default sweep unasked). */
 #ifndef ZCB_SWEEP_H
 #define ZCB_SWEEP_H
 
@@ -16,6 +17,7 @@
 struct zcb_sweep_section {
     char name[ZCB_SWEEP_NAME_MAX];
     size_t first, n; /* assignments [first, first+n) */
+    size_t line;     /* of its header */
 };
 
 struct zcb_sweep {

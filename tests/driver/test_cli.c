@@ -97,6 +97,13 @@ static void malformed_sweep_file_exits_2_with_file_line(void **state)
     assert_non_null(strstr(r.err, "zcbench: cli-bad.sweep: defines no cases"));
     assert_ptr_equal(strchr(r.err, '\n'), r.err + strlen(r.err) - 1);
     assert_int_not_equal(access("cli-bad.csv", F_OK), 0);
+    /* a section with nothing in it: refused before its neighbours run */
+    write_file("cli-bad.sweep", "[sweep a]\nsize = 4K\n[sweep b]\n# to do\n");
+    run_zcbench(bin, ARGS("--config", "cli-bad.sweep", "--output", "cli-bad.csv"), &r);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "zcbench: cli-bad.sweep:3: sweep 'b' has no `key = value` line"));
+    assert_ptr_equal(strchr(r.err, '\n'), r.err + strlen(r.err) - 1);
+    assert_int_not_equal(access("cli-bad.csv", F_OK), 0);
     unlink("cli-bad.sweep");
 }
 
@@ -177,7 +184,8 @@ static void dry_run_prints_the_cases(void **state)
 
     /* a section's axis its workload does not have is refused; the file's
      * defaults and the command line serve every section, each takes its own */
-    write_file("cli-dry.sweep", "size = 4K\nmem = 1M\n[sweep one]\n[sweep two]\nworkload = savevm\n");
+    write_file("cli-dry.sweep",
+               "size = 4K\nmem = 1M\n[sweep one]\nworkload = zerocheck\n[sweep two]\nworkload = savevm\n");
     run_zcbench(bin, ARGS("--config", "cli-dry.sweep", "--dry-run", "--size", "8K"), &r);
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "one zerocheck/compval/cpu:best/8192/"));

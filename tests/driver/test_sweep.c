@@ -75,6 +75,22 @@ static void a_file_without_sections_is_one_sweep(void **state)
     zcb_sweep_free(&s);
 }
 
+struct bad {
+    const char *text, *expect;
+};
+
+/* Each text is refused with one line holding what it expects. */
+static void each_is_refused(const struct bad *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct zcb_sweep s;
+        assert_int_not_equal(parse(cases[i].text, &s), 0);
+        if (!strstr(zc_last_error(), cases[i].expect))
+            fail_msg("case %zu: message '%s' lacks '%s'", i, zc_last_error(), cases[i].expect);
+        assert_null(strchr(zc_last_error(), '\n'));
+    }
+}
+
 /* A file that defines nothing would run the default sweep unasked. */
 static void a_file_defining_no_cases_is_refused(void **state)
 {
@@ -87,10 +103,23 @@ static void a_file_defining_no_cases_is_refused(void **state)
         assert_null(strchr(zc_last_error(), '\n'));
         zcb_sweep_free(&s);
     }
-    struct zcb_sweep s; /* an empty section is a sweep of the defaults, asked for by name */
-    assert_int_equal(parse("# defaults\n[sweep plain]\n", &s), 0);
-    assert_int_equal(s.n_sections, 1);
-    zcb_sweep_free(&s);
+}
+
+/* A section without keys would run the file's defaults (or the built-in
+ * sweep) under its name: its keys were forgotten or went under another
+ * header. It is refused at its header's line, wherever it ends. */
+static void an_empty_section_is_refused(void **state)
+{
+    (void)state;
+    static const struct bad cases[] = {
+        {"# defaults\n[sweep plain]\n", "t.sweep:2: sweep 'plain' has no `key = value` line before the end "
+                                         "of the file (allowed: at least one in each [sweep NAME] section)"},
+        {"reps = 3\n[sweep a]\n# to do\n\n[sweep b]\nsize = 4K\n",
+         "t.sweep:2: sweep 'a' has no `key = value` line before the next section (line 5)"},
+        {"[sweep a]\nsize = 4K\n[sweep b]\n", "t.sweep:3: sweep 'b' has no `key = value` line"},
+        {"[sweep a]", "t.sweep:1: sweep 'a' has no `key = value` line before the end of the file"},
+    };
+    each_is_refused(cases, sizeof cases / sizeof cases[0]);
 }
 
 /* A path or spec may hold '#': only one at the start of the line or after
@@ -103,10 +132,6 @@ static void a_hash_inside_a_value_belongs_to_it(void **state)
     assert_string_equal(o.sink, "file:/tmp/a#b");
     assert_int_equal(o.reps, 3);
 }
-
-struct bad {
-    const char *text, *expect;
-};
 
 static void malformed_files_name_file_line_and_what_is_allowed(void **state)
 {
@@ -122,12 +147,7 @@ static void malformed_files_name_file_line_and_what_is_allowed(void **state)
         {"\n\nsize =\n", "t.sweep:3: key 'size' has no value"},
         {"= 3\n", "unknown option ''"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct zcb_sweep s;
-        assert_int_not_equal(parse(cases[i].text, &s), 0);
-        if (!strstr(zc_last_error(), cases[i].expect))
-            fail_msg("case %zu: message '%s' lacks '%s'", i, zc_last_error(), cases[i].expect);
-    }
+    each_is_refused(cases, sizeof cases / sizeof cases[0]);
     static char long_line[5000] = "[sweep a]\n";
     memset(long_line + 10, 'x', sizeof long_line - 11);
     struct zcb_sweep s;
@@ -166,6 +186,7 @@ int main(void)
         cmocka_unit_test(sections_inherit_defaults_and_the_command_line_wins),
         cmocka_unit_test(a_file_without_sections_is_one_sweep),
         cmocka_unit_test(a_file_defining_no_cases_is_refused),
+        cmocka_unit_test(an_empty_section_is_refused),
         cmocka_unit_test(a_hash_inside_a_value_belongs_to_it),
         cmocka_unit_test(malformed_files_name_file_line_and_what_is_allowed),
         cmocka_unit_test(bad_values_are_found_with_their_line),
