@@ -12,7 +12,10 @@ model on simulated time, device dsa-projected), "modeled" (the model on
 host time), "kernel model"; hardware rows say "DSA hw" and their WQ. Each
 table or plot holding such rows says in one line what its labels mean.
 A report is of one machine: runs of several (their sidecars' host and CPU)
-in one directory are refused naming them, unless --host picks one. Prints the report path and a three-line summary.
+in one directory are refused naming them, unless --host picks one; then
+the report is RESULTS_DIR/report-HOST.md + report-HOST.html with its plots
+in RESULTS_DIR/plots-HOST/, so each machine's report stands beside the
+others'. Prints the report path and a three-line summary.
 """
 import argparse
 import csv
@@ -787,8 +790,8 @@ def main():
     ap.add_argument("results_dir")
     ap.add_argument("--seed", default=os.path.join(HERE, "seed-reference.csv"))
     ap.add_argument("--profile", default="", help="profile name shown in the report (quick, full)")
-    ap.add_argument("--host", help="report the runs of this machine (a results directory holding runs of "
-                                   "several is refused without it)")
+    ap.add_argument("--host", help="report the runs of this machine, in report-HOST.md, report-HOST.html and "
+                                   "plots-HOST/ (a results directory holding runs of several is refused without it)")
     a = ap.parse_args()
     if not os.path.isdir(a.results_dir):
         fail(f"results directory '{a.results_dir}' does not exist")
@@ -802,7 +805,11 @@ def main():
     host = meta.get("host") or os.uname().nodename
     cpu_model = meta.get("cpu_model", "unknown CPU")
     tsc_hz = fnum(rows[0], "tsc_hz", 0) or float(meta.get("tsc_hz", 0) or 1e9)
-    p = Plotter(os.path.join(a.results_dir, "plots"), f"{host} ({cpu_model})")
+    # With --host the report's files carry the host's name (report-HOST.md,
+    # plots-HOST/; a character a file name should not hold becomes '_'): the
+    # reports of the machines of one directory stand side by side.
+    suffix = "-" + re.sub(r"[^A-Za-z0-9._-]", "_", a.host) if a.host else ""
+    p = Plotter(os.path.join(a.results_dir, "plots" + suffix), f"{host} ({cpu_model})")
 
     zc = [r for r in rows if r["workload"] == "zerocheck" and r["op"] in ("compval", "read")]
     # The size sweeps: sections named sizes* in the sweep files, or the command line.
@@ -880,8 +887,8 @@ def main():
             "host's own QEMU and zcbench's model of the same guest.", logx=0, xbytes=0)
 
     crossovers, saved = crossover_and_savings(sizes, tsc_hz)
-    write_reports(a.results_dir, meta, host, cpu_model, a.profile, p, sv_table, og_table, missing,
-                  crossovers, saved, migrate_table(rows), other_sweeps_table(rows), rows,
+    write_reports(os.path.join(a.results_dir, "report" + suffix), meta, host, cpu_model, a.profile, p, sv_table,
+                  og_table, missing, crossovers, saved, migrate_table(rows), other_sweeps_table(rows), rows,
                   scaling_table(sweep_rows("scaling")), hardware_beside_projection(rows),
                   q_savevm, q_migrate)
 
@@ -973,7 +980,7 @@ def html_table(header, rows):
     return f"<table>{head}{trs}</table>"
 
 
-def write_reports(results_dir, meta, host, cpu_model, profile, p, sv_table, og_table, missing, crossovers,
+def write_reports(report_path, meta, host, cpu_model, profile, p, sv_table, og_table, missing, crossovers,
                   saved, migrate, others, rows, scaling, beside, q_savevm, q_migrate):
     def note_for(cells):
         """One short line per kind of model row the table or plot holds."""
@@ -1084,15 +1091,15 @@ def write_reports(results_dir, meta, host, cpu_model, profile, p, sv_table, og_t
     parts.append("<h2>Plots</h2>")
     for name, caption, labels in p.made:
         caption = f"{caption} {note_for([labels])}".rstrip()
-        md += [f"![{name}](plots/{name}.svg)", "", f"*{caption}*", ""]
+        md += [f"![{name}]({os.path.basename(p.out_dir)}/{name}.svg)", "", f"*{caption}*", ""]
         with open(os.path.join(p.out_dir, name + ".svg")) as f:
             svg = f.read()
         parts.append(f"<figure id='{name}'>{svg[svg.find('<svg'):]}<figcaption>{html.escape(caption)}"
                      f"</figcaption></figure>")
     parts.append("</body></html>")
-    with open(os.path.join(results_dir, "report.md"), "w") as f:
+    with open(report_path + ".md", "w") as f:
         f.write("\n".join(md) + "\n")
-    report = os.path.join(results_dir, "report.html")
+    report = report_path + ".html"
     with open(report, "w") as f:
         f.write("\n".join(parts) + "\n")
     print_summary(report, host, sv_table, og_table, crossovers, qemu_summary(q_savevm, q_migrate))

@@ -282,10 +282,15 @@ def bad_input():
               f"gnuplot missing: exit {r.returncode} {r.stderr[-300:]!r}")
 
 
+def read_if_there(path):
+    return open(path).read() if os.path.exists(path) else ""
+
+
 def two_machines():
     """Runs of two machines in one directory are not merged unsaid: exit 2
-    with one line naming both, --host picks one; several runs of one
-    machine (what run_all.sh writes) make one report."""
+    with one line naming both, --host picks one and writes report-HOST.*
+    and plots-HOST/, so each machine's report stands beside the other's;
+    several runs of one machine (what run_all.sh writes) make one report."""
     meta_name = "20261126T220000Z-sample-host-4242.meta.json"
     with open(os.path.join(HERE, "data", meta_name)) as f:
         meta = json.load(f)
@@ -311,12 +316,28 @@ def two_machines():
               and "other-box (Other CPU; 20261127T090000Z-other-box-7.csv)" in r.stderr
               and "--host sample-host or --host other-box" in r.stderr,
               f"two machines: exit {r.returncode}, stderr {r.stderr[-400:]!r}")
-        r = subprocess.run([sys.executable, os.path.join(ROOT, "plots", "report.py"), tmp, "--host", "other-box"],
-                           capture_output=True, text=True)
-        md = open(os.path.join(tmp, "report.md")).read() if r.returncode == 0 else ""
-        check(r.returncode == 0 and "# zcbench report: other-box" in md and "Other CPU" in md
-              and "| sample-host |" not in md and "| result files | 20261127T090000Z-other-box-7.csv |" in md,
-              f"--host other-box: exit {r.returncode} {r.stderr[-300:]!r}")
+        # each host's report and plots carry its name: the second overwrites nothing of the first,
+        # nor the report of the directory's one machine before other-box's run came
+        one_machine = read_if_there(os.path.join(tmp, "report.md"))
+        for host in ("other-box", "sample-host"):
+            r = subprocess.run([sys.executable, os.path.join(ROOT, "plots", "report.py"), tmp, "--host", host],
+                               capture_output=True, text=True)
+            check(r.returncode == 0 and r.stdout.startswith(f"report: {tmp}/report-{host}.html\n"),
+                  f"--host {host}: exit {r.returncode} {r.stdout[:200]!r} {r.stderr[-300:]!r}")
+        for host, cpu, other, run_file in (
+                ("other-box", "Other CPU", "sample-host", "20261127T090000Z-other-box-7.csv"),
+                ("sample-host", meta["cpu_model"], "other-box", "20261127T080000Z-sample-host-99.csv, sample.csv")):
+            md = read_if_there(os.path.join(tmp, f"report-{host}.md"))
+            page = read_if_there(os.path.join(tmp, f"report-{host}.html"))
+            check(f"# zcbench report: {host}" in md and cpu in md and f"| {other} |" not in md
+                  and f"| result files | {run_file} |" in md and f"](plots-{host}/latency_vs_size.svg)" in md,
+                  f"--host {host}: report-{host}.md is not that host's alone: {md[:300]!r}")
+            check(f"zcbench report: {host}</h1>" in page and f"{other} (" not in page,
+                  f"--host {host}: report-{host}.html is not that host's alone")
+            check(os.path.exists(os.path.join(tmp, f"plots-{host}", "latency_vs_size.svg")),
+                  f"--host {host}: no plots-{host}/")
+        check(one_machine and read_if_there(os.path.join(tmp, "report.md")) == one_machine,
+              "--host rewrote report.md")
         r = subprocess.run([sys.executable, os.path.join(ROOT, "plots", "report.py"), tmp, "--host", "nope"],
                            capture_output=True, text=True)
         check(r.returncode == 2 and "--host nope: no results of that machine" in r.stderr
