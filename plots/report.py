@@ -204,7 +204,9 @@ def one_machine(results_dir, rows, metas, wanted):
     if left:
         print(f"report: --host {wanted}: left out the runs of other machines: {', '.join(left)}", file=sys.stderr)
     run_ids = sorted({r.get("run_id", "") for r in kept})
-    return kept, next((metas[i] for i in run_ids if i in metas), {})
+    host, cpu = picked[0]
+    # Without its sidecar the machine is still the one its rows name, not this one.
+    return kept, {"host": host, "cpu_model": cpu, **next((metas[i] for i in run_ids if i in metas), {})}
 
 
 def is_modeled(row):
@@ -802,8 +804,7 @@ def main():
             seed = list(csv.DictReader(f))
     except OSError as e:
         fail(f"seed reference: {e}")
-    host = meta.get("host") or os.uname().nodename
-    cpu_model = meta.get("cpu_model", "unknown CPU")
+    host, cpu_model = meta["host"], meta["cpu_model"]
     tsc_hz = fnum(rows[0], "tsc_hz", 0) or float(meta.get("tsc_hz", 0) or 1e9)
     # With --host the report's files carry the host's name (report-HOST.md,
     # plots-HOST/; a character a file name should not hold becomes '_'): the

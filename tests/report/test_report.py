@@ -353,6 +353,11 @@ def two_machines():
         r = report_on(tmp)
         check(r.returncode == 2 and "other-box (unknown CPU;" in r.stderr,
               f"sidecar missing: exit {r.returncode} {r.stderr[-300:]!r}")
+        r = subprocess.run([sys.executable, os.path.join(ROOT, "plots", "report.py"), tmp, "--host", "other-box"],
+                           capture_output=True, text=True)
+        md = read_if_there(os.path.join(tmp, "report-other-box.md"))
+        check(r.returncode == 0 and "# zcbench report: other-box\n" in md and "| CPU | unknown CPU |" in md,
+              f"--host other-box without its sidecar: exit {r.returncode}, report titled {md[:60]!r}")
 
 
 def partial_run():
