@@ -281,9 +281,16 @@ int zc_backend_compare(struct zc_backend *be, const void *a, const void *b, size
 void zc_backend_get_stats(const struct zc_backend *be, struct zc_backend_stats *out)
 {
     *out = be->stats;
+    if (be->ops->workers_cpu_ns)
+        out->worker_cpu_ns = be->ops->workers_cpu_ns(be) - be->workers_cpu_at_reset;
 }
 
-void zc_backend_reset_stats(struct zc_backend *be) { memset(&be->stats, 0, sizeof be->stats); }
+void zc_backend_reset_stats(struct zc_backend *be)
+{
+    memset(&be->stats, 0, sizeof be->stats);
+    if (be->ops->workers_cpu_ns)
+        be->workers_cpu_at_reset = be->ops->workers_cpu_ns(be);
+}
 
 const struct zc_backend_desc *zc_backend_describe(const struct zc_backend *be)
 {

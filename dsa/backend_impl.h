@@ -64,6 +64,7 @@ struct zc_backend {
      * then skips the job and the table's run, a tenth of a 4 KiB check. */
     zc_zero_fn page_check;
     struct zc_backend_stats stats;     /* backends add their counters; the core counts pages */
+    uint64_t workers_cpu_at_reset;     /* ops->workers_cpu_ns at the last zc_backend_reset_stats */
     struct zc_backend_desc desc;       /* open() sets device, batch, queue_depth, n_wq, threads */
     char spec[ZC_BACKEND_SPEC_MAX];         /* canonical spec */
     char note[ZC_BE_NOTE_MAX];         /* open() may explain a degraded setup */
@@ -80,6 +81,9 @@ struct zc_backend_ops {
     /* Arguments already validated, job->n >= 1. 0 or -errno + zc_fail. */
     int  (*run)(struct zc_backend *be, const struct zc_be_job *job);
     void (*close)(struct zc_backend *be);
+    /* Optional, for a backend that checks on threads of its own: the CPU
+     * time they have run so far, in ns (stats.worker_cpu_ns is its growth). */
+    uint64_t (*workers_cpu_ns)(const struct zc_backend *be);
 };
 
 #endif

@@ -536,7 +536,7 @@ def crossover_and_savings(sizes, tsc_hz):
 
 def other_sweeps_table(rows):
     """Sweeps without a plot of their own (wait policy, threads, position of
-    the non-zero byte): throughput and calling-thread CPU per page."""
+    the non-zero byte): throughput and CPU per page (the calling thread's, cpu-mt's workers' with it)."""
     shown = {"sizes", "sizes-dsa", "cli", "zero-ratio", "batch", "qd", "scaling", "onegig",
              "savevm", "migrate", "qemu-savevm", "qemu-migrate", "qemu-multifd", ""}
     return [(r["sweep"], label(r), human_bytes(fnum(r, "buf_bytes", 0)), r["cache"], r["zero_ratio"],
@@ -1070,7 +1070,9 @@ def write_reports(report_path, meta, host, cpu_model, profile, p, sv_table, og_t
                           "sender CPU ms (all)", "busiest sender ms", "CPU ns per page",
                           "CPU ns per page without waits"], migrate))
     if others:
-        sections.append(("Other sweeps", "Wait policies, CPU threads and where the non-zero byte sits.",
+        sections.append(("Other sweeps", "Wait policies, CPU threads and where the non-zero byte sits. CPU ns "
+                                          "per page is the calling thread's, cpu-mt's workers' with it (they "
+                                          "check while it sleeps).",
                          ["sweep", "backend", "size", "cache", "zero ratio", "non-zero at", "wait",
                           "threads", "GB/s", "CPU ns per page"], others))
 

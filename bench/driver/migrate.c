@@ -108,6 +108,7 @@ static int send_pages(struct sender *s)
         zc_dsa_sim_pause();
     }
     zc_backend_get_stats(s->be, &s->stats);
+    s->cpu_ns += s->stats.worker_cpu_ns; /* cpu-mt: its workers check for the sender */
     return rc;
 }
 

@@ -43,6 +43,8 @@ struct zc_backend_stats {
     uint64_t wait_cycles;      /* TSC cycles waiting for completions */
     uint64_t portal_cycles;    /* part of submit_cycles inside zc_dsa_wq_submit (the portal
                                   write on hardware, the model's queue on emu) */
+    uint64_t worker_cpu_ns;    /* CPU time of the backend's own worker threads (cpu-mt), which
+                                  check while the calling thread sleeps */
 };
 void zc_backend_get_stats(const struct zc_backend *be, struct zc_backend_stats *out);
 void zc_backend_reset_stats(struct zc_backend *be);

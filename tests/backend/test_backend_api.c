@@ -178,6 +178,39 @@ static void cpu_mt_matches_the_oracle(void **state)
     assert_int_equal(s.cpu_pages, 0);
 }
 
+/* The workers check while the caller sleeps: their CPU time is in the
+ * stats (the check's cost), counted from the last reset; the one-thread
+ * backend has no workers. */
+static void cpu_mt_counts_its_workers_cpu_time(void **state)
+{
+    (void)state;
+    size_t len = 16u << 20;
+    uint8_t *buf = malloc(len);
+    bool *out = calloc(len / 4096, sizeof *out);
+    assert_non_null(buf);
+    assert_non_null(out);
+    memset(buf, 0, len); /* pages of its own, not the kernel's one zero page */
+    struct zc_backend *mt, *one;
+    struct zc_backend_stats s;
+    assert_int_equal(zc_backend_open("cpu-mt:threads=2,pin=none", &mt), 0);
+    assert_int_equal(zc_backend_open("cpu", &one), 0);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(zc_backend_check(mt, buf, len, 4096, out), 0);
+    zc_backend_get_stats(mt, &s);
+    /* 64 MiB read from memory: over 0.1 ms of CPU even at 200 GB/s */
+    assert_true(s.worker_cpu_ns > 100000);
+    zc_backend_reset_stats(mt); /* the workers sleep from here on */
+    zc_backend_get_stats(mt, &s);
+    assert_true(s.worker_cpu_ns < 100000);
+    assert_int_equal(zc_backend_check(one, buf, len, 4096, out), 0);
+    zc_backend_get_stats(one, &s);
+    assert_int_equal(s.worker_cpu_ns, 0);
+    zc_backend_close(mt);
+    zc_backend_close(one);
+    free(buf);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -187,6 +220,7 @@ int main(void)
         cmocka_unit_test(every_kind_is_listed_with_an_example),
         cmocka_unit_test(cpu_variants_match_the_oracle),
         cmocka_unit_test(cpu_mt_matches_the_oracle),
+        cmocka_unit_test(cpu_mt_counts_its_workers_cpu_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

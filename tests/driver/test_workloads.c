@@ -137,6 +137,28 @@ static void migrate_reports_sender_cpu_time(void **state)
     csv_free(c);
 }
 
+/* cpu-mt's workers check while the calling thread sleeps: a row's CPU
+ * time is theirs too, about what one thread doing the check costs (it
+ * was the sleeping caller's alone, under 1% of it). */
+static void cpu_mt_rows_count_the_workers(void **state)
+{
+    (void)state;
+    struct csv *c = run_ok(ARGS("--size", "16M", "--backend", "cpu:u64", "--backend",
+                                "cpu-mt:threads=1,variant=u64,pin=none", "--ref", "0", "--reps", "2",
+                                "--min-time", "0", "--output", "wl-mt.csv"),
+                           "wl-mt.csv");
+    assert_int_equal(c->n_rows, 1 + 2);
+    assert_true(num(c, 2, "cpu_ns_per_page") > 0.5 * num(c, 1, "cpu_ns_per_page"));
+    csv_free(c);
+    c = run_ok(ARGS("--workload", "migrate", "--mem", "16M", "--senders", "1", "--backend", "cpu:u64",
+                    "--backend", "cpu-mt:threads=1,variant=u64,pin=none", "--sink", "null", "--reps", "2",
+                    "--min-time", "0", "--output", "wl-mt-migrate.csv"),
+               "wl-mt-migrate.csv");
+    assert_int_equal(c->n_rows, 1 + 2);
+    assert_true(num(c, 2, "sender_cpu_ns") > 0.5 * num(c, 1, "sender_cpu_ns"));
+    csv_free(c);
+}
+
 static void cold_cache_and_nonzero_positions(void **state)
 {
     (void)state;
@@ -216,6 +238,7 @@ ZCB_TEST_MAIN(cmocka_unit_test(onegig_compares_and_checks),
               cmocka_unit_test(savevm_reports_the_cycle_split),
               cmocka_unit_test(savevm_file_sink_holds_the_stream),
               cmocka_unit_test(migrate_reports_sender_cpu_time),
+              cmocka_unit_test(cpu_mt_rows_count_the_workers),
               cmocka_unit_test(cold_cache_and_nonzero_positions),
               cmocka_unit_test(short_hot_passes_are_timed_in_samples),
               cmocka_unit_test(config_runs_every_section_into_one_file),
