@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the regression gate (scripts/perf-gate.sh) again and again to measure
-# it (results/README.md, "How the threshold and rounds were chosen"): one
+# it (results/README.md, "How the threshold and the rounds were chosen (measured here)"): one
 # markdown table row per run.
 #   scripts/gate-trials.sh BUILD_DIR [--runs N] [--plant PATCH]
 # --plant PATCH gates the libzc of a copy of the working tree with PATCH

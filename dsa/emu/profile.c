@@ -1,5 +1,5 @@
 /* The projection's timing profiles: one table of fitted parameters.
- * scripts/calibrate.sh fits them to the published measurements in
+ * scripts/calibrate.py fits them to the published measurements in
  * configs/dsa-calibration.csv and prints published, projected and error
  * per row; docs/PERFORMANCE.md holds that table and what each parameter
  * stands for. */
