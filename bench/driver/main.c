@@ -1,10 +1,13 @@
 /* zcbench: parameter sweeps over zero-check backends, written as tidy CSV
  * (docs/csv-schema.md); `zcbench compare` is the regression gate. */
+#include <errno.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <zc/cpu.h>
@@ -13,6 +16,7 @@
 #include "cases.h"
 #include "compare/compare.h"
 #include "csv.h"
+#include "dsa/error.h"
 #include "dsa_targets.h"
 #include "gbench.h"
 #include "harness.h"
@@ -22,6 +26,7 @@
 #include "options.h"
 #include "owned_file.h"
 #include "placement.h"
+#include "sink.h"
 #include "sweep.h"
 
 #define EXIT_BAD_INPUT 2
@@ -118,19 +123,79 @@ static int check_gbench_json(const char *path)
     return zcb_owned_preflight(&r, 0);
 }
 
+/* The path of a file that may not exist yet: its directory resolved, its name. */
+static bool resolved_path(const char *path, char *buf, size_t len)
+{
+    char dir_copy[ZCB_PATH_MAX + 16], name_copy[ZCB_PATH_MAX + 16], dir[PATH_MAX];
+    snprintf(dir_copy, sizeof dir_copy, "%s", path);
+    snprintf(name_copy, sizeof name_copy, "%s", path);
+    return realpath(dirname(dir_copy), dir) &&
+           (size_t)snprintf(buf, len, "%s/%s", dir, basename(name_copy)) < len;
+}
+
+/* Whether two paths name one regular file, or will once it is created (a
+ * device such as /dev/null takes any number of writers). */
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    bool has_a = stat(a, &sa) == 0, has_b = stat(b, &sb) == 0;
+    if (has_a || has_b)
+        return has_a && has_b && S_ISREG(sa.st_mode) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    char ra[PATH_MAX + ZCB_PATH_MAX], rb[PATH_MAX + ZCB_PATH_MAX];
+    return resolved_path(a, ra, sizeof ra) && resolved_path(b, rb, sizeof rb) && strcmp(ra, rb) == 0;
+}
+
+struct output {
+    const char *what, *path;
+};
+
+/* Each file of a run is its own: a second option naming the file of another
+ * wrote over its rows (Google Benchmark truncates its JSON, a sink with
+ * overwrite truncates its image) and the run ended 0. */
+static int check_distinct_outputs(const struct output *out, size_t n, const struct zcb_case_list *cases)
+{
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = 0; j < i; j++)
+            if (same_file(out[i].path, out[j].path))
+                return zc_fail(EINVAL, "%s %s: the file of %s %s (allowed: a file of its own)",
+                               out[i].what, out[i].path, out[j].what, out[j].path);
+    for (size_t c = 0; c < cases->n; c++) {
+        struct zcb_sink_spec sink;
+        if ((c && strcmp(cases->v[c].sink, cases->v[c - 1].sink) == 0) ||
+            zcb_sink_parse(cases->v[c].sink, &sink) != 0 || sink.kind != ZCB_SINK_FILE)
+            continue;
+        for (size_t j = 0; j < n; j++)
+            if (same_file(sink.path, out[j].path))
+                return zc_fail(EINVAL, "--sink file:%s: the file of %s %s (allowed: a file of its own)",
+                               sink.path, out[j].what, out[j].path);
+    }
+    return 0;
+}
+
 static int run(const struct zcb_options *o, const struct zcb_case_list *cases, const char *command_line)
 {
     char run_id[160], samples[ZCB_PATH_MAX + 16];
     bool to_file = o->output[0] && strcmp(o->output, "-") != 0;
+    bool with_samples = to_file || o->samples[0];
     struct zcb_csv results, sample_csv;
     zcb_make_run_id(run_id, sizeof run_id);
+    struct output out[3];
+    size_t n_out = 0;
+    if (to_file)
+        out[n_out++] = (struct output){"--output", o->output};
+    if (with_samples) {
+        samples_path(o, samples, sizeof samples);
+        out[n_out++] = (struct output){"--samples", samples};
+    }
+    if (o->gbench_json[0])
+        out[n_out++] = (struct output){"--gbench-json", o->gbench_json};
+    if (check_distinct_outputs(out, n_out, cases) != 0)
+        return bad_input();
     if (o->gbench_json[0] && check_gbench_json(o->gbench_json) != 0)
         return bad_input();
     if (zcb_csv_open_results(&results, o->output) != 0)
         return bad_input();
-    bool with_samples = to_file || o->samples[0];
     if (with_samples) {
-        samples_path(o, samples, sizeof samples);
         if (zcb_csv_open_samples(&sample_csv, samples) != 0) {
             zcb_csv_close(&results);
             return bad_input();

@@ -156,8 +156,51 @@ static void gbench_json_is_written_over_only_when_zcbench_wrote_it(void **state)
     unlink("sink-own.json");
 }
 
+/* Two options naming one file: the later file wrote over the rows of the
+ * first (the JSON over the CSV, an image with overwrite over the CSV) and the
+ * run ended 0. Refused before anything is written. */
+static void two_outputs_naming_one_file_are_refused(void **state)
+{
+    (void)state;
+    struct {
+        const char *const *args;
+        const char *expect;
+    } cases[] = {
+        {ARGS("--output", "sink-same.csv", "--gbench-json", "sink-same.csv"),
+         "--gbench-json sink-same.csv: the file of --output sink-same.csv"},
+        {ARGS("--output", "sink-same.csv", "--gbench-json", "./sink-same.csv"),
+         "--gbench-json ./sink-same.csv: the file of --output sink-same.csv"},
+        {ARGS("--output", "sink-same.csv", "--samples", "sink-same.csv"),
+         "--samples sink-same.csv: the file of --output sink-same.csv"},
+        {ARGS("--output", "sink-same.csv", "--gbench-json", "sink-same.samples.csv"),
+         "--gbench-json sink-same.samples.csv: the file of --samples sink-same.samples.csv"},
+        {ARGS("--output", "sink-same.csv", "--workload", "savevm", "--mem", "4M", "--sink",
+              "file:sink-same.csv,overwrite"),
+         "--sink file:sink-same.csv: the file of --output sink-same.csv"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        unlink("sink-same.csv");
+        unlink("sink-same.samples.csv");
+        char *args[24];
+        size_t n = 0;
+        for (const char *const *a = cases[i].args; *a; a++)
+            args[n++] = (char *)*a;
+        static const char *const quick[] = {"--reps", "1", "--min-time", "0", "--quiet", NULL};
+        for (const char *const *a = quick; *a; a++)
+            args[n++] = (char *)*a;
+        args[n] = NULL;
+        run_zcbench(bin, (const char *const *)args, &r);
+        if (r.status != 2 || !strstr(r.err, cases[i].expect))
+            fail_msg("case %zu: status %d, stderr '%s'; expected 2 and '%s'", i, r.status, r.err,
+                     cases[i].expect);
+        assert_ptr_equal(strchr(r.err, '\n'), r.err + strlen(r.err) - 1); /* one line */
+        assert_int_not_equal(access("sink-same.csv", F_OK), 0);         /* nothing written */
+    }
+}
+
 ZCB_TEST_MAIN(cmocka_unit_test(an_existing_file_is_refused_and_left_unchanged),
               cmocka_unit_test(gbench_json_is_written_over_only_when_zcbench_wrote_it),
+              cmocka_unit_test(two_outputs_naming_one_file_are_refused),
               cmocka_unit_test(overwrite_takes_the_file_over),
               cmocka_unit_test(its_own_image_is_reused),
               cmocka_unit_test(a_case_that_does_not_fit_is_refused),
