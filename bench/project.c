@@ -18,6 +18,7 @@
  * (10^9 bytes); ooo (a first descriptor of `size`, then batches of 1 KiB
  * descriptors): the batches done before it. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,8 @@
 #include <zc/error.h>
 
 #include "dsa/emu/internal.h"
+#include "dsa/error.h"
+#include "dsa/spec.h"
 
 #define LINE_MAX_LEN 1024
 #define OOO_MEMBER 1024u
@@ -34,14 +37,16 @@
 enum mode { SYNC, QD, BATCH, OOO };
 
 struct scenario {
-    unsigned op;
+    int op_index;
     uint64_t size;
-    enum mode mode;
+    int mode;             /* enum mode */
+    int wq;               /* index into wq_choices */
     unsigned engines, qd, batch, inflight, align;
-    bool shared;
     double harness_ns;
     uint64_t count;
     char emu[512];
+    unsigned op;          /* the opcode of op_index */
+    bool shared;
 };
 
 struct bufs {
@@ -52,57 +57,78 @@ struct bufs {
     size_t slots, per_slot;
 };
 
-static int fail(const char *line, const char *why)
+static const char *const op_choices[] = {"compval", "compare", "memmove", "memfill", NULL};
+static const unsigned op_codes[] = {DSA_OPCODE_COMPVAL, DSA_OPCODE_COMPARE, DSA_OPCODE_MEMMOVE,
+                                    DSA_OPCODE_MEMFILL};
+static const char *const mode_choices[] = {"sync", "qd", "batch", "ooo", NULL};
+static const char *const wq_choices[] = {"shared", "dedicated", NULL};
+
+/* The bounds keep a scenario's buffers and descriptors in memory (batch:
+ * the max_batch of the WQ run() opens). */
+static const struct zc_opt scenario_opts[] = {
+    {.name = "op", .type = ZC_OPT_ENUM, .offset = offsetof(struct scenario, op_index),
+     .choices = op_choices, .def = "compval"},
+    {.name = "size", .type = ZC_OPT_SIZE, .offset = offsetof(struct scenario, size), .min = 1,
+     .max = 1u << 30},
+    {.name = "mode", .type = ZC_OPT_ENUM, .offset = offsetof(struct scenario, mode),
+     .choices = mode_choices, .def = "sync"},
+    {.name = "wq", .type = ZC_OPT_ENUM, .offset = offsetof(struct scenario, wq), .choices = wq_choices,
+     .def = "shared"},
+    {.name = "engines", .type = ZC_OPT_UINT, .offset = offsetof(struct scenario, engines), .min = 1,
+     .max = 16, .def = "1"},
+    {.name = "qd", .type = ZC_OPT_UINT, .offset = offsetof(struct scenario, qd), .min = 1, .max = 4096,
+     .def = "32"},
+    {.name = "batch", .type = ZC_OPT_UINT, .offset = offsetof(struct scenario, batch), .min = 2,
+     .max = 1024, .def = "32"},
+    {.name = "inflight", .type = ZC_OPT_UINT, .offset = offsetof(struct scenario, inflight), .min = 1,
+     .max = 1024, .def = "80"},
+    {.name = "align", .type = ZC_OPT_UINT, .offset = offsetof(struct scenario, align), .min = 1,
+     .max = 4096, .def = "64"},
+    {.name = "harness_ns", .type = ZC_OPT_DOUBLE, .offset = offsetof(struct scenario, harness_ns),
+     .dmin = 0, .dmax = 1e9, .def = "0"},
+    {.name = "count", .type = ZC_OPT_U64, .offset = offsetof(struct scenario, count), .min = 0,
+     .max = 1000000000, .def = "0"},
+    {.name = "emu", .type = ZC_OPT_STRING, .offset = offsetof(struct scenario, emu),
+     .size = sizeof(((struct scenario *)0)->emu), .def = ""},
+    {0},
+};
+
+/* The line's key=value words (the emu value holds commas: not a spec). */
+static int split_words(char *line, struct zc_spec *words, const char *where)
 {
-    fprintf(stderr, "zc-project: bad scenario '%s': %s\n", line, why);
-    return -1;
+    words->n = 0;
+    for (char *save, *w = strtok_r(line, " \t\r\n", &save); w; w = strtok_r(NULL, " \t\r\n", &save)) {
+        char *v = strchr(w, '=');
+        if (!v || v == w)
+            return zc_fail(EINVAL, "%s: '%s' is not key=value", where, w);
+        *v++ = '\0';
+        if (zc_spec_get(words, w))
+            return zc_fail(EINVAL, "%s: key '%s' given twice", where, w);
+        if (words->n == ZC_SPEC_MAX_KEYS)
+            return zc_fail(EINVAL, "%s: more than %d words", where, ZC_SPEC_MAX_KEYS);
+        words->kv[words->n++] = (struct zc_spec_kv){w, v};
+    }
+    return 0;
 }
 
-static int parse(char *line, struct scenario *s)
+static int parse(char *line, unsigned line_no, struct scenario *s)
 {
-    *s = (struct scenario){.op = DSA_OPCODE_COMPVAL, .mode = SYNC, .engines = 1, .qd = 32,
-                           .batch = 32, .inflight = 80, .align = 64, .shared = true};
-    char copy[LINE_MAX_LEN];
-    snprintf(copy, sizeof copy, "%s", line);
-    for (char *save, *w = strtok_r(line, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save)) {
-        char *v = strchr(w, '=');
-        if (!v)
-            return fail(copy, "a word is not key=value");
-        *v++ = '\0';
-        if (!strcmp(w, "op")) {
-            s->op = !strcmp(v, "compval") ? DSA_OPCODE_COMPVAL : !strcmp(v, "compare") ? DSA_OPCODE_COMPARE
-                  : !strcmp(v, "memmove") ? DSA_OPCODE_MEMMOVE : !strcmp(v, "memfill") ? DSA_OPCODE_MEMFILL
-                  : 0;
-            if (!s->op)
-                return fail(copy, "op is compval, compare, memmove or memfill");
-        } else if (!strcmp(w, "mode")) {
-            s->mode = !strcmp(v, "sync") ? SYNC : !strcmp(v, "qd") ? QD : !strcmp(v, "batch") ? BATCH
-                    : !strcmp(v, "ooo") ? OOO : (enum mode)-1;
-            if ((int)s->mode < 0)
-                return fail(copy, "mode is sync, qd, batch or ooo");
-        } else if (!strcmp(w, "wq")) {
-            s->shared = !strcmp(v, "shared");
-        } else if (!strcmp(w, "emu")) {
-            snprintf(s->emu, sizeof s->emu, "%s", v);
-        } else {
-            char *end;
-            double d = strtod(v, &end);
-            if (*end || end == v || d < 0)
-                return fail(copy, "a number is not a non-negative number");
-            if (!strcmp(w, "size")) s->size = (uint64_t)d;
-            else if (!strcmp(w, "engines")) s->engines = (unsigned)d;
-            else if (!strcmp(w, "qd")) s->qd = (unsigned)d;
-            else if (!strcmp(w, "batch")) s->batch = (unsigned)d;
-            else if (!strcmp(w, "inflight")) s->inflight = (unsigned)d;
-            else if (!strcmp(w, "align")) s->align = (unsigned)d;
-            else if (!strcmp(w, "harness_ns")) s->harness_ns = d;
-            else if (!strcmp(w, "count")) s->count = (uint64_t)d;
-            else return fail(copy, "unknown key");
-        }
-    }
-    if (!s->size || s->size > (1u << 30) || !s->engines || !s->qd || s->batch < 2 || !s->inflight ||
-        !s->align || s->align > 4096 || (s->align & (s->align - 1)))
-        return fail(copy, "size 1..1G, engines/qd/inflight >= 1, batch >= 2, align a power of two up to 4096");
+    char where[32];
+    snprintf(where, sizeof where, "line %u", line_no);
+    struct zc_spec words = {0};
+    memset(s, 0, sizeof *s);
+    int rc = split_words(line, &words, where);
+    if (!rc)
+        rc = zc_opts_apply(scenario_opts, &words, s, where);
+    if (rc)
+        return rc;
+    if (!zc_spec_get(&words, "size"))
+        return zc_fail(EINVAL, "%s: no size (allowed: size=BYTES, 1..1G)", where);
+    if (s->align & (s->align - 1))
+        return zc_fail(EINVAL, "%s: bad value '%u' for align (allowed: a power of two up to 4096)", where,
+                       s->align);
+    s->op = op_codes[s->op_index];
+    s->shared = s->wq == 0;
     if (!s->count) { /* long enough for a steady state, short enough to run quickly */
         uint64_t n = (32u << 20) / s->size;
         s->count = s->mode == SYNC ? 16 : n < 64 ? 64 : n > 8192 ? 8192 : n;
@@ -120,7 +146,7 @@ static int alloc_bufs(const struct scenario *s, struct bufs *b)
     size_t total = 3 * data + recs * 64 + recs * 32 + 4096;
     b->mem = aligned_alloc(4096, (total + 4095) & ~(size_t)4095);
     if (!b->mem)
-        return -1;
+        return zc_fail(ENOMEM, "%zu bytes of buffers and descriptors: out of memory", total);
     memset(b->mem, 0, total);
     uint8_t *p = b->mem;
     size_t off = s->align % 64; /* the buffers' offset from a cache line */
@@ -313,19 +339,26 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc > 1) {
-        fprintf(stderr, "zc-project: unexpected argument '%s'\nusage: zc-project < SCENARIOS  (one scenario of key=value words per line; "
-                        "see bench/project.c)\n", argv[1]);
+        fprintf(stderr, "zc-project: unexpected argument '%s' (allowed: --profile, or none: scenarios on "
+                        "stdin, key=value words a line; see bench/project.c)\n", argv[1]);
         return 2;
     }
     zc_dsa_sim_measure_own_work(false);
     char line[LINE_MAX_LEN];
     int status = 0;
-    while (fgets(line, sizeof line, stdin)) {
-        if (line[strspn(line, " \t\r\n")] == '\0' || line[0] == '#')
+    for (unsigned line_no = 1; fgets(line, sizeof line, stdin); line_no++) {
+        size_t len = strlen(line);
+        if (len == sizeof line - 1 && line[len - 1] != '\n') { /* the rest would read as a scenario */
+            fprintf(stderr, "zc-project: line %u: longer than %d characters\n", line_no, LINE_MAX_LEN - 2);
+            return 2;
+        }
+        const char *first = line + strspn(line, " \t\r\n");
+        if (*first == '\0' || *first == '#')
             continue;
         struct scenario s;
         double v = 0;
-        if (parse(line, &s) != 0) {
+        if (parse(line, line_no, &s) != 0) {
+            fprintf(stderr, "zc-project: %s\n", zc_last_error());
             status = 2;
             printf("nan\n");
         } else if (run(&s, &v) != 0) {
