@@ -126,6 +126,44 @@ def alignment(notes):
     return int(m.group(1)) if m else 8 if "unaligned" in notes else 64
 
 
+# The columns the rows are read by (configs/dsa-calibration.csv's header),
+# those holding a number, and those empty or holding an integer.
+COLUMNS = ("source_id", "where", "op", "xfer_bytes", "batch", "queue_depth", "engines", "sync", "metric",
+           "value", "unit", "notes")
+NUMBERS = ("value",)
+INTEGERS = ("xfer_bytes", "queue_depth", "engines")
+
+
+def read_rows(path):
+    """The rows of a measurements CSV ('#' lines are comments); exit 2 with
+    one line naming the file, row and value of anything the rows are not
+    read by."""
+    try:
+        with open(path, newline="") as f:
+            reader = csv.DictReader(line for line in f if not line.startswith("#"))
+            rows = list(reader)
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        fail(f"cannot read {path}: {getattr(e, 'strerror', None) or e}")
+    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        fail(f"{path}: no column {', '.join(missing)} (allowed: the columns of configs/dsa-calibration.csv)")
+    if not rows:
+        fail(f"{path}: no rows (allowed: published measurements, as configs/dsa-calibration.csv)")
+    for n, row in enumerate(rows, 1):
+        if None in row or None in row.values():
+            fields = sum(v is not None for k, v in row.items() if k is not None) + len(row.get(None, []))
+            fail(f"{path} row {n}: {fields} fields, the header has {len(reader.fieldnames)}")
+        for col in NUMBERS + INTEGERS:
+            v = row[col]
+            try:
+                ok = math.isfinite(float(v)) if col in NUMBERS else (not v or int(v) >= 0)
+            except ValueError:
+                ok = False
+            if not ok:
+                fail(f"{path} row {n}: {col} {v!r} (allowed: {'a number' if col in NUMBERS else 'empty or an integer >= 0'})")
+    return rows
+
+
 def scenario(row, harness_ns):
     """(scenario line, published value in the unit zc-project prints, unit)
     for a row the projection answers; (None, reason) otherwise."""
@@ -158,8 +196,8 @@ def scenario(row, harness_ns):
 def project(zc_project, lines, emu):
     text = "".join(f"{l} emu={emu}\n" if emu else f"{l}\n" for l in lines)
     r = subprocess.run([zc_project], input=text, capture_output=True, text=True)
-    if r.returncode:
-        fail(f"{zc_project} failed (exit {r.returncode}): {r.stderr.strip()}")
+    if r.returncode:  # the first complaint: a bad --emu repeats on every scenario
+        fail(f"{zc_project} failed (exit {r.returncode}): {(r.stderr.strip().splitlines() or [''])[0]}")
     out = [float(v) for v in r.stdout.split()]
     if len(out) != len(lines):
         fail(f"{zc_project} answered {len(out)} of {len(lines)} scenarios")
@@ -376,18 +414,21 @@ def main():
     ap.add_argument("--fit", default="", help="comma-separated profile keys (and harness_ns) to fit")
     args = ap.parse_args()
     ZC_PROJECT[0] = args.zc_project
-    if not os.access(args.zc_project, os.X_OK):
+    if not os.path.isfile(args.zc_project) or not os.access(args.zc_project, os.X_OK):
         fail(f"{args.zc_project} is not built (cmake --build build --target zc-project)")
-    try:
-        with open(args.csv, newline="") as f:
-            rows = list(csv.DictReader(line for line in f if not line.startswith("#")))
-    except OSError as e:
-        fail(f"cannot read {args.csv}: {e.strerror}")
+    if not math.isfinite(args.harness_ns) or not 0 <= args.harness_ns <= 1e9:
+        fail(f"--harness-ns {args.harness_ns:g}: allowed a number of ns 0..1e9")
+    rows = read_rows(args.csv)
     if args.fit:
         keys = args.fit.split(",")
         prof = subprocess.run([args.zc_project, "--profile"], capture_output=True, text=True).stdout
         start = dict((k, float(v)) for k, v in (l.split("=") for l in prof.split()))
-        start.update((k, float(v)) for k, v in (kv.split("=") for kv in args.emu.split(",") if kv))
+        for kv in filter(None, args.emu.split(",")):
+            k, _, v = kv.partition("=")
+            try:
+                start[k] = float(v)
+            except ValueError:
+                fail(f"--emu {args.emu}: '{kv}' is not key=number (with --fit: the profile's numeric keys)")
         start["harness_ns"] = args.harness_ns
         unknown = [k for k in keys if k not in start]
         if unknown:

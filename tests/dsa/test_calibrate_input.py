@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
-"""zc-project on bad input: exit 2 with one line naming the value and what
-is allowed; never a scenario run with a value it did not ask for.
+"""zc-project and scripts/calibrate.py on bad input: exit 2 with one line
+naming the value and what is allowed; never a traceback, a scenario run
+with a value it did not ask for, or a check that passes on nothing.
 
   test_calibrate_input.py --zc-project PATH"""
 import argparse
+import os
 import subprocess
 import sys
+import tempfile
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CALIBRATE = os.path.join(ROOT, "scripts", "calibrate.py")
 failures = []
 
 
@@ -47,11 +52,51 @@ def project(zc_project):
     one_line_error(r, "unexpected argument '--help' (allowed: --profile", "zc-project --help")
 
 
+def calibrate(zc_project, tmp):
+    def run(*args):
+        return subprocess.run([sys.executable, CALIBRATE, "--zc-project", zc_project, *args],
+                              capture_output=True, text=True)
+
+    with open(os.path.join(ROOT, "configs", "dsa-calibration.csv")) as f:
+        lines = f.read().splitlines(keepends=True)
+    header = next(i for i, l in enumerate(lines) if not l.startswith("#"))
+
+    def csv_file(name, text):
+        path = os.path.join(tmp, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def edited(name, index, old, new):
+        body = list(lines)
+        assert old in body[header + index]
+        body[header + index] = body[header + index].replace(old, new, 1)
+        return csv_file(name, "".join(body))
+
+    cases = [
+        (["--csv", csv_file("other.csv", "a,b\n1,2\n")], "other.csv: no column source_id"),
+        (["--csv", "/dev/null"], "/dev/null: no column source_id"),
+        (["--csv", csv_file("header.csv", lines[header])], "header.csv: no rows"),
+        (["--csv", csv_file("short.csv", "".join(lines[header:header + 2]) + "a,b\n")],
+         "short.csv row 2: 2 fields, the header has 17"),
+        (["--csv", edited("value.csv", 1, ",89,ms,", ",abc,ms,")], "value.csv row 1: value 'abc' (allowed: a number)"),
+        (["--harness-ns", "nan"], "--harness-ns nan: allowed a number of ns 0..1e9"),
+        (["--harness-ns", "-5"], "--harness-ns -5"),
+        (["--emu", "bogus=1"], "unknown key 'bogus'"),
+        (["--fit", "desc_ns", "--emu", "junk"], "--emu junk: 'junk' is not key=number"),
+        (["--zc-project", tmp], "is not built"),
+    ]
+    for args, want in cases:
+        one_line_error(run(*args), want, f"calibrate.py {' '.join(args)[:60]}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--zc-project", required=True)
     a = ap.parse_args()
     project(a.zc_project)
+    with tempfile.TemporaryDirectory() as tmp:
+        calibrate(a.zc_project, tmp)
     for f in failures:
         print("FAIL:", f)
     return 1 if failures else 0
