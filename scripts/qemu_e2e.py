@@ -19,6 +19,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GIB = 1 << 30
 DSA = "dsa-batch:wq={emu:clock=virtual,mode=shared,dev=dsa0},batch=128"
 
+# The published metrics main() reads of each side (the senders' runtimes besides).
+NEEDED = {"cpu": ("total_ram",), "dsa": ("total_ram", "total_time", "thread_runtime dsa_completion")}
+
 
 def published(path):
     with open(path, newline="") as f:
@@ -34,7 +37,15 @@ def published(path):
             d["senders_ms"] += value
         else:
             d[metric] = value
-    for d in pub.values():
+    # What main() reads of each side, checked before the run: a CSV without it
+    # failed after the projected run, in a traceback.
+    for key in (("S2", "cpu"), ("S2", "dsa"), ("S1", "cpu"), ("S1", "dsa")):
+        d = pub.get(key, {})
+        lack = [m for m in NEEDED[key[1]] if not d.get(m)] + \
+            ["thread_runtime multifdsend_N"] * (not d.get("senders_ms"))
+        if lack:
+            raise ValueError(f"no {', '.join(lack)} row of {' '.join(key)} (allowed: the rows of "
+                             f"configs/dsa-validation-qemu.csv)")
         d["pages"] = d["total_ram"] / 4  # KiB -> 4 KiB pages
     return pub
 
@@ -70,7 +81,9 @@ def main():
         sys.exit(f"qemu_e2e: --reps {args.reps}: allowed 1..1000")
     try:
         pub = published(args.csv)
-    except (OSError, KeyError, ValueError) as e:
+    except KeyError as e:
+        sys.exit(f"qemu_e2e: cannot read {args.csv}: no column {e}")
+    except (OSError, ValueError, TypeError, csv.Error) as e:  # TypeError: a short row
         sys.exit(f"qemu_e2e: cannot read {args.csv}: {e}")
     if args.output:
         out = args.output

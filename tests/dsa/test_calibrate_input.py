@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""zc-project and scripts/calibrate.py on bad input: exit 2 with one line
-naming the value and what is allowed; never a traceback, a scenario run
-with a value it did not ask for, or a check that passes on nothing.
+"""zc-project, scripts/calibrate.py and scripts/qemu_e2e.py on bad input:
+exit non-zero with one line naming the value and what is allowed (2 but for
+qemu_e2e's 1); never a traceback, a scenario run with a value it did not
+ask for, a check that passes on nothing, or a long run before the input is
+looked at.
 
   test_calibrate_input.py --zc-project PATH"""
 import argparse
@@ -20,10 +22,10 @@ def check(cond, what):
         failures.append(what)
 
 
-def one_line_error(r, want, what):
+def one_line_error(r, want, what, status=2):
     lines = r.stderr.splitlines()
-    check(r.returncode == 2 and len(lines) == 1 and want in r.stderr and "Traceback" not in r.stderr,
-          f"{what}: exit {r.returncode}, stderr {r.stderr[-400:]!r}; expected 2 and one line with {want!r}")
+    check(r.returncode == status and len(lines) == 1 and want in r.stderr and "Traceback" not in r.stderr,
+          f"{what}: exit {r.returncode}, stderr {r.stderr[-400:]!r}; expected {status} and one line with {want!r}")
 
 
 def project(zc_project):
@@ -90,6 +92,26 @@ def calibrate(zc_project, tmp):
         one_line_error(run(*args), want, f"calibrate.py {' '.join(args)[:60]}")
 
 
+def qemu_e2e(tmp):
+    """The published CSV is read before zcbench runs (a nonexistent one here:
+    reaching it is the failure)."""
+    script = os.path.join(ROOT, "scripts", "qemu_e2e.py")
+    with open(os.path.join(ROOT, "configs", "dsa-validation-qemu.csv")) as f:
+        text = f.read()
+    no_poller = os.path.join(tmp, "no-poller.csv")
+    with open(no_poller, "w") as f:
+        f.write("".join(l for l in text.splitlines(keepends=True) if "thread_runtime dsa_completion" not in l))
+    header_only = os.path.join(tmp, "header-only.csv")
+    with open(header_only, "w") as f:
+        f.write(next(l for l in text.splitlines(keepends=True) if not l.startswith("#")))
+    for csv_path, want in ((no_poller, "no thread_runtime dsa_completion row of S2 dsa"),
+                           (header_only, "no total_ram, thread_runtime multifdsend_N row of S2 cpu"),
+                           ("/dev/null", "no total_ram")):
+        r = subprocess.run([sys.executable, script, "--zcbench", os.path.join(tmp, "no-zcbench"), "--csv", csv_path],
+                           capture_output=True, text=True)
+        one_line_error(r, want, f"qemu_e2e.py --csv {os.path.basename(csv_path)}", status=1)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--zc-project", required=True)
@@ -97,6 +119,7 @@ def main():
     project(a.zc_project)
     with tempfile.TemporaryDirectory() as tmp:
         calibrate(a.zc_project, tmp)
+        qemu_e2e(tmp)
     for f in failures:
         print("FAIL:", f)
     return 1 if failures else 0
