@@ -111,7 +111,9 @@ def load_rows(results_dir):
              if not p.endswith(".samples.csv")]
     for path in files:
         try:
-            with open(path, newline="") as f:
+            # utf-8-sig: a CSV saved by a spreadsheet starts with a byte-order
+            # mark, which hid its schema_version and the file was skipped.
+            with open(path, newline="", encoding="utf-8-sig") as f:
                 reader = csv.DictReader(f)
                 if not reader.fieldnames or reader.fieldnames[0] != "schema_version":
                     continue

@@ -155,6 +155,7 @@ def main():
     crossover_rule()
     bad_input()
     partial_run()
+    spreadsheet_saved_run()
     two_machines()
     for f in failures:
         print("FAIL:", f)
@@ -358,6 +359,22 @@ def two_machines():
         md = read_if_there(os.path.join(tmp, "report-other-box.md"))
         check(r.returncode == 0 and "# zcbench report: other-box\n" in md and "| CPU | unknown CPU |" in md,
               f"--host other-box without its sidecar: exit {r.returncode}, report titled {md[:60]!r}")
+
+
+def spreadsheet_saved_run():
+    """A results CSV saved by a spreadsheet (a UTF-8 byte-order mark, CRLF
+    line ends) is read like the one zcbench wrote: it was skipped unsaid."""
+    with tempfile.TemporaryDirectory() as tmp:
+        edited_run(tmp, lambda header, rows: None)
+        path = os.path.join(tmp, "sample.csv")
+        with open(path, newline="") as f:
+            text = f.read()
+        with open(path, "w", newline="", encoding="utf-8-sig") as f:
+            f.write(text.replace("\n", "\r\n"))
+        r = report_on(tmp)
+        md = read_if_there(os.path.join(tmp, "report.md"))
+        check(r.returncode == 0 and "Seed table 1: savevm cycle split" in md and "sample-host" in md,
+              f"CSV with a BOM and CRLF: exit {r.returncode} {r.stderr[-300:]!r}")
 
 
 def partial_run():
