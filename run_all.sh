@@ -58,6 +58,8 @@ while (($#)); do
                      { echo "run_all: bad value '$2' for --dsa-targets (allowed: hw, projected, model, comma separated)" >&2; exit 2; }
                    targets=(--dsa-targets "$2"); shift ;;
     -h|--help) usage; exit 0 ;;
+    --test) echo "run_all: --test runs the test suite alone (allowed: ./run_all.sh --test, without the options of the main job)" >&2
+            exit 2 ;;
     *) echo "run_all: unknown option '$1' (allowed: --quick, --results DIR, --configure-dsa, --dsa-config FILE, --dsa-targets LIST, --test, --help)" >&2
        exit 2 ;;
   esac

@@ -13,6 +13,10 @@ cd "$(dirname "$0")/.."
 root=$PWD
 jobs=${ZC_TEST_JOBS:-$(nproc)}
 stages=${ZC_TEST_STAGES:-"release asan tsan valgrind fuzz perfgate"}
+if (($#)); then # an extra word was ignored and every stage ran
+  echo "test: unexpected argument '$1' (allowed: none; ZC_TEST_STAGES=\"release asan\" chooses the stages)" >&2
+  exit 2
+fi
 
 scripts/deps.sh
 

@@ -22,6 +22,11 @@ expect 2 "--dsa-config needs a file" --dsa-config
 expect 2 "bad value 'hw,gpu' for --dsa-targets" --dsa-targets hw,gpu
 expect 2 "--dsa-targets needs a list" --dsa-targets
 expect 0 "usage: ./run_all.sh" --help
+# --test takes nothing after it (ZC_TEST_STAGES chooses the stages): an extra
+# word was ignored and the suite ran; --test after an option was "unknown",
+# though the message allowed it. ZC_TEST_STAGES=none: nothing runs if refused late.
+ZC_TEST_STAGES=none expect 2 "test: unexpected argument '--bogus'" --test --bogus
+expect 2 "--test runs the test suite alone" --quick --test
 mkdir -p "$tmp/run"
 touch "$tmp/run/sweep-quick.csv"
 expect 2 "already holds a run" --quick --results "$tmp/run"
