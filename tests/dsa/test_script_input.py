@@ -5,7 +5,7 @@ qemu_e2e's 1); never a traceback, a scenario run with a value it did not
 ask for, a check that passes on nothing, or a long run before the input is
 looked at.
 
-  test_calibrate_input.py --zc-project PATH"""
+  test_script_input.py --zc-project PATH"""
 import argparse
 import os
 import subprocess
