@@ -188,6 +188,8 @@ def main():
     ap.add_argument("--mem", default="64M")
     ap.add_argument("--top", type=int, default=12)
     a = ap.parse_args()
+    if a.top < 1:  # -1 printed all but one function under "the -1 functions", after the counting
+        sys.exit(f"qemu_insns: bad --top {a.top} (allowed: an integer of at least 1)")
     mem = size_bytes(a.mem)
     pages = mem // PAGE
     need("valgrind", "valgrind")

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""zc-project, scripts/calibrate.py and scripts/qemu_e2e.py on bad input:
-exit non-zero with one line naming the value and what is allowed (2 but for
-qemu_e2e's 1); never a traceback, a scenario run with a value it did not
-ask for, a check that passes on nothing, or a long run before the input is
-looked at.
+"""zc-project, scripts/calibrate.py, qemu_e2e.py and qemu_insns.py on bad
+input: exit non-zero with one line naming the value and what is allowed (2
+but for the qemu scripts' 1); never a traceback, a scenario run with a
+value it did not ask for, a check that passes on nothing, or a long run
+before the input is looked at.
 
   test_script_input.py --zc-project PATH"""
 import argparse
@@ -112,6 +112,17 @@ def qemu_e2e(tmp):
         one_line_error(r, want, f"qemu_e2e.py --csv {os.path.basename(csv_path)}", status=1)
 
 
+def qemu_insns():
+    """--top is checked before anything is counted (a nonexistent zcbench:
+    reaching it is the failure)."""
+    script = os.path.join(ROOT, "scripts", "qemu_insns.py")
+    for top in ("-1", "0"):
+        r = subprocess.run([sys.executable, script, "--top", top, "--zcbench", "/nonexistent"],
+                           capture_output=True, text=True)
+        one_line_error(r, f"bad --top {top} (allowed: an integer of at least 1)", f"qemu_insns.py --top {top}",
+                       status=1)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--zc-project", required=True)
@@ -120,6 +131,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         calibrate(a.zc_project, tmp)
         qemu_e2e(tmp)
+    qemu_insns()
     for f in failures:
         print("FAIL:", f)
     return 1 if failures else 0
