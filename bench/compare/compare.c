@@ -253,7 +253,8 @@ int zc_compare_main(int argc, char **argv)
         return 2;
     }
     if (n_paths != 2) {
-        usage(stderr);
+        fprintf(stderr, "zcbench compare: missing %s (give exactly BASE and NEW; see zcbench compare --help)\n",
+                n_paths ? "NEW" : "BASE and NEW");
         return 2;
     }
     struct zc_run base, next;

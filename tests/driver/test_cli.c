@@ -46,6 +46,8 @@ static void bad_input_exits_2_naming_the_value(void **state)
         {ARGS("--workload", "migrate", "--sink", "file:/tmp/x"), "--sink file:/tmp/x"},
         {ARGS("--packet", "2000"), "bad value '2000' for packet (allowed: an integer 1..1024)"},
         {ARGS("stray"), "unexpected argument 'stray'"},
+        {ARGS("compare", "base.csv"), "zcbench compare: missing NEW (give exactly BASE and NEW"},
+        {ARGS("compare"), "zcbench compare: missing BASE and NEW"},
         {ARGS("--backend", "qemu"), "--backend qemu: QEMU runs the savevm and migrate workloads"},
         {ARGS("--workload", "savevm", "--backend", "qemu:multifd=1"), "multifd is a migration setting"},
         {ARGS("--workload", "migrate", "--backend", "qemu:accel=xen"), "bad value 'xen' for accel"},
