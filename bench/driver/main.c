@@ -172,11 +172,20 @@ static int check_distinct_outputs(const struct output *out, size_t n, const stru
     return 0;
 }
 
+/* --output /dev/null or a pipe: the rows go there, but a samples file
+ * and a sidecar beside it would land in /dev or wherever the pipe is. */
+static bool is_device_or_pipe(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+}
+
 static int run(const struct zcb_options *o, const struct zcb_case_list *cases, const char *command_line)
 {
     char run_id[160], samples[ZCB_PATH_MAX + 16];
     bool to_file = o->output[0] && strcmp(o->output, "-") != 0;
-    bool with_samples = to_file || o->samples[0];
+    bool beside_output = to_file && !is_device_or_pipe(o->output);
+    bool with_samples = beside_output || o->samples[0];
     struct zcb_csv results, sample_csv;
     zcb_make_run_id(run_id, sizeof run_id);
     struct output out[3];
@@ -205,7 +214,7 @@ static int run(const struct zcb_options *o, const struct zcb_case_list *cases, c
     char out_copy[ZCB_PATH_MAX];
     snprintf(out_copy, sizeof out_copy, "%s", o->output);
     const char *dir = dirname(out_copy);
-    if (to_file && zcb_meta_write(dir, run_id, command_line, &used) != 0)
+    if (beside_output && zcb_meta_write(dir, run_id, command_line, &used) != 0)
         fprintf(stderr, "zcbench: warning: %s\n", zc_last_error());
     zcb_interrupt_install();
     struct zcb_harness h = {
@@ -219,7 +228,7 @@ static int run(const struct zcb_options *o, const struct zcb_case_list *cases, c
     };
     int status = zcb_harness_run(&h);
     used.complete = true; /* the WQs the rows ran on, now final */
-    if (to_file && zcb_meta_write(dir, run_id, command_line, &used) != 0)
+    if (beside_output && zcb_meta_write(dir, run_id, command_line, &used) != 0)
         fprintf(stderr, "zcbench: warning: %s\n", zc_last_error());
     zcb_csv_close(&results);
     if (with_samples)

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -325,7 +326,30 @@ static void a_missing_qemu_ends_only_its_case(void **state)
     unlink("cli-noqemu.csv");
 }
 
+/* --output /dev/null (here a link to it, in a folder of its own): the rows
+ * go there, and no samples file or sidecar lands beside it (in /dev). */
+static void output_to_a_device_leaves_nothing_beside_it(void **state)
+{
+    (void)state;
+    char dir[] = "cli-devnull-XXXXXX", link[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(link, sizeof link, "%s/out.csv", dir);
+    assert_int_equal(symlink("/dev/null", link), 0);
+    run_zcbench(bin, ARGS("--size", "4K", "--reps", "1", "--min-time", "0", "--quiet", "--output", link), &r);
+    assert_int_equal(r.status, 0);
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, "out.csv"))
+            fail_msg("%s/%s written beside an output that is a device", dir, e->d_name);
+    closedir(d);
+    unlink(link);
+    rmdir(dir);
+}
+
 ZCB_TEST_MAIN(cmocka_unit_test(bad_input_exits_2_naming_the_value),
+              cmocka_unit_test(output_to_a_device_leaves_nothing_beside_it),
               cmocka_unit_test(bad_input_writes_no_file),
               cmocka_unit_test(malformed_sweep_file_exits_2_with_file_line),
               cmocka_unit_test(a_long_sweep_file_costs_little_memory),
