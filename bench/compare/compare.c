@@ -184,10 +184,18 @@ int zc_compare_main(int argc, char **argv)
     struct gate g = {.paired = false, .counts = false, .threshold_set = false, .confidence = 0.95,
                      .ratios = false, .best = false, .threshold = 0.10, .alpha = 0.05,
                      .cross_host = false, .quiet = false};
-    const char *paths[3];
-    int n_paths = 0;
+    const char *paths[3], *seen[16];
+    int n_paths = 0, n_seen = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        /* as the driver: a second value would silently win */
+        for (int k = 0; a[0] == '-' && a[1] && k < n_seen; k++)
+            if (!strcmp(seen[k], a)) {
+                fprintf(stderr, "zcbench compare: %s given twice (allowed: once)\n", a);
+                return 2;
+            }
+        if (a[0] == '-' && a[1] && n_seen < (int)(sizeof seen / sizeof seen[0]))
+            seen[n_seen++] = a;
         if (!strcmp(a, "--ratios")) {
             g.ratios = true;
         } else if (!strcmp(a, "--paired")) {

@@ -49,6 +49,8 @@ static void bad_input_exits_2_naming_the_value(void **state)
         {ARGS("stray"), "unexpected argument 'stray'"},
         {ARGS("compare", "base.csv"), "zcbench compare: missing NEW (give exactly BASE and NEW"},
         {ARGS("compare"), "zcbench compare: missing BASE and NEW"},
+        {ARGS("compare", "--threshold", "0.1", "--threshold", "0.2", "a.csv", "b.csv"),
+         "zcbench compare: --threshold given twice (allowed: once)"},
         {ARGS("--backend", "qemu"), "--backend qemu: QEMU runs the savevm and migrate workloads"},
         {ARGS("--workload", "savevm", "--backend", "qemu:multifd=1"), "multifd is a migration setting"},
         {ARGS("--workload", "migrate", "--backend", "qemu:accel=xen"), "bad value 'xen' for accel"},
