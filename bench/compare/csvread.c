@@ -56,7 +56,8 @@ int zc_csv_for_each(const char *path, const char *text, const char *what, const 
                     const char *const *names, size_t n_names, size_t n_required, zc_csv_row_fn fn,
                     void *ctx, char *err, size_t errlen)
 {
-    const char *p = text;
+    /* a spreadsheet's "CSV UTF-8" starts with a byte-order mark (report.py reads it too) */
+    const char *p = strncmp(text, "\xEF\xBB\xBF", 3) == 0 ? text + 3 : text;
     struct zc_csv_row header, row;
     int cols[ZC_CSV_MAX_NAMES];
     int rc = -1, line = 1;
