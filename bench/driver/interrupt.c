@@ -32,11 +32,15 @@ void zcb_interrupt_install(void)
     sigemptyset(&sa.sa_mask);
     sigaddset(&sa.sa_mask, SIGINT);
     sigaddset(&sa.sa_mask, SIGTERM);
+    sigaddset(&sa.sa_mask, SIGHUP);
     /* Started in the background by a script (run_all.sh), SIGINT is ignored:
      * the terminal's Ctrl-C goes to the script, which passes it on as SIGTERM,
-     * and catching it here as well would count one Ctrl-C twice. */
+     * and catching it here as well would count one Ctrl-C twice. Under nohup
+     * SIGHUP is ignored, and stays so. */
     if (sigaction(SIGINT, NULL, &old) == 0 && old.sa_handler != SIG_IGN)
         sigaction(SIGINT, &sa, NULL);
+    if (sigaction(SIGHUP, NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+        sigaction(SIGHUP, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 }
 

@@ -88,14 +88,13 @@ static pid_t spawn_savevm(void)
                                    "intr-save.csv"));
 }
 
-static void sigterm_removes_the_image_and_keeps_the_rows(void **state)
+static void signal_removes_the_image_and_keeps_the_rows(int sig)
 {
-    (void)state;
     pid_t pid = spawn_savevm();
     assert_true(pid > 0);
     wait_for("intr-save.csv", 2);
     assert_true(exists("intr-image.bin"));
-    assert_int_equal(kill(pid, SIGTERM), 0);
+    assert_int_equal(kill(pid, sig), 0);
     assert_int_equal(wait_status(pid, NULL), 130);
     assert_false(exists("intr-image.bin"));
     struct csv *c = csv_read("intr-save.csv");
@@ -105,6 +104,19 @@ static void sigterm_removes_the_image_and_keeps_the_rows(void **state)
     for (size_t i = 1; i < c->n_rows; i++)
         assert_string_equal(c->cell[i][csv_col(c, "verified")], "1");
     csv_free(c);
+}
+
+static void sigterm_removes_the_image_and_keeps_the_rows(void **state)
+{
+    (void)state;
+    signal_removes_the_image_and_keeps_the_rows(SIGTERM);
+}
+
+/* A closed terminal (SIGHUP) is a stop as well, not a kill that leaves the image. */
+static void sighup_removes_the_image_and_keeps_the_rows(void **state)
+{
+    (void)state;
+    signal_removes_the_image_and_keeps_the_rows(SIGHUP);
 }
 
 /* Two signals sent before the first is delivered are one; this waits until
@@ -161,5 +173,6 @@ static void an_ignored_sigint_stays_ignored(void **state)
 
 ZCB_TEST_MAIN(cmocka_unit_test(sigint_keeps_every_finished_row_whole),
               cmocka_unit_test(sigterm_removes_the_image_and_keeps_the_rows),
+              cmocka_unit_test(sighup_removes_the_image_and_keeps_the_rows),
               cmocka_unit_test(a_second_signal_stops_at_once_and_removes_the_image),
               cmocka_unit_test(an_ignored_sigint_stays_ignored))
