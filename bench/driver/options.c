@@ -316,6 +316,7 @@ static int set_list(const struct opt *o, const struct zcb_assign *a, void *field
         for (size_t i = 0; i < n; i++) {
             if (l->n == ZCB_LIST_MAX || !parse_double(items[i], o->min, o->max, &l->v[l->n]))
                 return bad(o, a, items[i]);
+            l->v[l->n] += 0.0; /* -0 is 0: the CSV would write "-0" */
             int rc = check_new_item(o, a, l, l->n, items[i]);
             if (rc)
                 return rc;

@@ -1,4 +1,5 @@
 /* The option table: defaults, lists, scopes, and every kind of bad value. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -55,6 +56,8 @@ static void lists_parse_and_scopes_replace(void **state)
     assert_int_equal(set(&o, "zero-ratio", "0,0.5,1", 3), 0);
     assert_int_equal(o.zero_ratios.n, 3);
     assert_true(o.zero_ratios.v[1] == 0.5);
+    assert_int_equal(set(&o, "zero-ratio", "-0", 4), 0); /* 0, written "0" (it was "-0") */
+    assert_false(signbit(o.zero_ratios.v[0]));
     assert_int_equal(set(&o, "cache", "hot,cold", 3), 0);
     assert_int_equal(o.caches.v[1], ZCB_CACHE_COLD);
     assert_int_equal(set(&o, "op", "compval", 3), 0);
