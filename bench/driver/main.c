@@ -46,13 +46,37 @@ static void join_command_line(int argc, char **argv, char *buf, size_t len)
         used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? " " : "", argv[i]);
 }
 
+/* The Google Benchmark flags that only change how its output looks; the
+ * others choose, repeat or time the cases (or aggregate the repetitions the
+ * harness reads one by one), which zcbench's own options do. */
+static const char *const display_flags[] = {"format", "out", "out_format", "color", "counters_tabular",
+                                            "context", NULL};
+
+static bool display_flag(const char *arg)
+{
+    const char *name = arg + strlen("--benchmark_");
+    for (const char *const *f = display_flags; *f; f++) {
+        size_t n = strlen(*f);
+        if (strncmp(name, *f, n) == 0 && (name[n] == '=' || name[n] == '\0'))
+            return true;
+    }
+    return false;
+}
+
 /* Google Benchmark sees only its own --benchmark_* flags (it would take
- * --help for itself); they are removed from argv. */
+ * --help for itself); they are removed from argv. False: refused, said. */
 static bool init_gbench(int *argc, char **argv)
 {
     char *gb_argv[MAX_CLI_ASSIGNS + 1] = {argv[0]};
     int gb_argc = 1, kept = 1;
     for (int i = 1; i < *argc; i++) {
+        if (strncmp(argv[i], "--benchmark_", 12) == 0 && !display_flag(argv[i])) {
+            fprintf(stderr, "zcbench: %s: zcbench chooses and times its cases itself (allowed: --backend, "
+                            "--size and the other case options, --min-time, --reps; of Google Benchmark's "
+                            "flags only --benchmark_format, _out, _out_format, _color, _counters_tabular, "
+                            "_context)\n", argv[i]);
+            return false;
+        }
         if (strncmp(argv[i], "--benchmark_", 12) == 0 && gb_argc < MAX_CLI_ASSIGNS)
             gb_argv[gb_argc++] = argv[i];
         else
@@ -61,7 +85,7 @@ static bool init_gbench(int *argc, char **argv)
     *argc = kept;
     argv[kept] = NULL;
     gb_argv[gb_argc] = NULL;
-    return zc_gb_initialize(&gb_argc, gb_argv) && gb_argc == 1;
+    return zc_gb_initialize(&gb_argc, gb_argv) && gb_argc == 1; /* it names a bad one */
 }
 
 /* Every sweep's cases: the --config sections, or the command line alone. */
@@ -246,10 +270,8 @@ int main(int argc, char **argv)
     }
     char command_line[4096];
     join_command_line(argc, argv, command_line, sizeof command_line);
-    if (!init_gbench(&argc, argv)) {
-        fprintf(stderr, "zcbench: bad --benchmark_* flag (see Google Benchmark's documentation)\n");
+    if (!init_gbench(&argc, argv))
         return EXIT_BAD_INPUT;
-    }
     static struct zcb_assign cli[MAX_CLI_ASSIGNS];
     static struct zcb_options opts;
     size_t n_cli;

@@ -66,6 +66,10 @@ static void bad_input_exits_2_naming_the_value(void **state)
         {ARGS("--workload", "migrate", "--size", "1M"), "--size: not used by workload migrate"},
         {ARGS("--mem", "1M"), "--mem: not used by workload zerocheck (its buffers are --size; allowed: --mem with savevm and migrate)"},
         {ARGS("--workload", "savevm", "--op", "compare"), "--op: not used by workload savevm (allowed: --op with onegig)"},
+        /* Google Benchmark's own case choice and timing would override zcbench's unsaid */
+        {ARGS("--benchmark_filter=nothing"), "--benchmark_filter=nothing: zcbench chooses and times its cases"},
+        {ARGS("--size", "4K", "--benchmark_min_time=0.5"), "(allowed: --backend, --size and the other case"},
+        {ARGS("--benchmark_format=xml"), "'--benchmark_format=xml': unknown format (allowed: console, json, csv)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         run_zcbench(bin, cases[i].args, &r);
