@@ -48,9 +48,9 @@ static void join_command_line(int argc, char **argv, char *buf, size_t len)
 
 /* The Google Benchmark flags that only change how its output looks; the
  * others choose, repeat or time the cases (or aggregate the repetitions the
- * harness reads one by one), which zcbench's own options do. */
-static const char *const display_flags[] = {"format", "out", "out_format", "color", "counters_tabular",
-                                            "context", NULL};
+ * harness reads one by one), which zcbench's own options do, or write a
+ * file (--gbench-json does, never over one zcbench did not write). */
+static const char *const display_flags[] = {"format", "color", "counters_tabular", "context", NULL};
 
 static bool display_flag(const char *arg)
 {
@@ -73,8 +73,7 @@ static bool init_gbench(int *argc, char **argv)
         if (strncmp(argv[i], "--benchmark_", 12) == 0 && !display_flag(argv[i])) {
             fprintf(stderr, "zcbench: %s: zcbench chooses and times its cases itself (allowed: --backend, "
                             "--size and the other case options, --min-time, --reps; of Google Benchmark's "
-                            "flags only --benchmark_format, _out, _out_format, _color, _counters_tabular, "
-                            "_context)\n", argv[i]);
+                            "flags only --benchmark_format, _color, _counters_tabular, _context)\n", argv[i]);
             return false;
         }
         if (strncmp(argv[i], "--benchmark_", 12) == 0 && gb_argc < MAX_CLI_ASSIGNS)

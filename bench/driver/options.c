@@ -565,9 +565,9 @@ void zcb_options_help(FILE *out)
         fprintf(out, "  --%-14s %s\n  %16s allowed: %s%s%s%s\n", o->name, o->help, "", what,
                 o->def ? "; default " : "", o->def ? o->def : "", o->cli_only ? " [command line]" : "");
     }
-    fprintf(out, "\nGoogle Benchmark's display flags pass through: --benchmark_format, --benchmark_out,\n"
-                 "--benchmark_out_format, --benchmark_color, --benchmark_counters_tabular,\n"
-                 "--benchmark_context; its others are zcbench's own options above.\n");
+    fprintf(out, "\nGoogle Benchmark's display flags pass through: --benchmark_format,\n"
+                 "--benchmark_color, --benchmark_counters_tabular, --benchmark_context; its\n"
+                 "others are zcbench's own options above (--gbench-json for its JSON file).\n");
     fprintf(out, "\nExit status: 0 done, 1 a case failed (wrong answer, backend error),\n"
                  "2 bad input, 130 interrupted (finished rows kept, the image of --sink file: removed).\n");
 }
