@@ -208,6 +208,8 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+static void vt_charge(struct vthread *t);
+
 static void world_init(void)
 {
     world.sim = zc_vsim_new(record_done, NULL);
@@ -273,7 +275,7 @@ struct vthread *vt_self(void)
  * takes longer than CHECK_ABOVE_NS, so a longer interval is checked with
  * the thread's CPU clock (a system call): what the thread ran since the
  * clock's last read, less the intervals accounted for since. */
-void vt_charge(struct vthread *t)
+static void vt_charge(struct vthread *t)
 {
     if (t->unmeasured)
         return;
@@ -289,6 +291,17 @@ void vt_charge(struct vthread *t)
     set_now(t, now_of(t) + own);
     t->tsc_mark = zc_rdtsc_end();
     t->since_ref += own + zc_tsc_to_ns(t->tsc_mark - begin);
+}
+
+/* What ran since a thread's creation is the call that created it (the
+ * model's code, and whatever the host's scheduler charged to it there),
+ * not the thread's own work: a thread starts at the simulation's present. */
+struct vthread *vt_self_charged(void)
+{
+    if (!self)
+        return vt_self();
+    vt_charge(self);
+    return self;
 }
 
 /* The model's own execution since the last charge is not the thread's. */
@@ -601,8 +614,7 @@ static int wait_reached(struct vthread *t, const volatile struct dsa_completion_
 
 static int sim_wait(const volatile struct dsa_completion_record *cr, uint64_t timeout_ns)
 {
-    struct vthread *t = vt_self();
-    vt_charge(t);
+    struct vthread *t = vt_self_charged();
     vt_lock();
     int rc = vt_reach(t);
     if (!rc)
@@ -639,8 +651,7 @@ static int sim_wait_for(const volatile struct dsa_completion_record *cr, uint64_
 /* In a stall nothing new is due: the caller's next wait or submit says why. */
 static void sim_poll(void)
 {
-    struct vthread *t = vt_self();
-    vt_charge(t);
+    struct vthread *t = vt_self_charged();
     vt_lock();
     if (vt_reach(t) == 0)
         publish_due(t);
@@ -655,8 +666,7 @@ static void sim_poll(void)
  * host runs it again (it would rejoin at the simulation's present, later). */
 static void sim_sleep_on(const volatile struct dsa_completion_record *cr)
 {
-    struct vthread *t = vt_self();
-    vt_charge(t);
+    struct vthread *t = vt_self_charged();
     vt_lock();
     join(t);
     t->asleep = true;
@@ -687,8 +697,7 @@ const struct zc_dsa_clock zc_vt_clock = {sim_now_cycles, sim_wait, sim_poll, sim
 
 uint64_t zc_dsa_sim_now_ns(void)
 {
-    struct vthread *t = vt_self();
-    vt_charge(t);
+    struct vthread *t = vt_self_charged();
     vt_lock();
     join(t);
     vt_unlock();
@@ -697,8 +706,7 @@ uint64_t zc_dsa_sim_now_ns(void)
 
 void zc_dsa_sim_pause(void)
 {
-    struct vthread *t = vt_self();
-    vt_charge(t);
+    struct vthread *t = vt_self_charged();
     vt_lock();
     t->joined = false;
     vt_moved();
@@ -738,16 +746,14 @@ void vt_wq_closed(struct vthread *t)
 
 void zc_dsa_sim_spend(uint64_t ns)
 {
-    struct vthread *t = vt_self();
-    vt_charge(t);
+    struct vthread *t = vt_self_charged();
     set_now(t, now_of(t) + (double)ns);
     vt_mark(t);
 }
 
 void zc_dsa_sim_measure_own_work(bool on)
 {
-    struct vthread *t = vt_self();
-    vt_charge(t);
+    struct vthread *t = vt_self_charged();
     t->unmeasured = !on;
     vt_mark(t);
 }

@@ -11,7 +11,7 @@
  * threads sharing a device interleave in simulated time exactly.
  *
  * Locking: vt_lock() guards the simulation and every thread's state;
- * vt_charge()/vt_mark() read the thread's CPU clock and are called
+ * vt_self_charged()/vt_mark() read the thread's CPU clock and are called
  * without it. */
 #ifndef ZC_DSA_EMU_VTIME_H
 #define ZC_DSA_EMU_VTIME_H
@@ -26,8 +26,9 @@ struct vthread;
 
 /* The calling thread's (created on first use, at the simulation's present). */
 struct vthread *vt_self(void);
-/* Counts the thread's own work since its last interaction. */
-void vt_charge(struct vthread *t);
+/* The same, its own work since its last interaction counted (none when
+ * this call creates it). */
+struct vthread *vt_self_charged(void);
 /* Its own work starts again now (after the model's execution). */
 void vt_mark(struct vthread *t);
 

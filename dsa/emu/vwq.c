@@ -129,12 +129,11 @@ static int describe(struct vthread *t, struct vwq *v, struct zc_vsim_job *job, u
 static int vwq_submit(struct zc_dsa_wq *wq, const struct dsa_hw_desc *desc)
 {
     struct vwq *v = wq->impl;
-    struct vthread *t = vt_self();
     const struct zc_emu_profile *p = &v->cfg.prof;
     double portal = v->cfg.mode == ZC_DSA_SHARED ? p->enqcmd_ns : p->movdir_ns;
     struct dsa_hw_desc d;
     memcpy(&d, desc, sizeof d); /* the portal write copies 64 bytes */
-    vt_charge(t);
+    struct vthread *t = vt_self_charged();
     vt_lock();
     if (vt_reach(t) != 0) { /* a stall: its message says why */
         vt_unlock();
