@@ -85,19 +85,19 @@ static void arrive_drain(struct zc_vsim_wq *w, struct zc_vsim_rec *rec)
     assert_int_equal(zc_vsim_job_ready(j, &none, 1, false, true, NULL), 0);
 }
 
-/* A simulation of one device with one WQ of 8 entries, and the records
- * its test frees with it. */
+/* A simulation of one device with one WQ, and the records its test frees
+ * with it. */
 struct one_wq {
     struct zc_vsim *s;
     struct zc_vsim_dev *d;
     struct zc_vsim_wq *w;
 };
 
-static struct one_wq one_wq_new(unsigned engines)
+static struct one_wq one_wq_new(unsigned engines, unsigned wq_size)
 {
     struct one_wq o = {zc_vsim_new(nothing, NULL), NULL, NULL};
     o.d = zc_vsim_dev_new(o.s, &prof, engines);
-    o.w = zc_vsim_wq_new(o.d, 8);
+    o.w = zc_vsim_wq_new(o.d, wq_size);
     return o;
 }
 
@@ -115,18 +115,13 @@ static void one_wq_free(struct one_wq *o, struct zc_vsim_rec **recs, unsigned n)
 static void a_lone_descriptor_is_control_transfer_latency(void **state)
 {
     (void)state;
-    struct zc_vsim *s = zc_vsim_new(nothing, NULL);
-    struct zc_vsim_dev *d = zc_vsim_dev_new(s, &prof, 1);
-    struct zc_vsim_wq *w = zc_vsim_wq_new(d, 8);
+    struct one_wq o = one_wq_new(1, 8);
     struct zc_vsim_rec *r = rec();
     struct zc_vsim_work m = compval(4000, r);
-    arrive(w, &m, 1, false, NULL);
-    zc_vsim_advance(s, ZC_VSIM_NEVER, NULL);
+    arrive(o.w, &m, 1, false, NULL);
+    zc_vsim_advance(o.s, ZC_VSIM_NEVER, NULL);
     assert_true(r->visible_ns == 25 + 4000 + 400);
-    zc_vsim_wq_free(w);
-    zc_vsim_dev_put(d);
-    zc_vsim_free(s);
-    free(r);
+    one_wq_free(&o, &r, 1);
 }
 
 /* Back to back on one engine, a descriptor's control overlaps the previous
@@ -134,24 +129,18 @@ static void a_lone_descriptor_is_control_transfer_latency(void **state)
 static void a_pipeline_hides_the_next_control(void **state)
 {
     (void)state;
-    struct zc_vsim *s = zc_vsim_new(nothing, NULL);
-    struct zc_vsim_dev *d = zc_vsim_dev_new(s, &prof, 1);
-    struct zc_vsim_wq *w = zc_vsim_wq_new(d, 8);
+    struct one_wq o = one_wq_new(1, 8);
     struct zc_vsim_rec *r[4];
     for (int i = 0; i < 4; i++) {
         r[i] = rec();
         struct zc_vsim_work m = compval(4000, r[i]);
-        arrive(w, &m, 1, false, NULL);
+        arrive(o.w, &m, 1, false, NULL);
     }
-    zc_vsim_advance(s, ZC_VSIM_NEVER, NULL);
+    zc_vsim_advance(o.s, ZC_VSIM_NEVER, NULL);
     double exposed = 4000.0 * (sqrt(1 + (25.0 / 4000) * (25.0 / 4000)) - 1);
     for (int i = 1; i < 4; i++)
         assert_true(fabs(r[i]->visible_ns - r[i - 1]->visible_ns - (4000 + exposed)) < 1e-6);
-    zc_vsim_wq_free(w);
-    zc_vsim_dev_put(d);
-    zc_vsim_free(s);
-    for (int i = 0; i < 4; i++)
-        free(r[i]);
+    one_wq_free(&o, r, 4);
 }
 
 /* A BATCH reads its list, then runs its members on one engine; its record
@@ -159,23 +148,16 @@ static void a_pipeline_hides_the_next_control(void **state)
 static void a_batch_runs_on_one_engine_after_its_list(void **state)
 {
     (void)state;
-    struct zc_vsim *s = zc_vsim_new(nothing, NULL);
-    struct zc_vsim_dev *d = zc_vsim_dev_new(s, &prof, 4);
-    struct zc_vsim_wq *w = zc_vsim_wq_new(d, 8);
+    struct one_wq o = one_wq_new(4, 8);
     struct zc_vsim_rec *mr[3] = {rec(), rec(), rec()}, *br = rec();
     struct zc_vsim_work m[3] = {compval(1000, mr[0]), compval(1000, mr[1]), compval(1000, mr[2])};
-    arrive(w, m, 3, true, br);
-    zc_vsim_advance(s, ZC_VSIM_NEVER, NULL);
+    arrive(o.w, m, 3, true, br);
+    zc_vsim_advance(o.s, ZC_VSIM_NEVER, NULL);
     double step = hypot(25, 1000) - 1000 + 1000;
     assert_true(fabs(mr[0]->visible_ns - (50 + 25 + 1000 + 400)) < 1e-6);
     assert_true(fabs(mr[2]->visible_ns - (50 + 25 + 1000 + 2 * step + 400)) < 1e-6);
     assert_true(br->visible_ns == mr[2]->visible_ns);
-    zc_vsim_wq_free(w);
-    zc_vsim_dev_put(d);
-    zc_vsim_free(s);
-    for (int i = 0; i < 3; i++)
-        free(mr[i]);
-    free(br);
+    one_wq_free(&o, (struct zc_vsim_rec *[]){mr[0], mr[1], mr[2], br}, 4);
 }
 
 /* Three engines streaming share the device's 2 bytes/ns: 2/3 each, not
@@ -183,60 +165,45 @@ static void a_batch_runs_on_one_engine_after_its_list(void **state)
 static void streaming_engines_share_the_device(void **state)
 {
     (void)state;
-    struct zc_vsim *s = zc_vsim_new(nothing, NULL);
-    struct zc_vsim_dev *d = zc_vsim_dev_new(s, &prof, 3);
-    struct zc_vsim_wq *w = zc_vsim_wq_new(d, 8);
+    struct one_wq o = one_wq_new(3, 8);
     struct zc_vsim_rec *r[3];
     for (int i = 0; i < 3; i++) {
         r[i] = rec();
         struct zc_vsim_work m = compval(6000, r[i]);
-        arrive(w, &m, 1, false, NULL);
+        arrive(o.w, &m, 1, false, NULL);
     }
-    zc_vsim_advance(s, ZC_VSIM_NEVER, NULL);
+    zc_vsim_advance(o.s, ZC_VSIM_NEVER, NULL);
     for (int i = 0; i < 3; i++)
         assert_true(fabs(r[i]->visible_ns - (25 + 6000 / (2.0 / 3) + 400)) < 1e-6);
-    zc_vsim_wq_free(w);
-    zc_vsim_dev_put(d);
-    zc_vsim_free(s);
-    for (int i = 0; i < 3; i++)
-        free(r[i]);
+    one_wq_free(&o, r, 3);
 }
 
 /* A WQ holds what engines have not taken: full at its size. */
 static void a_wq_is_full_at_its_size(void **state)
 {
     (void)state;
-    struct zc_vsim *s = zc_vsim_new(nothing, NULL);
-    struct zc_vsim_dev *d = zc_vsim_dev_new(s, &prof, 1);
-    struct zc_vsim_wq *w = zc_vsim_wq_new(d, 2);
+    struct one_wq o = one_wq_new(1, 2);
     struct zc_vsim_work m = compval(4000, NULL);
-    arrive(w, &m, 1, false, NULL);
-    arrive(w, &m, 1, false, NULL);
-    assert_false(zc_vsim_wq_has_room(w));
-    zc_vsim_advance(s, 1, NULL); /* the engine takes the first at 0 */
-    assert_true(zc_vsim_wq_has_room(w));
-    zc_vsim_wq_free(w);
-    zc_vsim_dev_put(d);
-    zc_vsim_free(s);
+    arrive(o.w, &m, 1, false, NULL);
+    arrive(o.w, &m, 1, false, NULL);
+    assert_false(zc_vsim_wq_has_room(o.w));
+    zc_vsim_advance(o.s, 1, NULL); /* the engine takes the first at 0 */
+    assert_true(zc_vsim_wq_has_room(o.w));
+    one_wq_free(&o, NULL, 0);
 }
 
 /* A fault ends the transfer where it faulted and costs fault_ns. */
 static void a_fault_costs_device_time(void **state)
 {
     (void)state;
-    struct zc_vsim *s = zc_vsim_new(nothing, NULL);
-    struct zc_vsim_dev *d = zc_vsim_dev_new(s, &prof, 1);
-    struct zc_vsim_wq *w = zc_vsim_wq_new(d, 8);
+    struct one_wq o = one_wq_new(1, 8);
     struct zc_vsim_rec *rf = rec();
     struct zc_vsim_work f = compval(1000, rf);
     f.work.fault = true;
-    arrive(w, &f, 1, false, NULL);
-    zc_vsim_advance(s, ZC_VSIM_NEVER, NULL);
+    arrive(o.w, &f, 1, false, NULL);
+    zc_vsim_advance(o.s, ZC_VSIM_NEVER, NULL);
     assert_true(rf->visible_ns == 25 + 1000 + 500 + 400);
-    zc_vsim_wq_free(w);
-    zc_vsim_dev_put(d);
-    zc_vsim_free(s);
-    free(rf);
+    one_wq_free(&o, &rf, 1);
 }
 
 static struct zc_vsim_work fill_partly(uint64_t bytes, struct zc_vsim_rec *rec)
@@ -276,29 +243,22 @@ static void partly_written_lines_are_a_destinations_ends(void **state)
 static void partly_written_lines_merge_one_at_a_time(void **state)
 {
     (void)state;
-    struct zc_vsim *s = zc_vsim_new(nothing, NULL);
-    struct zc_vsim_dev *d = zc_vsim_dev_new(s, &prof, 1);
-    struct zc_vsim_wq *w = zc_vsim_wq_new(d, 8);
+    struct one_wq o = one_wq_new(1, 8);
     struct zc_vsim_rec *lone = rec(), *r[2] = {rec(), rec()};
     struct zc_vsim_work p = fill_partly(3000, lone);
-    arrive(w, &p, 1, false, NULL);
-    zc_vsim_advance(s, ZC_VSIM_NEVER, NULL);
+    arrive(o.w, &p, 1, false, NULL);
+    zc_vsim_advance(o.s, ZC_VSIM_NEVER, NULL);
     assert_true(fabs(lone->visible_ns - (25 + 3000 + 340 + hypot(60, 3000) - 3000)) < 1e-6);
-    zc_vsim_advance(s, 1e6, NULL); /* long idle: the merge is over */
+    zc_vsim_advance(o.s, 1e6, NULL); /* long idle: the merge is over */
     struct zc_vsim_work m[2] = {fill_partly(100, r[0]), fill_partly(100, r[1])};
-    arrive(w, m, 1, false, NULL);
-    arrive(w, m + 1, 1, false, NULL);
-    zc_vsim_advance(s, ZC_VSIM_NEVER, NULL);
+    arrive(o.w, m, 1, false, NULL);
+    arrive(o.w, m + 1, 1, false, NULL);
+    zc_vsim_advance(o.s, ZC_VSIM_NEVER, NULL);
     double latency = 340 + hypot(60, 100) - 100;
     assert_true(fabs(r[0]->visible_ns - (1e6 + 25 + 100 + latency)) < 1e-6);
     double second = hypot(25 + 1000, 100) - 100 + 100;
     assert_true(fabs(r[1]->visible_ns - (1e6 + 25 + 100 + second + latency)) < 1e-6);
-    zc_vsim_wq_free(w);
-    zc_vsim_dev_put(d);
-    zc_vsim_free(s);
-    free(lone);
-    free(r[0]);
-    free(r[1]);
+    one_wq_free(&o, (struct zc_vsim_rec *[]){lone, r[0], r[1]}, 3);
 }
 
 /* Late in a long run simulated ns are coarse (at 2e11 ns a double holds
@@ -308,19 +268,17 @@ static void partly_written_lines_merge_one_at_a_time(void **state)
 static void transfers_end_late_in_a_long_run(void **state)
 {
     (void)state;
-    struct zc_vsim *s = zc_vsim_new(nothing, NULL);
-    struct zc_vsim_dev *d = zc_vsim_dev_new(s, &prof, 3);
-    struct zc_vsim_wq *w = zc_vsim_wq_new(d, 64);
-    zc_vsim_advance(s, 2e11, NULL);
-    assert_true(zc_vsim_now(s) == 2e11);
+    struct one_wq o = one_wq_new(3, 64);
+    zc_vsim_advance(o.s, 2e11, NULL);
+    assert_true(zc_vsim_now(o.s) == 2e11);
     enum { N = 48 };
     struct zc_vsim_rec *r[N];
     for (int i = 0; i < N; i++) {
         r[i] = rec();
         struct zc_vsim_work m = compval(4093 + 7 * (uint64_t)i, r[i]);
-        arrive(w, &m, 1, false, NULL);
+        arrive(o.w, &m, 1, false, NULL);
     }
-    zc_vsim_advance(s, ZC_VSIM_NEVER, NULL);
+    zc_vsim_advance(o.s, ZC_VSIM_NEVER, NULL);
     double last = 2e11;
     for (int i = 0; i < N; i++) {
         assert_true(r[i]->visible_ns > 2e11 && r[i]->visible_ns < 2e11 + 1e6);
@@ -329,9 +287,7 @@ static void transfers_end_late_in_a_long_run(void **state)
     }
     /* 3 engines at 2/3 B/ns each: about 48 x 4.25 KB / 2 B/ns in all. */
     assert_true(last - 2e11 > 48 * 4093 / 2.0 && last - 2e11 < 48 * 4500 / 2.0 + 5000);
-    zc_vsim_wq_free(w);
-    zc_vsim_dev_put(d);
-    zc_vsim_free(s);
+    one_wq_free(&o, NULL, 0);
 }
 
 /* Two DRAINs of one WQ taken by two engines at once: each waits only for
@@ -340,7 +296,7 @@ static void transfers_end_late_in_a_long_run(void **state)
 static void drains_taken_together_both_complete(void **state)
 {
     (void)state;
-    struct one_wq o = one_wq_new(3);
+    struct one_wq o = one_wq_new(3, 8);
     struct zc_vsim_rec *r = rec(), *dr[2] = {rec(), rec()}, *after = rec();
     struct zc_vsim_work m = compval(4000, r);
     arrive(o.w, &m, 1, false, NULL);
@@ -366,7 +322,7 @@ static void drains_taken_together_both_complete(void **state)
 static void a_drain_follows_a_batch_whose_member_faults(void **state)
 {
     (void)state;
-    struct one_wq o = one_wq_new(2);
+    struct one_wq o = one_wq_new(2, 8);
     struct zc_vsim_rec *mr[3] = {rec(), rec(), rec()}, *br = rec(), *dr = rec();
     struct zc_vsim_work m[3] = {compval(1000, mr[0]), compval(500, mr[1]), compval(1000, mr[2])};
     m[1].work.fault = true;
