@@ -915,8 +915,8 @@ static void a_thread_cancelled_in_a_wait_leaves_after_it(void **state)
     struct zc_dsa_wq *wq = open_round("mode=shared,stall_s=20");
     pthread_barrier_t submitted;
     pthread_barrier_init(&submitted, NULL, 2);
-    /* The other thread submits at t0 (its first call counts a few ns of its
-     * own work) and then waits, held back by the test at t0 + 1 us. */
+    /* The other thread submits at t0 and then waits, held back by the test
+     * at t0 + 1 us. */
     uint64_t t0 = zc_dsa_sim_now_ns();
     zc_dsa_sim_spend(1000);
     struct other o = {.wq = wq, .at = t0, .joined = &submitted, .cr = &theirs, .rc = -1};
