@@ -378,14 +378,16 @@ static void poller_waits_get_their_statuses_on_the_hardware_path(void **state)
 static void poller_wait_for_a_late_record_times_out_naming_the_wq(void **state)
 {
     (void)state;
-    use("model:kernel=6.1,dwq=1,lat_us=150000");
+    use("model:kernel=6.1,dwq=1,lat_us=500000");
     struct zc_backend *quick = open_ok("dsa-single:wq=wq0.0,timeout_ms=10,wait=poller");
-    struct zc_backend *other = open_ok("dsa-single:wq=wq0.0,timeout_ms=2000,wait=poller");
+    struct zc_backend *other = open_ok("dsa-single:wq=wq0.0,timeout_ms=5000,wait=poller");
     uint8_t *p = pages(2);
     bool zero[2];
-    /* At its own deadline, not at the record's 150 ms: a waiter that had
-     * waited for the record would have read its status, not timed out
-     * (no wall-clock bound: valgrind runs this 20-50x slower). */
+    /* At its own deadline, not at the record's 500 ms: a waiter that had
+     * waited for the record would have read its status, not timed out. No
+     * wall-clock bound, and the record far later than the deadline:
+     * valgrind runs this 20-50x slower and one thread at a time, and a
+     * waiter it ran only after a record at 150 ms had come found it done. */
     says(zc_backend_check(quick, p, 2 * PAGE, PAGE, zero), ETIMEDOUT,
          "no completion from WQ wq0.0 within 10 ms", "wq0.0 state enabled");
     zc_backend_close(quick); /* wq0.0 stays open: other uses it */
