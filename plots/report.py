@@ -641,8 +641,9 @@ QEMU_SAVEVM_NOTE = (
     "both are CPU-bound (a few MB are written): profiled on the project's host, the check costs "
     "about the same in both, and QEMU's per-page bookkeeping around it (byte-wise header writes "
     "through out-of-line calls, ram.c's per-page calls, KVM dirty logging) about as much again: "
-    "counted by callgrind on the project's host (scripts/qemu_insns.py), QEMU 7.2 ran about 1140 "
-    "instructions a page outside the check where the model ran about 450. So the model takes about "
+    "counted by callgrind on the project's host (scripts/qemu_insns.py; this host's counts in the "
+    "next table when the main job made them), QEMU 7.2 ran about 1140 instructions a page outside "
+    "the check where the model ran about 450. So the model takes about "
     "two thirds of QEMU's time at 1 GiB (docs/PERFORMANCE.md); on smaller guests less, as QEMU's "
     "savevm also has a fixed cost (the monitor command, the snapshot's metadata and flushes). "
     "\"QEMU state save\" is QEMU's own time from its trace events savevm_state_setup to "
@@ -653,6 +654,32 @@ QEMU_SAVEVM_NOTE = (
     "with no devices (-machine none) on "
     "a guest RAM file holding exactly the model's pages, preallocated (mapped, as a running "
     "guest's memory is); its page counts were checked against the fill on every pass.")
+
+def qemu_insns_table(results_dir, host):
+    """The callgrind counts run_all.sh wrote (scripts/qemu_insns.py --json):
+    (note, rows), or None without them or when they are another machine's."""
+    path = os.path.join(results_dir, "qemu-insns.json")
+    try:
+        with open(path) as f:
+            d = json.load(f)
+        sides = [[float(d[side][k]) for k in ("check", "rest", "total")] for side in ("qemu", "model")]
+        pages, version, accel, mem = int(d["pages"]), str(d["qemu_version"]), d["accel"], d["mem"]
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        fail(f"{path}: not the counts of scripts/qemu_insns.py --json ({type(e).__name__}: {e})")
+    if d.get("host") not in (None, host):
+        return None
+    note = (f"Instructions counted by callgrind (scripts/qemu_insns.py) on an all-zero guest of {mem} "
+            f"({pages} pages): {version}, {accel}, its state save (qemu_savevm_state_setup to the end of "
+            "qemu_savevm_state_complete_precopy), beside the model's savevm pass (cpu:best). Unlike a time "
+            "this does not move with the host's load: it is the work each loop does per page. The check "
+            "is memory-bound and costs about the same time in both; the rest is where QEMU's loop does "
+            "more (QEMUFile's out-of-line byte puts, ram.c's per-page calls: docs/PERFORMANCE.md).")
+    rows = [(name, f"{q:.0f}", f"{m:.0f}", f"{m / q:.2f}" if q else "-")
+            for name, q, m in zip(("zero check", "rest of the loop", "total"), *sides)]
+    return note, rows
+
 
 QEMU_MIGRATE_NOTE = (
     "zcbench's migrate model hands the guest's pages to --senders threads that each check and "
@@ -893,7 +920,7 @@ def main():
     write_reports(os.path.join(a.results_dir, "report" + suffix), meta, host, cpu_model, a.profile, p, sv_table,
                   og_table, missing, crossovers, saved, migrate_table(rows), other_sweeps_table(rows), rows,
                   scaling_table(sweep_rows("scaling")), hardware_beside_projection(rows),
-                  q_savevm, q_migrate)
+                  q_savevm, q_migrate, qemu_insns_table(a.results_dir, host))
 
 
 # What each label of a model's rows means: one short line, given once per
@@ -984,7 +1011,7 @@ def html_table(header, rows):
 
 
 def write_reports(report_path, meta, host, cpu_model, profile, p, sv_table, og_table, missing, crossovers,
-                  saved, migrate, others, rows, scaling, beside, q_savevm, q_migrate):
+                  saved, migrate, others, rows, scaling, beside, q_savevm, q_migrate, insns):
     def note_for(cells):
         """One short line per kind of model row the table or plot holds."""
         text = " ".join(str(c) for c in cells)
@@ -1034,6 +1061,9 @@ def write_reports(report_path, meta, host, cpu_model, profile, p, sv_table, og_t
                           "model CPU Mcycles/GiB",
                           "QEMU CPU Mcycles/GiB", "of it QEMU's save thread", "of it QEMU's image writes",
                           "model / QEMU CPU", "accel"], q_savevm))
+    if insns:
+        sections.append(("savevm: instructions per page, QEMU beside the model", insns[0],
+                         ["per 4 KiB page", "QEMU", "model", "model / QEMU"], insns[1]))
     if q_migrate:
         sections.append(("Migration: the model beside the host's QEMU", QEMU_MIGRATE_NOTE,
                          ["memory", "zero ratio", "QEMU", "model", "model ms", "QEMU ms",

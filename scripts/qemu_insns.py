@@ -9,7 +9,10 @@ QEMU is counted from qemu_savevm_state_setup to the end of
 qemu_savevm_state_complete_precopy (its state save: the RAM loop and the few
 device sections), one savevm into a new qcow2; the model over its savevm pass.
 
-  scripts/qemu_insns.py [--zcbench PATH] [--qemu PATH] [--mem 64M] [--top 12]
+  scripts/qemu_insns.py [--zcbench PATH] [--qemu PATH] [--mem 64M] [--top 12] [--json FILE]
+
+--json also writes the per-page counts as JSON (run_all.sh puts them beside
+its results, and plots/report.py shows them beside the savevm comparison).
 
 Exits 77 (the test suite's skip) when QEMU cannot start here.
 """
@@ -187,6 +190,7 @@ def main():
     ap.add_argument("--qemu", default="qemu-system-x86_64")
     ap.add_argument("--mem", default="64M")
     ap.add_argument("--top", type=int, default=12)
+    ap.add_argument("--json", help="also write the counts per page to this file")
     a = ap.parse_args()
     if a.top < 1:  # -1 printed all but one function under "the -1 functions", after the counting
         sys.exit(f"qemu_insns: bad --top {a.top} (allowed: an integer of at least 1)")
@@ -212,6 +216,15 @@ def main():
         print(f"\n{side['label']}: the {a.top} functions with the most instructions of their own, per page")
         for name, n in sorted(side["own"].items(), key=lambda kv: -kv[1])[:a.top]:
             print(f"  {n / pages:8.0f}  {name}")
+    if a.json:
+        counts = {side: {k: round(d[k], 1) for k in ("check", "rest", "total")}
+                  for side, d in (("qemu", q), ("model", m))}
+        try:
+            with open(a.json, "w") as f:
+                json.dump({"host": socket.gethostname(), "qemu_version": version, "accel": accel, "mem": a.mem,
+                           "pages": pages, **counts}, f, indent=1)
+        except OSError as e:
+            sys.exit(f"qemu_insns: cannot write --json {a.json}: {e.strerror}")
 
 
 if __name__ == "__main__":

@@ -157,6 +157,7 @@ def main():
     partial_run()
     spreadsheet_saved_run()
     two_machines()
+    qemu_instruction_counts()
     for f in failures:
         print("FAIL:", f)
     return 1 if failures else 0
@@ -285,6 +286,33 @@ def bad_input():
 
 def read_if_there(path):
     return open(path).read() if os.path.exists(path) else ""
+
+
+def qemu_instruction_counts():
+    """run_all.sh's callgrind counts (qemu-insns.json) get a table of their
+    own beside the savevm comparison; another machine's are left out, a
+    file that is not such counts is one line and exit 2."""
+    counts = {"host": "sample-host", "qemu_version": "QEMU emulator version 7.2.22", "accel": "kvm",
+              "mem": "64M", "pages": 16384, "qemu": {"check": 365, "rest": 1138, "total": 1503},
+              "model": {"check": 249, "rest": 454, "total": 703}}
+    for text, want in ((json.dumps(counts), "| rest of the loop | 1138 | 454 | 0.40 |"),
+                       (json.dumps(dict(counts, host="other-box")), None),
+                       ('{"pages": "many"}', "qemu-insns.json: not the counts")):
+        with tempfile.TemporaryDirectory() as tmp:
+            edited_run(tmp, lambda h, rows: None)
+            with open(os.path.join(tmp, "qemu-insns.json"), "w") as f:
+                f.write(text)
+            r = report_on(tmp)
+            md = read_if_there(os.path.join(tmp, "report.md"))
+            if want and want.startswith("|"):
+                check(r.returncode == 0 and "## savevm: instructions per page, QEMU beside the model" in md
+                      and want in md, f"qemu-insns.json: exit {r.returncode}, no table {r.stderr[-200:]!r}")
+            elif want:
+                check(r.returncode == 2 and want in r.stderr and len(r.stderr.splitlines()) == 1,
+                      f"bad qemu-insns.json: exit {r.returncode} {r.stderr[-300:]!r}")
+            else:
+                check(r.returncode == 0 and "instructions per page" not in md,
+                      f"another machine's qemu-insns.json: exit {r.returncode}, table shown")
 
 
 def two_machines():
