@@ -634,7 +634,9 @@ struct submitter {
 };
 
 /* A thread's COMPVAL; given a barrier, it meets the test there after
- * submitting, then waits for its record (10 ms of simulated time). */
+ * submitting, then waits for its record (10 ms of simulated time). Past
+ * the barrier the test may have closed sb->wq (freed): the waiter takes
+ * the WQ's clock before it. */
 static void *submit_at(void *arg)
 {
     struct submitter *sb = arg;
@@ -644,9 +646,9 @@ static void *submit_at(void *arg)
     sb->rc = zc_dsa_wq_submit(sb->wq, &d);
     if (!sb->submitted)
         return NULL;
-    pthread_barrier_wait(sb->submitted);
     struct zc_dsa_waiter wt = {.policy = ZC_WAIT_SPIN, .timeout_ns = 10000000};
     zc_dsa_waiter_use(&wt, sb->wq);
+    pthread_barrier_wait(sb->submitted);
     if (!sb->rc)
         sb->rc = zc_dsa_wait(&wt, sb->cr);
     return NULL;
@@ -697,7 +699,9 @@ static void a_wait_on_a_wq_closed_meanwhile_times_out(void **state)
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, submit_at, &wa), 0);
     pthread_barrier_wait(&submitted);
-    struct timespec nap = {0, 50000000}; /* the waiter most likely waits by now */
+    /* The waiter most likely waits by now; if the host ran it later, its
+     * wait starts after the close and times out all the same. */
+    struct timespec nap = {0, 50000000};
     nanosleep(&nap, NULL);
     zc_dsa_wq_close(wq);
     pthread_join(th, NULL);
