@@ -773,7 +773,11 @@ static void a_thread_blocked_without_pausing_fails_the_waiter(void **state)
     pthread_barrier_init(&joined, NULL, 2);
     pthread_mutex_lock(&held);
     uint64_t t0 = zc_dsa_sim_now_ns();
-    struct other o = {.wq = wq, .at = t0, .joined = &joined, .held = &held, .cr = &theirs, .rc = -1};
+    /* t0 is the test's clock rounded to a ns: the other thread joins 1 ns
+     * on, never behind it, or the submit below would wait for it and
+     * stall, not the wait. */
+    struct other o = {.wq = wq, .at = t0 + 1, .joined = &joined, .held = &held, .cr = &theirs,
+                      .rc = -1};
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, block_without_pausing, &o), 0);
     pthread_barrier_wait(&joined);
