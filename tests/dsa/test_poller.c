@@ -199,19 +199,29 @@ static void closing_a_wq_under_a_registered_record(void **state)
 }
 
 /* The wall-clock model: another thread closes the WQ while the record is
- * registered with the completion thread (50 ms from completing). Closing
- * completes what the engine took, now: the waiter wakes with its status at
- * the close, not at its deadline, and the thread serves the next wait. */
+ * registered with the completion thread (a second from completing).
+ * Closing completes what the engine took, now: the waiter wakes with its
+ * status at the close, not at the record's time or its deadline, and the
+ * thread serves the next wait. */
 struct wall_closer {
     pthread_t thread;
     struct zc_dsa_wq *wq;
+    uint64_t cpu_ns; /* the completion threads' CPU time before the wait */
 };
 
-static void *close_soon(void *arg)
+/* Closes the WQ once the completion thread polls the record: it spins
+ * only on a registered record, so its CPU time grows 20 ms past what it
+ * was (far more than a thread's start) only after the waiter registered.
+ * A fixed sleep raced the waiter's registration on a loaded host. */
+static void *close_once_polled(void *arg)
 {
     struct wall_closer *c = arg;
-    struct timespec registered = {0, 20000000};
-    nanosleep(&registered, NULL);
+    struct zc_dsa_poller_usage u;
+    struct timespec tick = {0, 1000000};
+    do {
+        nanosleep(&tick, NULL);
+        zc_dsa_poller_usage(&u);
+    } while (u.cpu_ns < c->cpu_ns + 20000000u);
     zc_dsa_wq_close(c->wq);
     return NULL;
 }
@@ -227,17 +237,18 @@ static void closing_a_wall_clock_wq_under_a_registered_record(void **state)
 {
     (void)state;
     struct wall_closer c;
-    assert_int_equal(zc_dsa_wq_open("emu:lat_ns=50000000", &c.wq), 0);
+    assert_int_equal(zc_dsa_wq_open("emu:lat_ns=1000000000", &c.wq), 0);
     struct job j;
     job_init(&j, DSA_OPCODE_NOOP, 0);
+    uint64_t t0 = monotonic_ns();
     assert_int_equal(submit(c.wq, &j.d), 0); /* the WQ is the closer's from here */
     struct zc_dsa_poller_usage before, after;
     zc_dsa_poller_usage(&before);
-    struct zc_dsa_waiter w = {.policy = ZC_WAIT_POLLER, .timeout_ns = 2000000000ull};
-    assert_int_equal(pthread_create(&c.thread, NULL, close_soon, &c), 0);
-    uint64_t t0 = monotonic_ns();
+    c.cpu_ns = before.cpu_ns;
+    struct zc_dsa_waiter w = {.policy = ZC_WAIT_POLLER, .timeout_ns = 10000000000ull};
+    assert_int_equal(pthread_create(&c.thread, NULL, close_once_polled, &c), 0);
     assert_int_equal(zc_dsa_wait(&w, &j.cr), DSA_COMP_SUCCESS);
-    assert_true(monotonic_ns() - t0 < 1000000000u); /* at the close, not at the deadline */
+    assert_true(monotonic_ns() - t0 < 1000000000u); /* at the close, not at the record's time */
     pthread_join(c.thread, NULL);
     zc_dsa_poller_usage(&after);
     assert_int_equal(after.records, before.records + 1); /* woken by the completion thread */
