@@ -13,6 +13,7 @@ fails:
   endless         sends a line that never ends instead of the greeting
   die-at=N        exits (status 1) on the Nth migrate command
   hang-at=N       accepts the Nth migrate and never completes it
+  deaf-at=N       the same, and answers nothing after it (not even quit)
 FAKE_QEMU_DIRS names a file where it adds the directory of its guest RAM
 (zcbench's working directory), for the test to see it gone.
 """
@@ -64,6 +65,7 @@ def main():
         return 3
     die_at = int(mode[len("die-at="):]) if mode.startswith("die-at=") else 0
     hang_at = int(mode[len("hang-at="):]) if mode.startswith("hang-at=") else 0
+    deaf_at = int(mode[len("deaf-at="):]) if mode.startswith("deaf-at=") else 0
     qmp_path = option("-qmp").split(",")[0][len("unix:"):]
     server = socket.socket(socket.AF_UNIX)
     server.bind(qmp_path)
@@ -107,6 +109,8 @@ def main():
             send({"return": {}})
             if migrations == hang_at:
                 continue
+            if migrations == deaf_at:
+                time.sleep(3600)
             uri = json.loads(line)["arguments"]["uri"]
             with socket.socket(socket.AF_UNIX) as s:
                 s.connect(uri[len("unix:"):])
