@@ -240,6 +240,10 @@ static pid_t dead_pid(void)
     return pid;
 }
 
+/* The directories the next test plants beside a killed run's. */
+static char live[400], foreign[400], others[400], link_path[400], other_kind[400];
+static bool made;
+
 /* SIGKILL leaves zcbench's working directory (and whatever of the guest RAM
  * file and sockets was still in it) on /dev/shm: the next QEMU run removes
  * it, and only what is a dead zcbench's: a live process's directory, one
@@ -263,27 +267,27 @@ static void a_killed_runs_directory_is_removed_by_the_next_run(void **state)
     while (pid_at > killed && pid_at[-1] != '-')
         pid_at--;
     int ns_len = (int)(pid_at - killed);
-    char live[400], foreign[400], others[400], link[400], other_kind[400];
     pid_t gone = dead_pid();
     snprintf(live, sizeof live, "%.*s%ld-aaaaaa", ns_len, killed, (long)getpid());
     snprintf(foreign, sizeof foreign, "%.*s%ld-bbbbbb", ns_len, killed, (long)gone);
     snprintf(others, sizeof others, "%.*s%ld-cccccc", ns_len, killed, (long)gone);
-    snprintf(link, sizeof link, "%.*s%ld-dddddd", ns_len, killed, (long)gone);
+    snprintf(link_path, sizeof link_path, "%.*s%ld-dddddd", ns_len, killed, (long)gone);
     snprintf(other_kind, sizeof other_kind, "%.*s%ld-eeeeeeX", ns_len, killed, (long)gone);
+    made = true;
     make_dir(live, "guest.ram");
     make_dir(foreign, "notes.txt");
     make_dir(others, NULL);
     bool as_root = geteuid() == 0;
     if (as_root)
         assert_int_equal(chown(others, 65534, 65534), 0);
-    assert_int_equal(symlink(live, link), 0);
+    assert_int_equal(symlink(live, link_path), 0);
     make_dir(other_kind, NULL);
 
     struct csv *c = run_fake("ok", "1", 0, "zcbench: removed ");
     csv_free(c);
     if (access(killed, F_OK) == 0)
         fail_msg("%s (its zcbench killed) is still there", killed);
-    const char *kept[] = {live, foreign, link, other_kind, as_root ? others : NULL};
+    const char *kept[] = {live, foreign, link_path, other_kind, as_root ? others : NULL};
     for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
         if (kept[i] && faccessat(AT_FDCWD, kept[i], F_OK, AT_SYMLINK_NOFOLLOW) != 0)
             fail_msg("%s was removed", kept[i]);
@@ -291,12 +295,23 @@ static void a_killed_runs_directory_is_removed_by_the_next_run(void **state)
     char live_ram[600];
     snprintf(live_ram, sizeof live_ram, "%s/guest.ram", live);
     if (access(live_ram, F_OK) != 0)
-        fail_msg("%s was removed (through %s)", live_ram, link);
-    remove_dir(live, "guest.ram");
-    remove_dir(foreign, "notes.txt");
-    remove_dir(others, NULL);
-    unlink(link);
-    remove_dir(other_kind, NULL);
+        fail_msg("%s was removed (through %s)", live_ram, link_path);
+}
+
+/* The test's own directories go even when it fails half way (they would
+ * stay on /dev/shm for good: the next run keeps them, as it should). */
+static int remove_planted(void **state)
+{
+    (void)state;
+    if (made) {
+        remove_dir(live, "guest.ram");
+        remove_dir(foreign, "notes.txt");
+        remove_dir(others, NULL);
+        unlink(link_path);
+        remove_dir(other_kind, NULL);
+    }
+    made = false;
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -320,7 +335,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(a_qemu_sending_an_endless_line_is_cut_off),
         cmocka_unit_test(a_second_signal_in_a_stuck_migration_leaves_nothing),
         cmocka_unit_test(a_signal_in_a_stuck_migration_ends_it_keeping_what_finished),
-        cmocka_unit_test(a_killed_runs_directory_is_removed_by_the_next_run),
+        cmocka_unit_test_teardown(a_killed_runs_directory_is_removed_by_the_next_run, remove_planted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
