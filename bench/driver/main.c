@@ -70,13 +70,14 @@ static bool init_gbench(int *argc, char **argv)
     char *gb_argv[MAX_CLI_ASSIGNS + 1] = {argv[0]};
     int gb_argc = 1, kept = 1;
     for (int i = 1; i < *argc; i++) {
-        if (strncmp(argv[i], "--benchmark_", 12) == 0 && !display_flag(argv[i])) {
+        bool gb_flag = strncmp(argv[i], "--benchmark_", 12) == 0;
+        if (gb_flag && !display_flag(argv[i])) {
             fprintf(stderr, "zcbench: %s: zcbench chooses and times its cases itself (allowed: --backend, "
                             "--size and the other case options, --min-time, --reps; of Google Benchmark's "
                             "flags only --benchmark_format, _color, _counters_tabular, _context)\n", argv[i]);
             return false;
         }
-        if (strncmp(argv[i], "--benchmark_", 12) == 0 && gb_argc < MAX_CLI_ASSIGNS)
+        if (gb_flag && gb_argc < MAX_CLI_ASSIGNS)
             gb_argv[gb_argc++] = argv[i];
         else
             argv[kept++] = argv[i];
