@@ -16,7 +16,9 @@
  *   count=N (descriptors; 0: chosen)  emu=KEYS (emu:... keys, e.g. a profile)
  * Output per line: sync: latency in us; qd and batch: throughput in GB/s
  * (10^9 bytes); ooo (a first descriptor of `size`, then batches of 1 KiB
- * descriptors): the batches done before it. */
+ * descriptors): the batches done before it; a scenario that fails prints
+ * nan. Exit status: 0, 1 a scenario failed, 2 bad input (a word, or emu=
+ * keys the model refuses). */
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -291,9 +293,10 @@ static int run(const struct scenario *s, double *value)
     snprintf(spec, sizeof spec, "emu:clock=virtual,engines=%u,mode=%s,max_batch=1024,max_xfer=1G%s%s",
              s->engines, s->shared ? "shared" : "dedicated", s->emu[0] ? "," : "", s->emu);
     struct zc_dsa_wq *wq;
-    if (zc_dsa_wq_open(spec, &wq) != 0) {
+    int open_rc = zc_dsa_wq_open(spec, &wq);
+    if (open_rc != 0) {
         fprintf(stderr, "zc-project: %s\n", zc_last_error());
-        return -1;
+        return open_rc; /* -EINVAL: the scenario's emu= keys, bad input */
     }
     struct bufs b;
     struct zc_dsa_waiter w = {.policy = ZC_WAIT_SPIN, .timeout_ns = 10000000000ull};
@@ -357,12 +360,14 @@ int main(int argc, char **argv)
             continue;
         struct scenario s;
         double v = 0;
+        int rc;
         if (parse(line, line_no, &s) != 0) {
             fprintf(stderr, "zc-project: %s\n", zc_last_error());
             status = 2;
             printf("nan\n");
-        } else if (run(&s, &v) != 0) {
-            status = 1;
+        } else if ((rc = run(&s, &v)) != 0) {
+            if (status != 2)
+                status = rc == -EINVAL ? 2 : 1;
             printf("nan\n");
         } else {
             printf("%.6g\n", v);

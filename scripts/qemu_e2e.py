@@ -23,6 +23,12 @@ DSA = "dsa-batch:wq={emu:clock=virtual,mode=shared,dev=dsa0},batch=128"
 NEEDED = {"cpu": ("total_ram",), "dsa": ("total_ram", "total_time", "thread_runtime dsa_completion")}
 
 
+def bad_input(msg):
+    """Bad options or a bad published CSV exit 2, as zcbench's do; a failed run exits 1."""
+    print(f"qemu_e2e: {msg}", file=sys.stderr)
+    sys.exit(2)
+
+
 def published(path):
     with open(path, newline="") as f:
         rows = list(csv.DictReader(line for line in f if not line.startswith("#")))
@@ -59,6 +65,8 @@ def projected(zcbench, mem, reps, out):
         rc = subprocess.run(cmd).returncode
     except OSError as e:
         sys.exit(f"qemu_e2e: cannot run {zcbench}: {e.strerror} (build it: cmake --build build)")
+    if rc == 2:
+        bad_input("zcbench refused its options (its message is above)")
     if rc:
         sys.exit(f"qemu_e2e: zcbench exited with status {rc} (its message is above)")
     with open(out, newline="") as f:
@@ -77,14 +85,14 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--output", help="keep zcbench's CSV here")
     args = ap.parse_args()
-    if args.reps < 1:
-        sys.exit(f"qemu_e2e: --reps {args.reps}: allowed 1..1000")
+    if not 1 <= args.reps <= 1000:
+        bad_input(f"--reps {args.reps}: allowed 1..1000")
     try:
         pub = published(args.csv)
     except KeyError as e:
-        sys.exit(f"qemu_e2e: cannot read {args.csv}: no column {e}")
+        bad_input(f"cannot read {args.csv}: no column {e}")
     except (OSError, ValueError, TypeError, csv.Error) as e:  # TypeError: a short row
-        sys.exit(f"qemu_e2e: cannot read {args.csv}: {e}")
+        bad_input(f"cannot read {args.csv}: {e}")
     if args.output:
         out = args.output
     else:

@@ -36,13 +36,19 @@ MODEL_WINDOW = "savevm_pass"
 MODEL_CHECK = "zc_backend_check"
 
 
+def bad_input(msg):
+    """Bad options exit 2, as zcbench's do; a failed count exits 1."""
+    print(f"qemu_insns: {msg}", file=sys.stderr)
+    sys.exit(2)
+
+
 def size_bytes(text):
     m = re.fullmatch(r"(\d+)([KMG]?)", text)
     if not m:
-        sys.exit(f"qemu_insns: bad --mem '{text}' (allowed: a size in bytes, K, M or G, e.g. 64M)")
+        bad_input(f"bad --mem '{text}' (allowed: a size in bytes, K, M or G, e.g. 64M)")
     n = int(m.group(1)) << {"": 0, "K": 10, "M": 20, "G": 30}[m.group(2)]
     if n < PAGE or n % PAGE:
-        sys.exit(f"qemu_insns: bad --mem '{text}' (allowed: a whole number of 4 KiB pages)")
+        bad_input(f"bad --mem '{text}' (allowed: a whole number of 4 KiB pages)")
     return n
 
 
@@ -193,7 +199,7 @@ def main():
     ap.add_argument("--json", help="also write the counts per page to this file")
     a = ap.parse_args()
     if a.top < 1:  # -1 printed all but one function under "the -1 functions", after the counting
-        sys.exit(f"qemu_insns: bad --top {a.top} (allowed: an integer of at least 1)")
+        bad_input(f"bad --top {a.top} (allowed: an integer of at least 1)")
     mem = size_bytes(a.mem)
     pages = mem // PAGE
     need("valgrind", "valgrind")

@@ -1,7 +1,6 @@
 #!/usr/bin/env python3
 """zc-project, scripts/calibrate.py, qemu_e2e.py and qemu_insns.py on bad
-input: exit non-zero with one line naming the value and what is allowed (2
-but for the qemu scripts' 1); never a traceback, a scenario run with a
+input: exit 2 with one line naming the value and what is allowed; never a traceback, a scenario run with a
 value it did not ask for, a check that passes on nothing, or a long run
 before the input is looked at.
 
@@ -43,6 +42,7 @@ def project(zc_project):
         ("size=4096 align=3", "bad value '3' for align (allowed: a power of two up to 4096)"),
         ("engines=2", "no size"),
         ("size=4096 " + "x" * 2000, "line 1: longer than"),
+        ("size=4096 emu=bogus=1", "emu: unknown key 'bogus' (allowed: engines"),
     ]
     for line, want in cases:
         r = subprocess.run([zc_project], input=line + "\n", capture_output=True, text=True)
@@ -109,7 +109,11 @@ def qemu_e2e(tmp):
                            ("/dev/null", "no total_ram")):
         r = subprocess.run([sys.executable, script, "--zcbench", os.path.join(tmp, "no-zcbench"), "--csv", csv_path],
                            capture_output=True, text=True)
-        one_line_error(r, want, f"qemu_e2e.py --csv {os.path.basename(csv_path)}", status=1)
+        one_line_error(r, want, f"qemu_e2e.py --csv {os.path.basename(csv_path)}")
+    for reps in ("0", "1001"):
+        r = subprocess.run([sys.executable, script, "--zcbench", os.path.join(tmp, "no-zcbench"), "--reps", reps],
+                           capture_output=True, text=True)
+        one_line_error(r, f"--reps {reps}: allowed 1..1000", f"qemu_e2e.py --reps {reps}")
 
 
 def qemu_insns():
@@ -119,8 +123,10 @@ def qemu_insns():
     for top in ("-1", "0"):
         r = subprocess.run([sys.executable, script, "--top", top, "--zcbench", "/nonexistent"],
                            capture_output=True, text=True)
-        one_line_error(r, f"bad --top {top} (allowed: an integer of at least 1)", f"qemu_insns.py --top {top}",
-                       status=1)
+        one_line_error(r, f"bad --top {top} (allowed: an integer of at least 1)", f"qemu_insns.py --top {top}")
+    r = subprocess.run([sys.executable, script, "--mem", "6K", "--zcbench", "/nonexistent"],
+                       capture_output=True, text=True)
+    one_line_error(r, "bad --mem '6K' (allowed: a whole number of 4 KiB pages)", "qemu_insns.py --mem 6K")
 
 
 def main():
