@@ -19,13 +19,26 @@ static void sleep_ms(unsigned ms)
     nanosleep(&ts, NULL);
 }
 
-/* A MEMFILL that keeps the single engine busy for ~size microseconds of
- * modeled time at engine_gbps=0.001 (one byte per microsecond). */
+#define FILL_PATTERN 0xa5a5a5a5a5a5a5a5ull
+
+/* A MEMFILL that keeps the single engine busy for ~5 x size microseconds
+ * of modeled time at engine_gbps=0.0002 (0.2 bytes per microsecond). */
 static void busy_fill(struct job *j, uint8_t *buf, uint32_t size)
 {
     job_init(j, DSA_OPCODE_MEMFILL, 0);
+    j->d.pattern = FILL_PATTERN;
     j->d.dst_addr = addr(buf);
     j->d.xfer_size = size;
+}
+
+/* The engine writes a fill's bytes when it takes the descriptor and its
+ * record only at the modeled end: the last byte written says the
+ * descriptor has left the WQ, whenever the host ran the engine. */
+static void wait_until_taken(const uint8_t *buf, uint32_t size)
+{
+    uint64_t deadline = zc_now_ns() + 10000000000ull;
+    while (__atomic_load_n(&buf[size - 1], __ATOMIC_ACQUIRE) != (uint8_t)FILL_PATTERN)
+        assert_true(zc_now_ns() < deadline);
 }
 
 static void overflow(const char *spec, bool dedicated)
@@ -34,9 +47,9 @@ static void overflow(const char *spec, bool dedicated)
     assert_int_equal(zc_dsa_wq_open(spec, &wq), 0);
     uint8_t *buf = pages(64);
     struct job fill, noop[6];
-    busy_fill(&fill, buf, 200000); /* 200 ms of engine time */
+    busy_fill(&fill, buf, 200000); /* 1 s of engine time: the margin for submitting the six */
     assert_int_equal(zc_dsa_wq_submit(wq, &fill.d), 0);
-    sleep_ms(50); /* the engine takes it and is then busy */
+    wait_until_taken(buf, 200000);
     for (int i = 0; i < 6; i++) {
         job_init(&noop[i], DSA_OPCODE_NOOP, 0);
         int rc = zc_dsa_wq_submit(wq, &noop[i].d);
@@ -63,13 +76,13 @@ static void overflow(const char *spec, bool dedicated)
 static void dedicated_overflow_is_dropped_and_counted(void **state)
 {
     (void)state;
-    overflow("emu:mode=dedicated,wq_size=4,engine_gbps=0.001", true);
+    overflow("emu:mode=dedicated,wq_size=4,engine_gbps=0.0002", true);
 }
 
 static void shared_overflow_is_refused(void **state)
 {
     (void)state;
-    overflow("emu:mode=shared,wq_size=4,engine_gbps=0.001", false);
+    overflow("emu:mode=shared,wq_size=4,engine_gbps=0.0002", false);
 }
 
 static double cpu_seconds(void)
