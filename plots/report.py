@@ -83,8 +83,8 @@ def case_name(row):
 def checked_row(where, row):
     """Fails on a value no run writes; returns (case, what is missing) for
     a partial row (an empty measurement, repetitions cut short), or None."""
-    if row.get("schema_version") not in ("1", "2", "3"):
-        fail(f"{where}: schema_version {row.get('schema_version')!r} (this report reads 1 to 3)")
+    if row.get("schema_version") not in ("1", "2", "3", "4"):
+        fail(f"{where}: schema_version {row.get('schema_version')!r} (this report reads 1 to 4)")
     for col, v in row.items():
         if col not in NUMERIC or v in ("", "-"):
             continue
@@ -692,18 +692,28 @@ QEMU_MIGRATE_NOTE = (
     "sent page into a bounded ring (--sink mem) or send nothing (null).")
 
 
+def backing(r):
+    """Where a row's pages lived (schema 4); rows before it ran on anonymous memory."""
+    return r.get("backing") or "anon"
+
+
+def model_label(m):
+    return f"{m['backend']}, {backing(m)}"
+
+
 def qemu_pairs(rows, workload):
     """Each QEMU row with the one-thread CPU model's row of the same guest
-    (memory and zero ratio), from the same sweep when there is one; the
-    model is None when none was measured."""
+    (memory and zero ratio), on the same memory as QEMU's (backing shm) and
+    from the same sweep where there is one; the model is None when none was
+    measured."""
     models = [r for r in rows if r["workload"] == workload and r.get("device") == "cpu"]
     pairs = []
     for q in sorted((r for r in rows if r["workload"] == workload and is_qemu(r)),
                     key=lambda r: (fnum(r, "mem_bytes", 0), r.get("qemu_channels", ""), fnum(r, "zero_ratio", 0))):
         guest = [m for m in models if fnum(m, "mem_bytes") == fnum(q, "mem_bytes")
                  and fnum(m, "zero_ratio") == fnum(q, "zero_ratio")]
-        same_sweep = [m for m in guest if m.get("sweep") == q.get("sweep")]
-        pairs.append(((same_sweep or guest or [None])[0], q))
+        guest.sort(key=lambda m: (backing(m) != backing(q), m.get("sweep") != q.get("sweep")))
+        pairs.append(((guest or [None])[0], q))
     return pairs
 
 
@@ -745,7 +755,7 @@ def qemu_savevm_table(rows, tsc_hz):
         state_ms = fnum(q, "qemu_total_ms")
         out.append((human_bytes(fnum(q, "mem_bytes", 0)), q["zero_ratio"],
                     f"{q.get('qemu_pages_zero', '?')} / {q.get('qemu_pages_normal', '?')}",
-                    m["backend"] if m else "not measured", fmt(m_ms, ".1f"), f"{q_ms:.1f}",
+                    model_label(m) if m else "not measured", fmt(m_ms, ".1f"), f"{q_ms:.1f}",
                     fmt(ratio(m_ms, q_ms), ".2f"), fmt(state_ms, ".1f"), fmt(ratio(m_ms, state_ms), ".2f"),
                     fmt(m_cpu, ".0f"), fmt(q_cpu, ".0f"),
                     fmt(mcyc(fnum(q, "qemu_save_thread_cpu_ns"), q), ".0f"),
@@ -766,7 +776,7 @@ def qemu_migrate_table(rows):
         q_cpu = fnum(q, "cpu_ns_per_page", 0) * fnum(q, "pages", 0) / 1e6
         out.append((human_bytes(fnum(q, "mem_bytes", 0)), q["zero_ratio"],
                     f"multifd, {channels} channels" if channels else "plain",
-                    f"{m['backend']}, {m['threads']} sender{'s' if m['threads'] != '1' else ''}" if m
+                    f"{model_label(m)}, {m['threads']} sender{'s' if m['threads'] != '1' else ''}" if m
                     else "not measured",
                     fmt(m_ms, ".1f"), f"{q_ms:.1f}", fmt(ratio(m_ms, q_ms), ".2f"),
                     fmt(fnum(q, "qemu_total_ms"), ".0f"), fmt(fnum(q, "qemu_mbps"), ".0f"),

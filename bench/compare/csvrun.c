@@ -9,21 +9,23 @@
 #include "compare/csvread.h"
 #include "compare/hostmeta.h"
 
-/* run_id and tsc_hz only describe the host, so files without them still load. */
+/* run_id and tsc_hz only describe the host, so files without them still
+ * load; backing came with schema 4. */
 enum { C_WORKLOAD, C_OP, C_BACKEND, C_BUF, C_GRAN, C_ZERO, C_CACHE, C_LAT, C_TPUT, C_REQUIRED,
-       C_RUN_ID = C_REQUIRED, C_TSC_HZ, C_COUNT };
+       C_RUN_ID = C_REQUIRED, C_TSC_HZ, C_BACKING, C_COUNT };
 static const char *const result_columns[C_COUNT] = {
     "workload", "op", "backend", "buf_bytes", "gran_bytes", "zero_ratio", "cache", "latency_ns",
-    "throughput_gbps", "run_id", "tsc_hz"};
+    "throughput_gbps", "run_id", "tsc_hz", "backing"};
 
 /* The case key of docs/csv-schema.md; with as_reference, the key of the
  * read-ceiling row of the same point. */
 static void case_key(char *buf, size_t len, const struct zc_csv_row *row, const int *cols, bool as_reference)
 {
     char *const *f = row->fields;
-    snprintf(buf, len, "%s/%s/%s/%s/%s/%s/%s", f[cols[C_WORKLOAD]], as_reference ? "read" : f[cols[C_OP]],
+    bool shm = cols[C_BACKING] >= 0 && strcmp(f[cols[C_BACKING]], "shm") == 0;
+    snprintf(buf, len, "%s/%s/%s/%s/%s/%s/%s%s", f[cols[C_WORKLOAD]], as_reference ? "read" : f[cols[C_OP]],
              as_reference ? "ref:read" : f[cols[C_BACKEND]], f[cols[C_BUF]], f[cols[C_GRAN]],
-             f[cols[C_ZERO]], f[cols[C_CACHE]]);
+             f[cols[C_ZERO]], f[cols[C_CACHE]], shm ? "/shm" : "");
 }
 
 static int add_result(const struct zc_csv_row *row, const int *cols, void *ctx, char *err,
@@ -33,8 +35,9 @@ static int add_result(const struct zc_csv_row *row, const int *cols, void *ctx, 
     char key[1024];
     case_key(key, sizeof key, row, cols, false);
     const char *version = row->fields[0];
-    if (strcmp(version, "1") != 0 && strcmp(version, "2") != 0 && strcmp(version, "3") != 0) {
-        snprintf(err, errlen, "%s: case %s: schema_version '%s' (this gate reads 1 to 3)", run->path, key,
+    if (strcmp(version, "1") != 0 && strcmp(version, "2") != 0 && strcmp(version, "3") != 0 &&
+        strcmp(version, "4") != 0) {
+        snprintf(err, errlen, "%s: case %s: schema_version '%s' (this gate reads 1 to 4)", run->path, key,
                  version);
         return -1;
     }

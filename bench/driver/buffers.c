@@ -17,7 +17,7 @@ static struct zcb_buffer slots[ZCB_BUFFER_SLOTS];
 
 static void release(struct zcb_buffer *b)
 {
-    zcb_free_bound(b->data, b->fill.len, b->fill.numa);
+    zcb_free_bound(b->data, b->fill.len, b->fill.numa, b->fill.backing);
     free(b->oracle);
     memset(b, 0, sizeof *b);
 }
@@ -79,7 +79,8 @@ static int run_oracle(struct zcb_buffer *b)
 static bool same_fill(const struct zcb_fill *a, const struct zcb_fill *b)
 {
     return a->len == b->len && a->gran == b->gran && a->zero_ratio == b->zero_ratio &&
-           a->nonzero_at == b->nonzero_at && a->seed == b->seed && strcmp(a->numa, b->numa) == 0;
+           a->nonzero_at == b->nonzero_at && a->seed == b->seed && strcmp(a->numa, b->numa) == 0 &&
+           a->backing == b->backing;
 }
 
 const struct zcb_buffer *zcb_buffer_get(int slot, const struct zcb_fill *fill)
@@ -90,7 +91,7 @@ const struct zcb_buffer *zcb_buffer_get(int slot, const struct zcb_fill *fill)
     release(b);
     b->fill = *fill;
     b->pages = fill->len / fill->gran;
-    b->data = zcb_alloc_bound(fill->len, fill->numa);
+    b->data = zcb_alloc_bound(fill->len, fill->numa, fill->backing);
     if (!b->data) {
         memset(b, 0, sizeof *b);
         return NULL;

@@ -13,6 +13,7 @@ struct zcb_fill {
     int nonzero_at;   /* enum zcb_nonzero_at */
     unsigned seed;
     char numa[32];
+    int backing;      /* enum zcb_backing */
 };
 
 struct zcb_buffer {

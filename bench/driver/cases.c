@@ -49,9 +49,9 @@ void zcb_case_key(const struct zcb_case *c, const char *backend, char *buf, size
 {
     char ratio[32];
     zcb_format_ratio(c->zero_ratio, ratio, sizeof ratio);
-    snprintf(buf, len, "%s/%s/%s/%" PRIu64 "/%" PRIu64 "/%s/%s", zcb_workload_names[c->workload],
+    snprintf(buf, len, "%s/%s/%s/%" PRIu64 "/%" PRIu64 "/%s/%s%s", zcb_workload_names[c->workload],
              zcb_op_names[c->op], backend ? backend : c->backend, c->buf_bytes, c->gran, ratio,
-             zcb_cache_names[c->cache]);
+             zcb_cache_names[c->cache], c->backing == ZCB_BACKING_SHM ? "/shm" : "");
 }
 
 static int push(struct zcb_case_list *l, const struct zcb_case *c)
@@ -237,6 +237,7 @@ static void base_case(const struct axes *ax, struct zcb_case *c)
     c->packet = o->packet;
     c->cpu = o->cpu;
     snprintf(c->numa, sizeof c->numa, "%s", o->numa);
+    c->backing = o->backing;
     c->seed = o->seed;
 }
 
@@ -268,9 +269,13 @@ static int expand_point(const struct axes *ax, struct zcb_case *c, struct zcb_ca
         for (size_t b = 0; !rc && b < ax->backends.n; b++) {
             snprintf(c->backend, sizeof c->backend, "%s", ax->backends.v[b].spec);
             snprintf(c->target, sizeof c->target, "%s", ax->backends.v[b].target);
-            /* QEMU saves into its own qcow2, never into --sink. */
+            /* QEMU saves into its own qcow2, never into --sink; its guest RAM
+             * is a file on /dev/shm whatever --backing says. */
             bool qemu = zcb_qemu_spec(c->backend);
+            c->backing = qemu ? ZCB_BACKING_SHM : o->backing;
             rc = check_memory(c, ax->size_opt);
+            if (!rc && c->backing == ZCB_BACKING_SHM)
+                rc = zcb_shm_preflight(zcb_case_buffer_bytes(c));
             if (!rc && qemu)
                 rc = zcb_qemu_check_case(c);
             else if (!rc && (c->op == ZCB_OP_SAVEVM || c->op == ZCB_OP_MIGRATE))
@@ -338,6 +343,9 @@ int zcb_cases_expand(const struct zcb_options *o, const char *sweep_name, struct
         rc = check_sink(o->sink, o->workload);
     if (!rc)
         rc = zcb_numa_check(o->numa);
+    if (!rc && o->backing == ZCB_BACKING_SHM && strcmp(o->numa, "any") != 0)
+        rc = zc_fail(EINVAL, "--numa %s with --backing shm (allowed: --numa any; the kernel places a "
+                             "/dev/shm file's pages, as it does QEMU's guest RAM)", o->numa);
     if (!rc)
         rc = zcb_cpu_check(o->cpu);
     if (!rc)

@@ -38,6 +38,7 @@ struct zcb_case {
     unsigned senders, packet;
     int cpu;
     char numa[32];
+    int backing;                  /* enum zcb_backing */
     unsigned seed;
 };
 
@@ -57,7 +58,8 @@ int zcb_cases_expand(const struct zcb_options *o, const char *sweep_name, struct
 void zcb_cases_free(struct zcb_case_list *l);
 /* Bytes of buffers a case allocates (checked against available memory). */
 uint64_t zcb_case_buffer_bytes(const struct zcb_case *c);
-/* "workload/op/backend/buf_bytes/gran_bytes/zero_ratio/cache", the key of
+/* "workload/op/backend/buf_bytes/gran_bytes/zero_ratio/cache[/shm]" (/shm:
+ * --backing shm, and every backend qemu case), the key of
  * the samples CSV (with the canonical backend spec) and of Google Benchmark's
  * name (backend NULL: as given). */
 void zcb_case_key(const struct zcb_case *c, const char *backend, char *buf, size_t len);

@@ -54,6 +54,8 @@ static const struct column results_columns[] = {
     COL_OF(qemu_cpu_user_ns, C_DBL, R_QEMU), COL_OF(qemu_cpu_sys_ns, C_DBL, R_QEMU),
     COL_OF(qemu_save_thread_cpu_ns, C_DBL, R_QEMU), COL_OF(qemu_multifd_cpu_ns, C_DBL, R_QEMU_MULTIFD),
     COL_OF(qemu_multifd_cpu_ns_max, C_DBL, R_QEMU_MULTIFD), COL_OF(qemu_io_cpu_ns, C_DBL, R_QEMU),
+    /* schema 4 */
+    COL(backing, C_STR),
 };
 #define N_RESULTS (sizeof results_columns / sizeof results_columns[0])
 

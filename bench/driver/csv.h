@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ZCB_SCHEMA_VERSION 3
+#define ZCB_SCHEMA_VERSION 4
 
 struct zcb_row {
     const char *run_id, *workload, *op, *backend, *device;
@@ -46,6 +46,8 @@ struct zcb_row {
     double qemu_total_ms, qemu_mbps;
     double qemu_cpu_user_ns, qemu_cpu_sys_ns, qemu_save_thread_cpu_ns, qemu_multifd_cpu_ns,
         qemu_multifd_cpu_ns_max, qemu_io_cpu_ns;
+    /* schema 4: where the pages lived (enum zcb_backing's name) */
+    const char *backing;
 };
 
 struct zcb_csv {

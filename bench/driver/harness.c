@@ -269,7 +269,7 @@ static int prepare(const struct zcb_case *c)
      * counts one. */
     if (c->op != ZCB_OP_COMPARE)
         zcb_buffer_release_slot(ZCB_SLOT_PARTNER);
-    struct zcb_fill fill = {c->buf_bytes, c->gran, c->zero_ratio, c->nonzero_at, c->seed, ""};
+    struct zcb_fill fill = {c->buf_bytes, c->gran, c->zero_ratio, c->nonzero_at, c->seed, "", c->backing};
     rc = zcb_numa_for_case(c->numa, c->backend, fill.numa, sizeof fill.numa);
     if (rc)
         return rc;
@@ -465,6 +465,7 @@ static void fill_row(const struct current *cur, struct zcb_row *r)
     r->sweep = c->sweep;
     r->sink = r->guest ? c->sink : "-";
     r->numa = c->numa;
+    r->backing = zcb_backing_names[c->backing];
     r->cpu = c->cpu;
     r->migrate = b->ops == &zcb_wl_migrate;
     r->packet_pages = c->packet;

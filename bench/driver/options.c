@@ -12,6 +12,7 @@
 const char *const zcb_workload_names[] = {"zerocheck", "onegig", "savevm", "migrate", NULL};
 const char *const zcb_nonzero_names[] = {"first", "middle", "last", "random", NULL};
 const char *const zcb_cache_names[] = {"hot", "cold", NULL};
+const char *const zcb_backing_names[] = {"anon", "shm", NULL};
 const char *const zcb_op_names[] = {"compare", "compval", "read", "savevm", "migrate", NULL};
 static const char *const op_choices[] = {"compare", "compval", NULL};
 const char *const zcb_target_names[] = {"hw", "projected", "model", NULL};
@@ -98,6 +99,10 @@ static const struct opt table[] = {
      "pin the measuring thread to this PU (logical index), -1 = not pinned"},
     {"numa", K_STRING, F(numa), 0, 0, NULL, S(numa), "any", false,
      "bind buffers: any | N | local | remote (relative to the DSA device)"},
+    {"backing", K_ENUM, F(backing), 0, 0, zcb_backing_names, 0, "anon", false,
+     "where the pages live: anon (private anonymous memory, transparent huge pages where the host "
+     "gives them) | shm (a file on /dev/shm mapped shared, as backend qemu's guest RAM: the model "
+     "beside QEMU on the same memory)"},
     {"seed", K_UINT, F(seed), 0, 4294967295.0, NULL, 0, "1", false,
      "seed of the page patterns"},
     {"ref", K_BOOL, F(ref), 0, 0, bool_choices, 0, "1", false,

@@ -16,6 +16,8 @@
 enum zcb_workload { ZCB_WL_ZEROCHECK, ZCB_WL_ONEGIG, ZCB_WL_SAVEVM, ZCB_WL_MIGRATE };
 enum zcb_nonzero_at { ZCB_NZ_FIRST, ZCB_NZ_MIDDLE, ZCB_NZ_LAST, ZCB_NZ_RANDOM };
 enum zcb_cache { ZCB_CACHE_HOT, ZCB_CACHE_COLD };
+/* Where the pages under test live (placement.h). */
+enum zcb_backing { ZCB_BACKING_ANON, ZCB_BACKING_SHM };
 /* What a DSA spec written with wq=auto becomes (bench/driver/dsa_targets.c). */
 enum zcb_target { ZCB_TARGET_HW, ZCB_TARGET_PROJECTED, ZCB_TARGET_MODEL };
 /* Operations a case measures; the first two are what --op accepts. */
@@ -24,6 +26,7 @@ enum zcb_op { ZCB_OP_COMPARE, ZCB_OP_COMPVAL, ZCB_OP_READ, ZCB_OP_SAVEVM, ZCB_OP
 extern const char *const zcb_workload_names[];
 extern const char *const zcb_nonzero_names[];
 extern const char *const zcb_cache_names[];
+extern const char *const zcb_backing_names[];
 extern const char *const zcb_op_names[];
 extern const char *const zcb_target_names[];
 
@@ -70,6 +73,7 @@ struct zcb_options {
     unsigned packet;              /* migrate pages per packet */
     int cpu;                      /* PU to pin the measuring thread, -1 none */
     char numa[32];                /* any | N | local | remote */
+    int backing;                  /* enum zcb_backing */
     unsigned seed;
     bool ref;                     /* measure the ref:read rows */
     /* command line only */

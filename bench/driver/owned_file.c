@@ -174,8 +174,7 @@ static void human(uint64_t bytes, char *buf, size_t len)
     snprintf(buf, len, "%" PRIu64 " bytes (%.1f %s)", bytes, v, units[u]);
 }
 
-/* Free space of the file system path is (or would be) created on. */
-static int free_bytes(const struct zcb_owned_request *r, uint64_t *out)
+int zcb_dir_free_bytes(const char *dir, const char *what, uint64_t *out)
 {
     const char *fake = getenv("ZC_TEST_FREE_BYTES");
     if (fake && *fake) {
@@ -188,15 +187,20 @@ static int free_bytes(const struct zcb_owned_request *r, uint64_t *out)
         *out = v;
         return 0;
     }
-    char copy[ZCB_PATH_MAX];
-    snprintf(copy, sizeof copy, "%s", r->path);
-    const char *dir = dirname(copy);
     struct statvfs vfs;
     if (statvfs(dir, &vfs) != 0)
-        return zc_fail(errno, "%s: directory %s: %s (allowed: a path in an existing directory)",
-                       r->what, dir, strerror(errno));
+        return zc_fail(errno, "%s: directory %s: %s (allowed: a path in an existing directory)", what, dir,
+                       strerror(errno));
     *out = (uint64_t)vfs.f_bavail * vfs.f_frsize;
     return 0;
+}
+
+/* Free space of the file system path is (or would be) created on. */
+static int free_bytes(const struct zcb_owned_request *r, uint64_t *out)
+{
+    char copy[ZCB_PATH_MAX];
+    snprintf(copy, sizeof copy, "%s", r->path);
+    return zcb_dir_free_bytes(dirname(copy), r->what, out);
 }
 
 int zcb_owned_preflight(const struct zcb_owned_request *r, uint64_t need)

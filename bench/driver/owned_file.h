@@ -72,6 +72,9 @@ bool zcb_owned_parse_path(const char *text, char *path, size_t len, bool *overwr
  * Creates nothing. ZC_TEST_FREE_BYTES=N (a test hook) stands in for the free
  * space. -errno with zc_last_error() naming the path. */
 int zcb_owned_preflight(const struct zcb_owned_request *r, uint64_t need);
+/* Free bytes on the file system of directory `dir` (ZC_TEST_FREE_BYTES, as
+ * above); `what` names the option in the message. */
+int zcb_dir_free_bytes(const char *dir, const char *what, uint64_t *out);
 
 /* Opens for writing, positioned at data_start: a new file (stamped), a file
  * zcbench stamped with the same kind (contents kept: the caller truncates to

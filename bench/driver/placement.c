@@ -1,16 +1,21 @@
 #include "placement.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <hwloc.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <zc/dsa.h>
 
 #include "dsa/error.h"
 #include "dsa/spec.h"
+#include "options.h"
+#include "owned_file.h"
 
 #define ZC_BE_WQ_TEXT_MAX 512
 
@@ -177,8 +182,48 @@ int zcb_pin_thread(int cpu)
     return 0;
 }
 
-void *zcb_alloc_bound(size_t len, const char *numa)
+/* A file on /dev/shm, unlinked at once (nothing is left behind, whatever
+ * ends the run), its room taken before the pages are touched (a write past
+ * a full tmpfs would end the process with SIGBUS), mapped shared and
+ * advised for huge pages: as QEMU maps the guest RAM of a
+ * memory-backend-file there. */
+static void *map_shm(size_t len)
 {
+    char path[] = ZCB_SHM_DIR "/zcbench-pages-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        zc_fail(errno, "--backing shm: cannot create a file in %s: %s", ZCB_SHM_DIR, strerror(errno));
+        return NULL;
+    }
+    unlink(path);
+    void *p = MAP_FAILED;
+    int err = posix_fallocate(fd, 0, (off_t)len);
+    if (err)
+        zc_fail(err, "--backing shm: cannot reserve %zu bytes in %s: %s", len, ZCB_SHM_DIR, strerror(err));
+    else if ((p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED)
+        zc_fail(errno, "--backing shm: cannot map %zu bytes: %s", len, strerror(errno));
+    else
+        madvise(p, len, MADV_HUGEPAGE); /* what QEMU asks of every RAM block; the host decides */
+    close(fd);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+int zcb_shm_preflight(uint64_t len)
+{
+    uint64_t avail;
+    int rc = zcb_dir_free_bytes(ZCB_SHM_DIR, "--backing shm", &avail);
+    if (rc)
+        return rc;
+    if (avail < len)
+        return zc_fail(ENOSPC, "--backing shm: %s has %" PRIu64 " bytes free, the pages need %" PRIu64
+                               " (allowed: a smaller size, or --backing anon)", ZCB_SHM_DIR, avail, len);
+    return 0;
+}
+
+void *zcb_alloc_bound(size_t len, const char *numa, int backing)
+{
+    if (backing == ZCB_BACKING_SHM)
+        return map_shm(len); /* cases.c allows it with --numa any only */
     int node = resolve_node(numa, NULL);
     if (node < -1)
         return NULL;
@@ -199,11 +244,11 @@ void *zcb_alloc_bound(size_t len, const char *numa)
     return p;
 }
 
-void zcb_free_bound(void *p, size_t len, const char *numa)
+void zcb_free_bound(void *p, size_t len, const char *numa, int backing)
 {
     if (!p)
         return;
-    if (strcmp(numa, "any") == 0)
+    if (strcmp(numa, "any") == 0 || backing == ZCB_BACKING_SHM)
         munmap(p, len);
     else
         hwloc_free(topology(), p, len);

@@ -42,6 +42,8 @@ static void bad_input_exits_2_naming_the_value(void **state)
         {ARGS("--size", "1T"), "--size 1T: needs"},
         {ARGS("--workload", "savevm", "--mem", "1T"), "--mem 1T: needs"},
         {ARGS("--numa", "7"), "--numa: bad value '7'"},
+        {ARGS("--backing", "hugetlb"), "--backing: bad value 'hugetlb' for backing (allowed: anon|shm)"},
+        {ARGS("--backing", "shm", "--numa", "0"), "--numa 0 with --backing shm (allowed: --numa any"},
         {ARGS("--cpu", "100000"), "'100000'"},
         {ARGS("--sink", "pipe:x", "--workload", "savevm"), "--sink: bad value 'pipe:x'"},
         {ARGS("--workload", "migrate", "--sink", "file:/tmp/x"), "--sink file:/tmp/x"},

@@ -69,7 +69,8 @@ static void done_when_command_writes_verified_rows_under_the_documented_header(v
     assert_int_equal(csv_count(c, "op", "read"), 4);
     assert_int_equal(csv_count(c, "backend", "ref:read"), 4);
     assert_int_equal(csv_count(c, "verified", "1"), 12);
-    assert_int_equal(csv_count(c, "schema_version", "3"), 12);
+    assert_int_equal(csv_count(c, "schema_version", "4"), 12);
+    assert_int_equal(csv_count(c, "backing", "anon"), 12);
     assert_int_equal(csv_count(c, "device", "dsa-emu"), 4);
     /* D9: where each DSA row ran; an explicit WQ spec has no target */
     assert_int_equal(csv_count(c, "wq", "emu"), 4);

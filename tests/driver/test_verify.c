@@ -14,7 +14,7 @@
 
 static const struct zcb_buffer *make(size_t len, size_t gran, double ratio, int at)
 {
-    struct zcb_fill f = {len, gran, ratio, at, 7, "any"};
+    struct zcb_fill f = {len, gran, ratio, at, 7, "any", ZCB_BACKING_ANON};
     const struct zcb_buffer *b = zcb_buffer_get(ZCB_SLOT_DATA, &f);
     assert_non_null(b);
     return b;

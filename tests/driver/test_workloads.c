@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -115,6 +116,62 @@ static void savevm_file_sink_holds_the_stream(void **state)
     free(stream);
     unlink("wl-stream.bin");
     csv_free(c);
+}
+
+/* Files named zcbench-pages-* in /dev/shm, linked or not. */
+static unsigned shm_page_files(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+    FILE *f = pid ? fopen(path, "r") : popen("ls /dev/shm", "r");
+    if (!f)
+        return 0;
+    char line[512];
+    unsigned n = 0;
+    while (fgets(line, sizeof line, f))
+        n += strstr(line, "zcbench-pages-") != NULL;
+    if (pid)
+        fclose(f);
+    else
+        pclose(f);
+    return n;
+}
+
+/* --backing shm: the guest's pages are a file on /dev/shm mapped shared
+ * (as QEMU's guest RAM), unlinked at once so that nothing is left behind;
+ * the rows say so, and their keys differ from the anonymous ones. */
+static void shm_backing_maps_a_dev_shm_file_and_leaves_none(void **state)
+{
+    (void)state;
+    unsigned before = shm_page_files(0);
+    unlink("wl-shm.csv");
+    pid_t pid = spawn_zcbench(bin, ARGS("--workload", "savevm", "--mem", "64M", "--zero-ratio", "0.5",
+                                        "--backing", "shm", "--backend", "cpu:best", "--reps", "1000",
+                                        "--min-time", "0", "--output", "wl-shm.csv"));
+    unsigned mapped = 0;
+    for (int i = 0; i < 20000 && !mapped; i++) { /* up to 20 s: the mapping comes before the first pass */
+        mapped = shm_page_files(pid);
+        usleep(1000);
+    }
+    kill(pid, SIGINT); /* rows so far are kept; the mapping goes with the process */
+    assert_int_equal(wait_status(pid, NULL), 130);
+    assert_int_equal(mapped, 1);
+    assert_int_equal(shm_page_files(0), before);
+    struct csv *c = run_ok(ARGS("--workload", "savevm", "--mem", "4M", "--zero-ratio", "0.5", "--backing", "shm",
+                                "--backend", "cpu:best", "--reps", "1", "--min-time", "0", "--output", "wl-shm.csv"),
+                           "wl-shm.csv");
+    assert_int_equal(csv_count(c, "backing", "shm"), 1);
+    assert_int_equal(csv_count(c, "pages_zero", "512"), 1);
+    csv_free(c);
+    c = run_ok(ARGS("--size", "64K", "--reps", "1", "--min-time", "0", "--output", "wl-shm.csv"), "wl-shm.csv");
+    assert_int_equal(csv_count(c, "backing", "anon"), 2); /* the default */
+    csv_free(c);
+    setenv("ZC_TEST_FREE_BYTES", "1000", 1); /* /dev/shm full: refused before any work */
+    run_zcbench(bin, ARGS("--workload", "savevm", "--mem", "4M", "--backing", "shm", "--output", "wl-shm.csv"), &r);
+    unsetenv("ZC_TEST_FREE_BYTES");
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "--backing shm: /dev/shm has 1000 bytes free, the pages need 4194304"));
+    assert_int_equal(shm_page_files(0), before);
 }
 
 static void migrate_reports_sender_cpu_time(void **state)
@@ -237,6 +294,7 @@ static void placement_pins_and_binds(void **state)
 ZCB_TEST_MAIN(cmocka_unit_test(onegig_compares_and_checks),
               cmocka_unit_test(savevm_reports_the_cycle_split),
               cmocka_unit_test(savevm_file_sink_holds_the_stream),
+              cmocka_unit_test(shm_backing_maps_a_dev_shm_file_and_leaves_none),
               cmocka_unit_test(migrate_reports_sender_cpu_time),
               cmocka_unit_test(cpu_mt_rows_count_the_workers),
               cmocka_unit_test(cold_cache_and_nonzero_positions),

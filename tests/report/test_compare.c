@@ -293,6 +293,33 @@ static void second_series_of_a_key_is_ignored(void **state)
     free(path);
 }
 
+/* Schema 4: the same point on anonymous memory and on a /dev/shm file is
+ * two cases (the shm one keyed with /shm, as its samples are), not one
+ * row standing for the other. */
+static void rows_of_another_backing_are_other_cases(void **state)
+{
+    (void)state;
+    char *path;
+    assert_true(asprintf(&path, "%s/backing.csv", dir) > 0);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("schema_version,run_id,workload,op,backend,device,buf_bytes,gran_bytes,zero_ratio,cache,"
+          "latency_ns,throughput_gbps,backing\n"
+          "4,r,savevm,savevm,cpu:avx2,cpu,65536,4096,1,hot,1000,65.5,anon\n"
+          "4,r,savevm,savevm,cpu:avx2,cpu,65536,4096,1,hot,1100,59.6,shm\n", f);
+    fclose(f);
+    struct zc_run run;
+    char err[256];
+    assert_int_equal(zc_run_load(path, &run, err, sizeof err), 0);
+    assert_int_equal(run.n, 2);
+    assert_non_null(zc_run_find(&run, "savevm/savevm/cpu:avx2/65536/4096/1/hot"));
+    const struct zc_case *shm = zc_run_find(&run, "savevm/savevm/cpu:avx2/65536/4096/1/hot/shm");
+    assert_non_null(shm);
+    assert_true(shm->latency_ns == 1100);
+    zc_run_free(&run);
+    free(path);
+}
+
 static void gbench_json_is_read(void **state)
 {
     (void)state;
@@ -679,6 +706,7 @@ int main(void)
         cmocka_unit_test(u_test_gates_noisy_medians),
         cmocka_unit_test(stat_min_uses_the_fastest_repetition),
         cmocka_unit_test(second_series_of_a_key_is_ignored),
+        cmocka_unit_test(rows_of_another_backing_are_other_cases),
         cmocka_unit_test(gbench_json_is_read),
         cmocka_unit_test(bad_input_exits_2),
         cmocka_unit_test(non_finite_and_unknown_values_exit_2),
