@@ -653,7 +653,10 @@ QEMU_SAVEVM_NOTE = (
     "table 1) is an upper bound of the check's share of QEMU's own savevm. QEMU ran stopped (-S) "
     "with no devices (-machine none) on "
     "a guest RAM file holding exactly the model's pages, preallocated (mapped, as a running "
-    "guest's memory is); its page counts were checked against the fill on every pass.")
+    "guest's memory is); its page counts were checked against the fill on every pass. The model "
+    "rows beside it (\"shm\") read their pages from the same kind of memory, a file on /dev/shm "
+    "mapped shared: on anonymous memory (\"anon\") the model gets transparent huge pages where "
+    "QEMU's file may not.")
 
 def qemu_insns_table(results_dir, host):
     """The callgrind counts run_all.sh wrote (scripts/qemu_insns.py --json):
@@ -689,7 +692,8 @@ QEMU_MIGRATE_NOTE = (
     "order (a running guest's dirty pages), QEMU's first pass walks them in address order: on "
     "mostly-zero guests that makes the model the slower one. QEMU migrated a stopped VM (bandwidth limit lifted) "
     "into a unix socket whose reader in zcbench keeps nothing; the model's rows here copy each "
-    "sent page into a bounded ring (--sink mem) or send nothing (null).")
+    "sent page into a bounded ring (--sink mem) or send nothing (null), reading the guest from "
+    "QEMU's kind of memory where they say shm (as in the savevm table).")
 
 
 def backing(r):
