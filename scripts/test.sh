@@ -21,6 +21,16 @@ fi
 scripts/deps.sh
 
 stage() { printf '\n== test stage: %s ==\n' "$1"; }
+# ctest -T memcheck exits 16 when any test fails under valgrind (an assertion,
+# a timeout, valgrind's --error-exitcode), and 0 when tests pass with defects
+# it counted: 16 does not mean a leak. Names the failed tests and the logs.
+memcheck_failed() { # ctest's status
+  local tmp=build-ci/Testing/Temporary
+  echo "test: valgrind stage: ctest status $1: test(s) failed under memcheck:" \
+       "$(tr '\n' ' ' <"$tmp/LastTestsFailed.log" 2>/dev/null)(their output and valgrind's:" \
+       "$tmp/LastDynamicAnalysis_*.log, $tmp/MemoryChecker.<test number>.log)" >&2
+  exit "$1"
+}
 configure_and_build() { # dir, cmake args...
   local dir=$1; shift
   cmake -S "$root" -B "$dir" -DZC_WERROR=ON "$@" >"$dir.configure.log" 2>&1 ||
@@ -48,8 +58,10 @@ for s in $stages; do
     valgrind)
       stage "valgrind (leaks)"
       configure_and_build build-ci -DCMAKE_BUILD_TYPE=Release
+      rm -f build-ci/Testing/Temporary/LastTestsFailed.log # ctest leaves an old one after a pass
       ZC_TEST_TIMEOUT_MS=120000 ctest --test-dir build-ci -L valgrind -T memcheck --output-on-failure \
-        --overwrite MemoryCheckCommandOptions="--leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1" ;;
+        --overwrite MemoryCheckCommandOptions="--leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1" ||
+        memcheck_failed $? ;;
     fuzz)
       stage "fuzz (libFuzzer)"
       if command -v clang >/dev/null; then
