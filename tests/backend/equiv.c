@@ -188,10 +188,7 @@ static void run_compare(struct zc_backend *be, const char *spec, size_t gran, si
     region_free(&b);
 }
 
-/* Under valgrind the model's engine threads are serialized with a spinning
- * waiter, so a healthy device can miss the default 1 s timeout: the test
- * runner widens it through ZC_TEST_TIMEOUT_MS for the DSA kinds. */
-static int open_backend(const char *spec, struct zc_backend **be)
+int equiv_open(const char *spec, struct zc_backend **be)
 {
     const char *timeout = getenv("ZC_TEST_TIMEOUT_MS");
     bool dsa_kind = strncmp(spec, "dsa-", 4) == 0 || strncmp(spec, "hybrid:", 7) == 0;
@@ -205,7 +202,7 @@ static int open_backend(const char *spec, struct zc_backend **be)
 struct zc_backend_stats equiv_run(const char *spec, size_t gran, size_t n, uint64_t seed)
 {
     struct zc_backend *be;
-    int rc = open_backend(spec, &be);
+    int rc = equiv_open(spec, &be);
     if (rc)
         fail_msg("open %s: %d %s", spec, rc, zc_last_error());
     uint64_t rng = seed * 0x9E3779B97F4A7C15ull + gran + 1;

@@ -9,6 +9,12 @@
 
 #include <zc/backend.h>
 
+/* zc_backend_open, with the wait timeout of the DSA kinds widened to
+ * ZC_TEST_TIMEOUT_MS when set (the valgrind stage): there the model's
+ * engine threads are serialized with a spinning waiter, so a healthy device
+ * can miss the default 1 s timeout. For specs that set no timeout_ms. */
+int equiv_open(const char *spec, struct zc_backend **be);
+
 /* Runs check, checkv and compare of the backend opened from spec over
  * fresh mmap'ed buffers of n pages of gran bytes (patterns: untouched
  * memory, touched zero pages, one non-zero byte at the first, last or a

@@ -63,7 +63,7 @@ static void untouched_pages_fault_and_are_recovered(void **state)
     const size_t gran = 4096, n = 16;
     for (size_t s = 0; s < 3; s++) {
         struct zc_backend *be;
-        assert_int_equal(zc_backend_open(fault_specs[s], &be), 0);
+        assert_int_equal(equiv_open(fault_specs[s], &be), 0);
         uint8_t *buf = mmap(NULL, n * gran, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         assert_true(buf != MAP_FAILED);
         buf[5 * gran + 100] = 7; /* one resident non-zero page among untouched ones */
@@ -120,7 +120,7 @@ static void compare_resumes_at_an_unaligned_fault_offset(void **state)
             if (diff_at[i] >= 0)
                 a[i * GRAN + diff_at[i]] = 1;
         struct zc_backend *be;
-        assert_int_equal(zc_backend_open(fault_specs[s], &be), 0);
+        assert_int_equal(equiv_open(fault_specs[s], &be), 0);
         bool equal[N];
         int rc = zc_backend_compare(be, a, bmap + SHIFT, N * GRAN, GRAN, equal);
         if (rc)
@@ -152,7 +152,7 @@ static void unreadable_pages_are_an_error_not_a_crash(void **state)
     const size_t gran = 4096, n = 8;
     for (size_t s = 0; s < 3; s++) {
         struct zc_backend *be;
-        assert_int_equal(zc_backend_open(fault_specs[s], &be), 0);
+        assert_int_equal(equiv_open(fault_specs[s], &be), 0);
         uint8_t *buf = mmap(NULL, n * gran, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         assert_true(buf != MAP_FAILED);
         memset(buf, 0, n * gran);
@@ -172,7 +172,7 @@ static void statistics_count_descriptors_and_batches(void **state)
 {
     (void)state;
     struct zc_backend *be;
-    assert_int_equal(zc_backend_open("dsa-batch:wq=emu,batch=4", &be), 0);
+    assert_int_equal(equiv_open("dsa-batch:wq=emu,batch=4", &be), 0);
     static uint8_t buf[9 * 4096];
     bool zero[9];
     assert_int_equal(zc_backend_check(be, buf, sizeof buf, 4096, zero), 0);
@@ -184,7 +184,7 @@ static void statistics_count_descriptors_and_batches(void **state)
     assert_true(st.submit_cycles > 0);
     zc_backend_close(be);
 
-    assert_int_equal(zc_backend_open("dsa-single:wq={emu:max_xfer=1K}", &be), 0);
+    assert_int_equal(equiv_open("dsa-single:wq={emu:max_xfer=1K}", &be), 0);
     assert_int_equal(zc_backend_check(be, buf, 2 * 4096, 4096, zero), 0);
     zc_backend_get_stats(be, &st);
     assert_int_equal(st.descriptors, 8); /* pages split at the max transfer size */
