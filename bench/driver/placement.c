@@ -223,7 +223,8 @@ int zcb_shm_preflight(uint64_t len)
 void *zcb_alloc_bound(size_t len, const char *numa, int backing)
 {
     if (backing == ZCB_BACKING_SHM)
-        return map_shm(len); /* cases.c allows it with --numa any only */
+        return map_shm(len); /* unbound: cases.c refuses --numa with --backing shm (a qemu
+                              * case's buffer only fills QEMU's own RAM file) */
     int node = resolve_node(numa, NULL);
     if (node < -1)
         return NULL;
