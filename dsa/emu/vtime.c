@@ -639,7 +639,7 @@ static int sim_wait_for(const volatile struct dsa_completion_record *cr, uint64_
     double start = now_of(t);
     if (!rc)
         rc = wait_reached(t, cr, fmax(start, (double)at_ns + (double)timeout_ns));
-    *done_ns = (uint64_t)llround(now_of(t));
+    *done_ns = (uint64_t)ceil(now_of(t)); /* a sender resumes here: never behind (zc_dsa_sim_now_ns) */
     *busy_ns = (uint64_t)llround(now_of(t) - start);
     t->joined = false;
     vt_moved();
@@ -701,7 +701,10 @@ uint64_t zc_dsa_sim_now_ns(void)
     vt_lock();
     join(t);
     vt_unlock();
-    return (uint64_t)llround(now_of(t));
+    /* Rounded up: another thread resumed at this time (a hand-off) is then
+     * never behind this one, where rounding to nearest put it up to 0.5 ns
+     * behind, and its submits waited for this thread. */
+    return (uint64_t)ceil(now_of(t));
 }
 
 void zc_dsa_sim_pause(void)

@@ -130,8 +130,9 @@ void zc_dsa_emu_help(FILE *out);
  * the thread that holds it and the fix; later calls in the same stall fail
  * at once. They never hang. A thread that only computes that long between
  * two calls stalls the others too: raise stall_s. */
-/* The calling thread's simulated time in ns (its work so far counted);
- * it is in simulated time from here. */
+/* The calling thread's simulated time in ns (its work so far counted),
+ * rounded up: a thread resumed at it is never behind this one; it is in
+ * simulated time from here. */
 uint64_t zc_dsa_sim_now_ns(void);
 /* The thread will not submit until it resumes: other threads' simulated
  * time may pass it meanwhile (call before blocking on another thread). */

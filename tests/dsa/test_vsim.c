@@ -772,11 +772,11 @@ static void a_thread_blocked_without_pausing_fails_the_waiter(void **state)
     pthread_barrier_t joined;
     pthread_barrier_init(&joined, NULL, 2);
     pthread_mutex_lock(&held);
+    /* t0 is the test's clock rounded up to a ns: the other thread joins
+     * there, never behind the test, or the submit below would wait for it
+     * and stall, not the wait. */
     uint64_t t0 = zc_dsa_sim_now_ns();
-    /* t0 is the test's clock rounded to a ns: the other thread joins 1 ns
-     * on, never behind it, or the submit below would wait for it and
-     * stall, not the wait. */
-    struct other o = {.wq = wq, .at = t0 + 1, .joined = &joined, .held = &held, .cr = &theirs,
+    struct other o = {.wq = wq, .at = t0, .joined = &joined, .held = &held, .cr = &theirs,
                       .rc = -1};
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, block_without_pausing, &o), 0);
@@ -800,7 +800,7 @@ static void a_thread_blocked_without_pausing_fails_the_waiter(void **state)
     pthread_join(th, NULL);
     assert_int_equal(o.rc, DSA_COMP_SUCCESS);
     assert_int_equal(zc_dsa_wait(&wt, &mine), DSA_COMP_SUCCESS);
-    assert_true(zc_dsa_sim_now_ns() - t0 + 1 >= 4425); /* each read rounds (took_ns) */
+    assert_true(zc_dsa_sim_now_ns() - t0 + 1 >= 4425); /* each read rounds up (took_ns) */
     zc_dsa_wq_close(wq);
     pthread_barrier_destroy(&joined);
     zc_dsa_sim_measure_own_work(true);
