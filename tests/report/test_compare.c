@@ -70,6 +70,17 @@ static char *write_run(const char *name, int slow, double factor, double jitter,
     return path;
 }
 
+static char *write_text(const char *name, const char *text)
+{
+    char *path;
+    assert_true(asprintf(&path, "%s/%s", dir, name) > 0);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
 static int run_argv(char **argv, char *out, size_t outlen)
 {
     int argc = 0;
@@ -299,15 +310,11 @@ static void second_series_of_a_key_is_ignored(void **state)
 static void rows_of_another_backing_are_other_cases(void **state)
 {
     (void)state;
-    char *path;
-    assert_true(asprintf(&path, "%s/backing.csv", dir) > 0);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs("schema_version,run_id,workload,op,backend,device,buf_bytes,gran_bytes,zero_ratio,cache,"
-          "latency_ns,throughput_gbps,backing\n"
-          "4,r,savevm,savevm,cpu:avx2,cpu,65536,4096,1,hot,1000,65.5,anon\n"
-          "4,r,savevm,savevm,cpu:avx2,cpu,65536,4096,1,hot,1100,59.6,shm\n", f);
-    fclose(f);
+    char *path = write_text("backing.csv",
+                            "schema_version,run_id,workload,op,backend,device,buf_bytes,gran_bytes,zero_ratio,"
+                            "cache,latency_ns,throughput_gbps,backing\n"
+                            "4,r,savevm,savevm,cpu:avx2,cpu,65536,4096,1,hot,1000,65.5,anon\n"
+                            "4,r,savevm,savevm,cpu:avx2,cpu,65536,4096,1,hot,1100,59.6,shm\n");
     struct zc_run run;
     char err[256];
     assert_int_equal(zc_run_load(path, &run, err, sizeof err), 0);
@@ -503,17 +510,6 @@ static void paired_bad_input_exits_2(void **state)
     assert_int_equal(zc_compare_main(4, two), 2);
     char *conf[] = {"compare", "--paired", "--confidence", "1.5", path, NULL};
     assert_int_equal(zc_compare_main(5, conf), 2);
-}
-
-static char *write_text(const char *name, const char *text)
-{
-    char *path;
-    assert_true(asprintf(&path, "%s/%s", dir, name) > 0);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    return path;
 }
 
 #define COUNTS_HEADER "toolchain,case,pages,instructions\n"
