@@ -1,6 +1,7 @@
 /* Every workload on small sizes, verified against the oracle, with its own
  * columns filled; savevm's file sink holds exactly the stream QEMU would write. */
 #include <setjmp.h>
+#include <dirent.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -118,22 +119,33 @@ static void savevm_file_sink_holds_the_stream(void **state)
     csv_free(c);
 }
 
-/* Files named zcbench-pages-* in /dev/shm, linked or not. */
-static unsigned shm_page_files(pid_t pid)
+#define SHM_PAGES "zcbench-pages-"
+
+/* zcbench's page files still linked in /dev/shm. */
+static unsigned shm_page_files_linked(void)
+{
+    DIR *d = opendir("/dev/shm");
+    assert_non_null(d);
+    unsigned n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += strncmp(e->d_name, SHM_PAGES, strlen(SHM_PAGES)) == 0;
+    closedir(d);
+    return n;
+}
+
+/* Page files process pid maps, linked or not (0 once it has ended). */
+static unsigned shm_page_files_mapped(pid_t pid)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
-    FILE *f = pid ? fopen(path, "r") : popen("ls /dev/shm", "r");
+    FILE *f = fopen(path, "r");
     if (!f)
         return 0;
     char line[512];
     unsigned n = 0;
     while (fgets(line, sizeof line, f))
-        n += strstr(line, "zcbench-pages-") != NULL;
-    if (pid)
-        fclose(f);
-    else
-        pclose(f);
+        n += strstr(line, SHM_PAGES) != NULL;
+    fclose(f);
     return n;
 }
 
@@ -143,20 +155,20 @@ static unsigned shm_page_files(pid_t pid)
 static void shm_backing_maps_a_dev_shm_file_and_leaves_none(void **state)
 {
     (void)state;
-    unsigned before = shm_page_files(0);
+    unsigned before = shm_page_files_linked();
     unlink("wl-shm.csv");
     pid_t pid = spawn_zcbench(bin, ARGS("--workload", "savevm", "--mem", "64M", "--zero-ratio", "0.5",
                                         "--backing", "shm", "--backend", "cpu:best", "--reps", "1000",
                                         "--min-time", "0", "--output", "wl-shm.csv"));
     unsigned mapped = 0;
     for (int i = 0; i < 20000 && !mapped; i++) { /* up to 20 s: the mapping comes before the first pass */
-        mapped = shm_page_files(pid);
+        mapped = shm_page_files_mapped(pid);
         usleep(1000);
     }
     kill(pid, SIGKILL); /* no handler runs: only the unlink at creation cleans up */
     assert_int_equal(wait_status(pid, NULL), 128 + SIGKILL);
     assert_int_equal(mapped, 1);
-    assert_int_equal(shm_page_files(0), before);
+    assert_int_equal(shm_page_files_linked(), before);
     struct csv *c = run_ok(ARGS("--workload", "savevm", "--mem", "4M", "--zero-ratio", "0.5", "--backing", "shm",
                                 "--backend", "cpu:best", "--reps", "1", "--min-time", "0", "--output", "wl-shm.csv"),
                            "wl-shm.csv");
@@ -171,7 +183,7 @@ static void shm_backing_maps_a_dev_shm_file_and_leaves_none(void **state)
     unsetenv("ZC_TEST_FREE_BYTES");
     assert_int_equal(r.status, 2);
     assert_non_null(strstr(r.err, "--backing shm: /dev/shm has 1000 bytes free, the pages need 4194304"));
-    assert_int_equal(shm_page_files(0), before);
+    assert_int_equal(shm_page_files_linked(), before);
 }
 
 static void migrate_reports_sender_cpu_time(void **state)
