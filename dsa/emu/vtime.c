@@ -310,7 +310,16 @@ void vt_mark(struct vthread *t)
     if (t->unmeasured)
         return;
     uint64_t end = zc_rdtsc_end();
-    t->since_ref += zc_tsc_to_ns(end - t->tsc_mark);
+    double model_ns = zc_tsc_to_ns(end - t->tsc_mark);
+    if (model_ns > CHECK_ABOVE_NS) {
+        /* The thread may have been off the CPU in there (waiting for
+         * other threads in simulated time, or descheduled): counted as
+         * run, that time would be taken off its own work at the next
+         * check of the CPU clock. The check starts again instead. */
+        restart_own_work(t);
+        return;
+    }
+    t->since_ref += model_ns;
     t->tsc_mark = end;
 }
 

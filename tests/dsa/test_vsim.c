@@ -859,6 +859,41 @@ static void a_thread_that_ends_without_pausing_holds_nobody_back(void **state)
     zc_dsa_sim_measure_own_work(true);
 }
 
+/* The test's submit waits about 50 ms of host time, off the CPU, for
+ * another thread that holds simulated time back: that is the model's time,
+ * not the test's. The test's own work after it (2 ms of CPU, long enough
+ * to be checked against its CPU clock) counts in full; the wait, counted
+ * as run, was once taken off it and left it nothing. */
+static void own_work_after_a_wait_for_another_thread_counts(void **state)
+{
+    (void)state;
+    static struct dsa_completion_record cr __attribute__((aligned(32)));
+    memset(&cr, 0, sizeof cr);
+    struct zc_dsa_wq *wq = open_round("mode=shared,stall_s=20");
+    pthread_barrier_t joined;
+    pthread_barrier_init(&joined, NULL, 2);
+    uint64_t t0 = zc_dsa_sim_now_ns();
+    struct other o = {.wq = wq, .at = t0, .joined = &joined};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, join_and_idle, &o), 0);
+    pthread_barrier_wait(&joined);
+    zc_dsa_sim_spend(1000); /* ahead of the other thread: the submit waits for it */
+    zc_dsa_sim_measure_own_work(true);
+    double start = host_s();
+    assert_int_equal(compval_and_wait(wq, &cr), DSA_COMP_SUCCESS);
+    assert_true(host_s() - start >= 0.04);
+    uint64_t before = zc_dsa_sim_now_ns();
+    uint64_t cpu0 = zc_thread_cpu_ns();
+    while (zc_thread_cpu_ns() - cpu0 < 2000000)
+        ;
+    uint64_t own = zc_dsa_sim_now_ns() - before;
+    if (own < 1000000 || own > 40000000)
+        fail_msg("2 ms of own work counted as %llu ns", (unsigned long long)own);
+    pthread_join(th, NULL);
+    zc_dsa_wq_close(wq);
+    pthread_barrier_destroy(&joined);
+}
+
 /* A thread that opened a projected WQ and blocks before using it is not in
  * simulated time yet: the test's wait does not wait for it. */
 static void a_thread_that_only_opened_a_wq_holds_nobody_back(void **state)
@@ -1124,6 +1159,7 @@ int main(void)
         cmocka_unit_test(a_wait_on_a_wq_closed_meanwhile_times_out),
         cmocka_unit_test(a_thread_blocked_without_pausing_fails_the_waiter),
         cmocka_unit_test(a_thread_that_ends_without_pausing_holds_nobody_back),
+        cmocka_unit_test(own_work_after_a_wait_for_another_thread_counts),
         cmocka_unit_test(a_thread_that_only_opened_a_wq_holds_nobody_back),
         cmocka_unit_test(a_thread_cancelled_in_a_wait_leaves_after_it),
         cmocka_unit_test(a_forked_child_waits_for_no_thread_it_lacks),
