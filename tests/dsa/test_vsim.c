@@ -830,6 +830,34 @@ static void *join_and_idle(void *arg)
     return NULL;
 }
 
+/* The test and another thread in simulated time at the test's clock t0,
+ * on a shared WQ of the round profile; the other ends 50 ms of host time
+ * after they meet, without pausing (join_and_idle). */
+struct idler {
+    struct zc_dsa_wq *wq;
+    uint64_t t0;
+    pthread_barrier_t joined;
+    struct other o;
+    pthread_t thread;
+};
+
+static void idler_start(struct idler *i)
+{
+    i->wq = open_round("mode=shared,stall_s=20");
+    pthread_barrier_init(&i->joined, NULL, 2);
+    i->t0 = zc_dsa_sim_now_ns();
+    i->o = (struct other){.wq = i->wq, .at = i->t0, .joined = &i->joined};
+    assert_int_equal(pthread_create(&i->thread, NULL, join_and_idle, &i->o), 0);
+    pthread_barrier_wait(&i->joined);
+}
+
+static void idler_end(struct idler *i)
+{
+    pthread_join(i->thread, NULL);
+    zc_dsa_wq_close(i->wq);
+    pthread_barrier_destroy(&i->joined);
+}
+
 /* The test waits for a record while another thread holds its simulated
  * time back, and that thread ends without pausing or closing anything: it
  * leaves simulated time as it ends (its key's destructor), so the wait
@@ -839,23 +867,11 @@ static void a_thread_that_ends_without_pausing_holds_nobody_back(void **state)
     (void)state;
     static struct dsa_completion_record cr __attribute__((aligned(32)));
     memset(&cr, 0, sizeof cr);
-    struct zc_dsa_wq *wq = open_round("mode=shared,stall_s=20");
-    pthread_barrier_t joined;
-    pthread_barrier_init(&joined, NULL, 2);
-    uint64_t t0 = zc_dsa_sim_now_ns();
-    struct other o = {.wq = wq, .at = t0, .joined = &joined};
-    pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, join_and_idle, &o), 0);
-    pthread_barrier_wait(&joined);
-    struct zc_dsa_waiter wt = {.policy = ZC_WAIT_SPIN, .timeout_ns = 1000000000};
-    zc_dsa_waiter_use(&wt, wq);
-    struct dsa_hw_desc d = compval_desc(zeros, sizeof zeros, &cr);
-    assert_int_equal(zc_dsa_wq_submit(wq, &d), 0);
-    assert_int_equal(zc_dsa_wait(&wt, &cr), DSA_COMP_SUCCESS);
-    assert_true(took_ns(t0, 4425));
-    pthread_join(th, NULL);
-    zc_dsa_wq_close(wq);
-    pthread_barrier_destroy(&joined);
+    struct idler i;
+    idler_start(&i);
+    assert_int_equal(compval_and_wait(i.wq, &cr), DSA_COMP_SUCCESS);
+    assert_true(took_ns(i.t0, 4425));
+    idler_end(&i);
     zc_dsa_sim_measure_own_work(true);
 }
 
@@ -869,18 +885,12 @@ static void own_work_after_a_wait_for_another_thread_counts(void **state)
     (void)state;
     static struct dsa_completion_record cr __attribute__((aligned(32)));
     memset(&cr, 0, sizeof cr);
-    struct zc_dsa_wq *wq = open_round("mode=shared,stall_s=20");
-    pthread_barrier_t joined;
-    pthread_barrier_init(&joined, NULL, 2);
-    uint64_t t0 = zc_dsa_sim_now_ns();
-    struct other o = {.wq = wq, .at = t0, .joined = &joined};
-    pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, join_and_idle, &o), 0);
-    pthread_barrier_wait(&joined);
+    struct idler i;
+    idler_start(&i);
     zc_dsa_sim_spend(1000); /* ahead of the other thread: the submit waits for it */
     zc_dsa_sim_measure_own_work(true);
     double start = host_s();
-    assert_int_equal(compval_and_wait(wq, &cr), DSA_COMP_SUCCESS);
+    assert_int_equal(compval_and_wait(i.wq, &cr), DSA_COMP_SUCCESS);
     assert_true(host_s() - start >= 0.04);
     uint64_t before = zc_dsa_sim_now_ns();
     uint64_t cpu0 = zc_thread_cpu_ns();
@@ -889,9 +899,7 @@ static void own_work_after_a_wait_for_another_thread_counts(void **state)
     uint64_t own = zc_dsa_sim_now_ns() - before;
     if (own < 1000000 || own > 40000000)
         fail_msg("2 ms of own work counted as %llu ns", (unsigned long long)own);
-    pthread_join(th, NULL);
-    zc_dsa_wq_close(wq);
-    pthread_barrier_destroy(&joined);
+    idler_end(&i);
 }
 
 /* A thread that opened a projected WQ and blocks before using it is not in
