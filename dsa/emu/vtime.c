@@ -67,6 +67,7 @@ static struct {
     double patience_ns;          /* host time a stall is waited out: stall_s (nothing
                                   * waits before a projected WQ opens and sets it) */
     struct watch stall;          /* armed: the stall found last (waits in it fail at once) */
+    struct vthread *server;      /* the completion thread, while in simulated time for a record */
     pthread_key_t key;
 } world = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
@@ -197,6 +198,7 @@ static void after_fork_in_child(void)
     }
     if (self)
         self->tid = gettid();
+    world.server = NULL; /* the completion thread (busy in its wait, not forking) is not here */
     init_moved();
     world.stall.armed = false;
     vt_unlock();
@@ -323,17 +325,21 @@ void vt_mark(struct vthread *t)
     t->tsc_mark = end;
 }
 
-/* The earliest time at which the thread could still submit. */
-/* A sender asleep on a record counts once the completion thread waits for
- * it (until then it wakes no earlier than the thread takes it up, where the
- * thread joins the simulation's present), then at the record's time, then
- * where the thread served it, until it wakes. */
+/* The earliest time at which the thread could still submit. A sender
+ * asleep on a record the completion thread has not taken up yet wakes no
+ * earlier than the thread takes it up: at its own clock when the thread is
+ * out of simulated time (it is to take it up there, and the simulation
+ * must not pass that before it does), behind the thread when the thread
+ * serves another record. Once the thread waits for it, at the record's
+ * time, then where the thread served it, until it wakes. */
 static double floor_of(const struct vthread *t)
 {
     if (t->asleep && !t->waiting)
         return t->asleep_floor;
-    if (t->asleep && !awaited(t->waiting, t))
-        return ZC_VSIM_NEVER;
+    if (t->asleep && !awaited(t->waiting, t)) {
+        const struct vthread *s = world.server;
+        return s && s != t ? fmax(now_of(t), floor_of(s)) : now_of(t);
+    }
     return t->waiting ? fmax(t->waiting->visible_ns, now_of(t)) : now_of(t);
 }
 
@@ -643,6 +649,7 @@ static int sim_wait_for(const volatile struct dsa_completion_record *cr, uint64_
      * interval would count as its own): not counted. */
     vt_mark(t);
     vt_lock();
+    world.server = t;
     set_now(t, fmax(now_of(t), (double)at_ns));
     int rc = vt_reach(t);
     double start = now_of(t);
@@ -651,6 +658,7 @@ static int sim_wait_for(const volatile struct dsa_completion_record *cr, uint64_
     *done_ns = (uint64_t)ceil(now_of(t)); /* a sender resumes here: never behind (zc_dsa_sim_now_ns) */
     *busy_ns = (uint64_t)llround(now_of(t) - start);
     t->joined = false;
+    world.server = NULL;
     vt_moved();
     vt_unlock();
     vt_mark(t);
@@ -669,10 +677,9 @@ static void sim_poll(void)
 }
 
 /* A sender that sleeps while a completion thread waits for cr: it stays in
- * the horizon, not at its clock (it submits nothing before it wakes) but,
- * once the thread waits for cr, at cr's time and then where the thread
- * served it, so the simulation cannot pass the time it wakes at before the
- * host runs it again (it would rejoin at the simulation's present, later). */
+ * the horizon where it could wake (floor_of), so the simulation cannot pass
+ * the time the thread takes cr up, nor the time it wakes at, before the
+ * host runs them (either would come later: at the simulation's present). */
 static void sim_sleep_on(const volatile struct dsa_completion_record *cr)
 {
     struct vthread *t = vt_self_charged();

@@ -277,6 +277,8 @@ struct ordered {
     pthread_barrier_t *joined;
     int st;
     uint64_t resumed_ns;    /* after joined_ns */
+    bool spin;              /* waits polling itself, not on the completion thread ... */
+    unsigned rounds;        /* ... this many times (0: once), moving the simulation along */
 };
 
 static void *submit_and_sleep(void *arg)
@@ -290,15 +292,21 @@ static void *submit_and_sleep(void *arg)
     pthread_barrier_wait(o->joined); /* all in simulated time: X's record is not due yet */
     struct timespec late = {0, (long)o->delay_ms * 1000000L};
     nanosleep(&late, NULL); /* in simulated time: holds the completion thread back */
-    struct job j;
-    job_init(&j, DSA_OPCODE_NOOP, 0);
-    if ((o->st = submit(wq, &j.d)) == 0) {
+    for (unsigned round = 0; round < (o->rounds ? o->rounds : 1) && o->st == 0; round++) {
+        struct job j;
+        job_init(&j, DSA_OPCODE_NOOP, 0);
+        if ((o->st = submit(wq, &j.d)) != 0)
+            break;
         zc_dsa_sim_spend(o->spend_ns);
-        struct zc_dsa_waiter w = {.policy = ZC_WAIT_POLLER, .timeout_ns = 1000000000};
+        struct zc_dsa_waiter w = {.policy = o->spin ? ZC_WAIT_SPIN : ZC_WAIT_POLLER,
+                                  .timeout_ns = 1000000000};
         zc_dsa_waiter_use(&w, wq);
-        o->st = zc_dsa_wait(&w, &j.cr);
+        int st = zc_dsa_wait(&w, &j.cr);
+        o->st = st == DSA_COMP_SUCCESS ? 0 : st;
         o->resumed_ns = zc_dsa_sim_now_ns() - o->joined_ns;
     }
+    if (o->st == 0)
+        o->st = DSA_COMP_SUCCESS;
     zc_dsa_sim_pause();
     zc_dsa_wq_close(wq);
     return NULL;
@@ -332,6 +340,49 @@ static void projected_registrations_are_served_in_simulated_time_order(void **st
         fail_msg("resumed after x %llu, a %llu, b %llu ns: b must resume at its own record (8 ms), "
                  "before a's (20 ms)", (unsigned long long)x, (unsigned long long)a,
                  (unsigned long long)b);
+}
+
+/* A registered sender holds simulated time at its registration until the
+ * completion thread takes it up. The thread polls a wall-clock record for
+ * 300 ms of host time while S registers at 0 behind it (its record due at
+ * 1 ms) and D, polling its records itself, submits at 0 and, once the
+ * first is due, at 50 ms. S resumes at 1 ms; had the simulation run on
+ * while S slept in line, D's second submit would have carried it to 50 ms
+ * first, and S would have been served there. */
+static void a_registered_sender_holds_simulated_time_until_taken_up(void **state)
+{
+    (void)state;
+    pthread_barrier_t joined;
+    pthread_barrier_init(&joined, NULL, 2);
+    uint64_t base = zc_dsa_sim_now_ns() + 1000000; /* past the present (earlier tests moved it) */
+    zc_dsa_sim_pause();
+    struct ordered o[2] = {
+        {.spec = "emu:clock=virtual,dev=held-s,lat_ns=1000000", .delay_ms = 50},
+        {.spec = "emu:clock=virtual,dev=held-d,lat_ns=50000000", .delay_ms = 50, .spin = true,
+         .rounds = 2},
+    };
+    for (int i = 0; i < 2; i++) {
+        o[i].joined = &joined;
+        o[i].joined_ns = base;
+        assert_int_equal(pthread_create(&o[i].thread, NULL, submit_and_sleep, &o[i]), 0);
+    }
+    struct zc_dsa_wq *wall;
+    assert_int_equal(zc_dsa_wq_open("emu:lat_ns=300000000", &wall), 0);
+    struct job h;
+    job_init(&h, DSA_OPCODE_NOOP, 0);
+    assert_int_equal(submit(wall, &h.d), 0);
+    struct zc_dsa_waiter w = {.policy = ZC_WAIT_POLLER, .timeout_ns = 10000000000ull};
+    assert_int_equal(zc_dsa_wait(&w, &h.cr), DSA_COMP_SUCCESS);
+    for (int i = 0; i < 2; i++) {
+        pthread_join(o[i].thread, NULL);
+        assert_int_equal(o[i].st, DSA_COMP_SUCCESS);
+    }
+    pthread_barrier_destroy(&joined);
+    zc_dsa_wq_close(wall);
+    uint64_t s = o[0].resumed_ns, d = o[1].resumed_ns;
+    if (!(s >= 1000000 && s < 2000000 && d >= 100000000 && d < 101000000))
+        fail_msg("resumed after S %llu, D %llu ns: S must resume at its record (1 ms), D at its "
+                 "second (100 ms)", (unsigned long long)s, (unsigned long long)d);
 }
 
 /* One thread on the virtual clock: a wait through the completion thread
@@ -387,6 +438,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(closing_a_wq_under_a_registered_record),
         cmocka_unit_test(closing_a_wall_clock_wq_under_a_registered_record),
         cmocka_unit_test(projected_registrations_are_served_in_simulated_time_order),
+        cmocka_unit_test(a_registered_sender_holds_simulated_time_until_taken_up),
         cmocka_unit_test(a_sleeping_sender_resumes_at_the_completion),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
