@@ -81,11 +81,13 @@ static const struct zc_opt emu_opts[] = {
      .help = "timing model: latency per descriptor (0 with no bandwidths = as fast as possible; "
              "with timing=spr or clock=virtual, 0 = the profile's)"},
     {.name = "engine_gbps", .type = ZC_OPT_DOUBLE, .offset = offsetof(struct zc_emu_cfg, engine_gbps),
-     .dmin = 0, .dmax = 10000, .def = "0", .help = "timing model: GB/s per engine, 0 = unlimited (with timing=spr or clock=virtual: "
-                                   "the profile's)"},
+     .dmin = 0, .dmax = 10000, .def = "0",
+     .help = "timing model: GB/s per engine, 0 = unlimited (with timing=spr or clock=virtual: "
+             "the profile's)"},
     {.name = "device_gbps", .type = ZC_OPT_DOUBLE, .offset = offsetof(struct zc_emu_cfg, device_gbps),
-     .dmin = 0, .dmax = 10000, .def = "0", .help = "timing model: GB/s per device, 0 = unlimited (with timing=spr or clock=virtual: "
-                                   "the profile's)"},
+     .dmin = 0, .dmax = 10000, .def = "0",
+     .help = "timing model: GB/s per device, 0 = unlimited (with timing=spr or clock=virtual: "
+             "the profile's)"},
     PROFILE_KEY(enqcmd_ns, 1e6, "submitting core's stall per ENQCMD (shared WQ)"),
     PROFILE_KEY(movdir_ns, 1e6, "submitting core's cost per MOVDIR64B (dedicated WQ)"),
     PROFILE_KEY(desc_ns, 1e6, "engine time per work descriptor before its transfer"),

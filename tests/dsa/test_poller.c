@@ -292,7 +292,8 @@ static void *submit_and_sleep(void *arg)
     pthread_barrier_wait(o->joined); /* all in simulated time: X's record is not due yet */
     struct timespec late = {0, (long)o->delay_ms * 1000000L};
     nanosleep(&late, NULL); /* in simulated time: holds the completion thread back */
-    for (unsigned round = 0; round < (o->rounds ? o->rounds : 1) && o->st == 0; round++) {
+    unsigned rounds = o->rounds ? o->rounds : 1;
+    for (unsigned round = 0; round < rounds; round++) {
         struct job j;
         job_init(&j, DSA_OPCODE_NOOP, 0);
         if ((o->st = submit(wq, &j.d)) != 0)
@@ -301,12 +302,11 @@ static void *submit_and_sleep(void *arg)
         struct zc_dsa_waiter w = {.policy = o->spin ? ZC_WAIT_SPIN : ZC_WAIT_POLLER,
                                   .timeout_ns = 1000000000};
         zc_dsa_waiter_use(&w, wq);
-        int st = zc_dsa_wait(&w, &j.cr);
-        o->st = st == DSA_COMP_SUCCESS ? 0 : st;
+        o->st = zc_dsa_wait(&w, &j.cr);
         o->resumed_ns = zc_dsa_sim_now_ns() - o->joined_ns;
+        if (o->st != DSA_COMP_SUCCESS)
+            break;
     }
-    if (o->st == 0)
-        o->st = DSA_COMP_SUCCESS;
     zc_dsa_sim_pause();
     zc_dsa_wq_close(wq);
     return NULL;
