@@ -94,6 +94,20 @@ static void senders_on_the_virtual_clock(void **state)
     senders_get_their_statuses("emu:clock=virtual,mode=shared,dev=poller-virtual", true);
 }
 
+/* A NOOP on a wall-clock WQ of spec, waited for through the completion
+ * thread. */
+static void noop_through_the_poller(const char *spec)
+{
+    struct zc_dsa_wq *wq;
+    assert_int_equal(zc_dsa_wq_open(spec, &wq), 0);
+    struct job j;
+    job_init(&j, DSA_OPCODE_NOOP, 0);
+    assert_int_equal(submit(wq, &j.d), 0);
+    struct zc_dsa_waiter w = {.policy = ZC_WAIT_POLLER, .timeout_ns = 10000000000ull};
+    assert_int_equal(zc_dsa_wait(&w, &j.cr), DSA_COMP_SUCCESS);
+    zc_dsa_wq_close(wq);
+}
+
 /* A record nobody submitted, registered first: it times out at its own
  * deadline, and a real one registered behind it completes. */
 struct never {
@@ -120,17 +134,10 @@ static void a_record_that_never_comes_times_out(void **state)
     assert_int_equal(pthread_create(&n.thread, NULL, wait_for_nothing, &n), 0);
     struct timespec first = {0, 10000000}; /* most likely registered by then */
     nanosleep(&first, NULL);
-    struct zc_dsa_wq *wq;
-    assert_int_equal(zc_dsa_wq_open("emu:lat_ns=1000", &wq), 0);
-    struct job j;
-    job_init(&j, DSA_OPCODE_NOOP, 0);
-    assert_int_equal(submit(wq, &j.d), 0);
-    struct zc_dsa_waiter w = {.policy = ZC_WAIT_POLLER, .timeout_ns = 5000000000ull};
-    assert_int_equal(zc_dsa_wait(&w, &j.cr), DSA_COMP_SUCCESS);
+    noop_through_the_poller("emu:lat_ns=1000");
     pthread_join(n.thread, NULL);
     assert_int_equal(n.st, -ETIMEDOUT);
     assert_int_equal(n.timeouts, 1);
-    zc_dsa_wq_close(wq);
     zc_dsa_poller_release();
 }
 
@@ -253,13 +260,7 @@ static void closing_a_wall_clock_wq_under_a_registered_record(void **state)
     zc_dsa_poller_usage(&after);
     assert_int_equal(after.records, before.records + 1); /* woken by the completion thread */
     assert_int_equal(w.timeouts, 0);
-
-    struct zc_dsa_wq *wq;
-    assert_int_equal(zc_dsa_wq_open("emu:lat_ns=1000", &wq), 0);
-    job_init(&j, DSA_OPCODE_NOOP, 0);
-    assert_int_equal(submit(wq, &j.d), 0);
-    assert_int_equal(zc_dsa_wait(&w, &j.cr), DSA_COMP_SUCCESS);
-    zc_dsa_wq_close(wq);
+    noop_through_the_poller("emu:lat_ns=1000");
 }
 
 /* On the virtual clock the completion thread serves the registrations it
@@ -312,28 +313,40 @@ static void *submit_and_sleep(void *arg)
     return NULL;
 }
 
+/* Starts the n threads of o, all to join simulated time at one base past
+ * the present (earlier tests moved it); the test itself leaves it. */
+static void start_ordered(struct ordered *o, unsigned n, pthread_barrier_t *joined)
+{
+    pthread_barrier_init(joined, NULL, n);
+    uint64_t base = zc_dsa_sim_now_ns() + 1000000;
+    zc_dsa_sim_pause();
+    for (unsigned i = 0; i < n; i++) {
+        o[i].joined = joined;
+        o[i].joined_ns = base;
+        assert_int_equal(pthread_create(&o[i].thread, NULL, submit_and_sleep, &o[i]), 0);
+    }
+}
+
+static void join_ordered(struct ordered *o, unsigned n, pthread_barrier_t *joined)
+{
+    for (unsigned i = 0; i < n; i++) {
+        pthread_join(o[i].thread, NULL);
+        assert_int_equal(o[i].st, DSA_COMP_SUCCESS);
+    }
+    pthread_barrier_destroy(joined);
+}
+
 static void projected_registrations_are_served_in_simulated_time_order(void **state)
 {
     (void)state;
-    pthread_barrier_t joined;
-    pthread_barrier_init(&joined, NULL, 3);
-    uint64_t base = zc_dsa_sim_now_ns() + 1000000; /* past the present (earlier tests moved it) */
-    zc_dsa_sim_pause();
     struct ordered o[3] = {
         {.spec = "emu:clock=virtual,dev=order-x,lat_ns=5000000", .delay_ms = 0},
         {.spec = "emu:clock=virtual,dev=order-a,lat_ns=20000000", .spend_ns = 3000000, .delay_ms = 10},
         {.spec = "emu:clock=virtual,dev=order-b,lat_ns=8000000", .spend_ns = 1000000, .delay_ms = 40},
     };
-    for (int i = 0; i < 3; i++) {
-        o[i].joined = &joined;
-        o[i].joined_ns = base;
-        assert_int_equal(pthread_create(&o[i].thread, NULL, submit_and_sleep, &o[i]), 0);
-    }
-    for (int i = 0; i < 3; i++) {
-        pthread_join(o[i].thread, NULL);
-        assert_int_equal(o[i].st, DSA_COMP_SUCCESS);
-    }
-    pthread_barrier_destroy(&joined);
+    pthread_barrier_t joined;
+    start_ordered(o, 3, &joined);
+    join_ordered(o, 3, &joined);
     uint64_t x = o[0].resumed_ns, a = o[1].resumed_ns, b = o[2].resumed_ns;
     if (!(x >= 5000000 && x < 6000000 && b >= 8000000 && b < 9000000 && a >= 20000000 &&
           a < 21000000))
@@ -352,33 +365,15 @@ static void projected_registrations_are_served_in_simulated_time_order(void **st
 static void a_registered_sender_holds_simulated_time_until_taken_up(void **state)
 {
     (void)state;
-    pthread_barrier_t joined;
-    pthread_barrier_init(&joined, NULL, 2);
-    uint64_t base = zc_dsa_sim_now_ns() + 1000000; /* past the present (earlier tests moved it) */
-    zc_dsa_sim_pause();
     struct ordered o[2] = {
         {.spec = "emu:clock=virtual,dev=held-s,lat_ns=1000000", .delay_ms = 50},
         {.spec = "emu:clock=virtual,dev=held-d,lat_ns=50000000", .delay_ms = 50, .spin = true,
          .rounds = 2},
     };
-    for (int i = 0; i < 2; i++) {
-        o[i].joined = &joined;
-        o[i].joined_ns = base;
-        assert_int_equal(pthread_create(&o[i].thread, NULL, submit_and_sleep, &o[i]), 0);
-    }
-    struct zc_dsa_wq *wall;
-    assert_int_equal(zc_dsa_wq_open("emu:lat_ns=300000000", &wall), 0);
-    struct job h;
-    job_init(&h, DSA_OPCODE_NOOP, 0);
-    assert_int_equal(submit(wall, &h.d), 0);
-    struct zc_dsa_waiter w = {.policy = ZC_WAIT_POLLER, .timeout_ns = 10000000000ull};
-    assert_int_equal(zc_dsa_wait(&w, &h.cr), DSA_COMP_SUCCESS);
-    for (int i = 0; i < 2; i++) {
-        pthread_join(o[i].thread, NULL);
-        assert_int_equal(o[i].st, DSA_COMP_SUCCESS);
-    }
-    pthread_barrier_destroy(&joined);
-    zc_dsa_wq_close(wall);
+    pthread_barrier_t joined;
+    start_ordered(o, 2, &joined);
+    noop_through_the_poller("emu:lat_ns=300000000");
+    join_ordered(o, 2, &joined);
     uint64_t s = o[0].resumed_ns, d = o[1].resumed_ns;
     if (!(s >= 1000000 && s < 2000000 && d >= 100000000 && d < 101000000))
         fail_msg("resumed after S %llu, D %llu ns: S must resume at its record (1 ms), D at its "
