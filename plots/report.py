@@ -937,8 +937,8 @@ def main():
                   q_savevm, q_migrate, qemu_insns_table(a.results_dir, host))
 
 
-# What each label of a model's rows means: one short line, given once per
-# table or plot that holds such rows (docs/PERFORMANCE.md says more).
+# What each label of a model's rows means: the report's legend, given once
+# at its top (docs/PERFORMANCE.md says more) ...
 LABEL_NOTES = [
     ("(projected)", "(projected): the DSA model on simulated time, timing fitted to published "
                     "Sapphire Rapids measurements (docs/PERFORMANCE.md): a projection, not a "
@@ -950,6 +950,13 @@ LABEL_NOTES = [
     ("(kernel model)", "(kernel model): the hardware path over a modeled kernel and device "
                        "(a test hook), not hardware."),
 ]
+# ... and one short line under each table or plot that holds such rows.
+TABLE_NOTES = [
+    ("(projected)", "(projected): simulated time, not a measurement (legend at the top)."),
+    ("(modeled)", "(modeled): the model's own speed on this host, never DSA's."),
+    ("(kernel model)", "(kernel model): a modeled kernel and device, not hardware."),
+]
+THREAD_BOUND_NOTE = "Projected batch=1 rows: up to 15% between runs (their submitting thread binds)."
 
 
 def dsa_summary(meta):
@@ -1029,7 +1036,10 @@ def write_reports(report_path, meta, host, cpu_model, profile, p, sv_table, og_t
     def note_for(cells):
         """One short line per kind of model row the table or plot holds."""
         text = " ".join(str(c) for c in cells)
-        return " ".join(n for mark, n in LABEL_NOTES if mark in text)
+        notes = [n for mark, n in TABLE_NOTES if mark in text]
+        if "(projected)" in text and "batch=1," in text:
+            notes.append(THREAD_BOUND_NOTE)
+        return " ".join(notes)
 
     # (heading, text, header, table) sections, rendered to Markdown and HTML.
     sections = [

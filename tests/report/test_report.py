@@ -92,6 +92,11 @@ def main():
                            "savevm: the model beside the host's QEMU", "It leaves out what QEMU's savevm does",
                            "Migration: the model beside the host's QEMU", "QEMU 7.2 checks every page"):
                 check(needle in doc, f"report.{text} lacks '{needle}'")
+            # The legend once at the top, a short line under each table that needs one.
+            check(doc.count("timing fitted to published Sapphire Rapids") == 1,
+                  f"report.{text} repeats the projection's legend")
+            check(doc.count("(projected): simulated time, not a measurement") >= 3,
+                  f"report.{text} lacks the short note under its projected tables")
         # This host's savevm shares: 130/520 = 25.0% (CPU) and 90/480 = 18.8% (modeled).
         check(re.search(r"\| sample-host \| savevm \| 64M \| cpu:avx512 \|[^\n]*\| 25\.0% \|", md),
               "CPU savevm share row, named by its sweep")
