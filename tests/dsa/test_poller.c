@@ -103,7 +103,7 @@ static void noop_through_the_poller(const char *spec)
     struct job j;
     job_init(&j, DSA_OPCODE_NOOP, 0);
     assert_int_equal(submit(wq, &j.d), 0);
-    struct zc_dsa_waiter w = {.policy = ZC_WAIT_POLLER, .timeout_ns = 10000000000ull};
+    struct zc_dsa_waiter w = {.policy = ZC_WAIT_POLLER, .timeout_ns = 5000000000ull};
     assert_int_equal(zc_dsa_wait(&w, &j.cr), DSA_COMP_SUCCESS);
     zc_dsa_wq_close(wq);
 }
